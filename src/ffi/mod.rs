@@ -1,0 +1,256 @@
+//! The C API. Every export is a thin wrapper: it runs its body inside
+//! [`ffi_boundary!`], checks every pointer with [`check_ptr`] (through the helpers
+//! below), calls the safe [`Store`](crate::Store) and reports failures as a status plus
+//! a thread-local message.
+
+use crate::error::{Error, Result, Status};
+use std::cell::RefCell;
+use std::ffi::{c_char, c_int, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+mod store;
+mod state;
+mod sessions;
+
+pub use sessions::*;
+pub use state::*;
+pub use store::*;
+
+/// A status code: `WS_OK` (0) on success, otherwise what kind of failure happened;
+/// `ws_last_error_message()` then says precisely what went wrong.
+pub type ws_status = c_int;
+/// Success.
+pub const WS_OK: ws_status = 0;
+/// NULL where not allowed, invalid UTF-8, a bad id, a bad option or enum value.
+pub const WS_INVALID_ARGUMENT: ws_status = 1;
+/// Unparsable JSON, or JSON of the wrong shape.
+pub const WS_INVALID_JSON: ws_status = 2;
+/// The operation needs a thing that does not exist.
+pub const WS_NOT_FOUND: ws_status = 3;
+/// `ws_create_session` with an id that is taken.
+pub const WS_ALREADY_EXISTS: ws_status = 4;
+/// An expectation about the stored data did not hold.
+pub const WS_CONFLICT: ws_status = 5;
+/// The database stayed locked past the busy timeout.
+pub const WS_BUSY: ws_status = 6;
+/// The file cannot be opened, read or written: missing permissions, disk full, read-only.
+pub const WS_IO: ws_status = 7;
+/// Not a database, damaged, stored text that is not strict JSON, or a newer schema.
+pub const WS_CORRUPT: ws_status = 8;
+/// A bug in the library: a caught panic or a broken invariant.
+pub const WS_INTERNAL: ws_status = 9;
+
+/// The default of the `max_history_depth` option (as cjm-workflow-state's
+/// `DEFAULT_MAX_HISTORY_DEPTH`).
+pub const WS_DEFAULT_MAX_HISTORY_DEPTH: usize = 50;
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+fn set_last_error(message: &str) {
+    LAST_ERROR.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if message.is_empty() && slot.is_empty() {
+            return;
+        }
+        *slot = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+    });
+}
+
+/// Runs the body of an export: catches panics, records the thread's last error message
+/// and turns the outcome into a `ws_status`.
+pub(crate) fn boundary(body: impl FnOnce() -> Result<()>) -> ws_status {
+    let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        Err(Error::new(Status::Internal, format!("internal error (a bug in workflow_state, please report it): {what}")))
+    });
+    match outcome {
+        Ok(()) => {
+            set_last_error("");
+            WS_OK
+        }
+        Err(err) => {
+            set_last_error(&err.message);
+            err.status as ws_status
+        }
+    }
+}
+
+/// The one panic boundary of every export that returns `ws_status`: the body is a
+/// closure returning `Result<()>`, so it can use `?`.
+macro_rules! ffi_boundary {
+    ($($body:tt)*) => {
+        $crate::ffi::boundary(move || -> $crate::Result<()> { $($body)* })
+    };
+}
+pub(crate) use ffi_boundary;
+
+/// The one pointer check: NULL is `WS_INVALID_ARGUMENT` naming the parameter.
+pub(crate) fn check_ptr<T>(ptr: *const T, name: &str) -> Result<*const T> {
+    if ptr.is_null() {
+        Err(Error::invalid_argument(format!("{name} must not be NULL")))
+    } else {
+        Ok(ptr)
+    }
+}
+
+/// A required NUL-terminated UTF-8 argument.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to a NUL-terminated string that outlives the call.
+pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
+    let ptr = check_ptr(ptr, name)?;
+    CStr::from_ptr(ptr).to_str().map_err(|e| {
+        Error::invalid_argument(format!(
+            "{name} is not valid UTF-8 (bad byte at offset {})",
+            e.valid_up_to()
+        ))
+    })
+}
+
+/// A nullable NUL-terminated UTF-8 argument: NULL is `None`.
+///
+/// # Safety
+/// As [`arg_str`].
+pub(crate) unsafe fn arg_opt_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        arg_str(ptr, name).map(Some)
+    }
+}
+
+/// An out-parameter. Creating it checks the pointer and resets what it points to, so
+/// that every out-parameter reads NULL / 0 / false unless the call succeeds.
+pub(crate) struct Out<T: Copy>(*mut T);
+
+impl<T: Copy> Out<T> {
+    /// # Safety
+    /// A non-NULL `ptr` must be valid for writes of `T`.
+    pub(crate) unsafe fn new(ptr: *mut T, name: &str, empty: T) -> Result<Out<T>> {
+        let ptr = check_ptr(ptr, name)? as *mut T;
+        ptr.write(empty);
+        Ok(Out(ptr))
+    }
+
+    pub(crate) fn set(self, value: T) {
+        // SAFETY: checked non-NULL and writable in `new`.
+        unsafe { self.0.write(value) }
+    }
+}
+
+/// A string out-parameter (`char **`): receives a string the caller frees with
+/// `ws_string_free`.
+pub(crate) type OutString = Out<*mut c_char>;
+
+impl OutString {
+    /// # Safety
+    /// As [`Out::new`].
+    pub(crate) unsafe fn string(ptr: *mut *mut c_char, name: &str) -> Result<OutString> {
+        Out::new(ptr, name, std::ptr::null_mut())
+    }
+}
+
+/// Converts a string to hand out; text with a NUL byte cannot cross the C boundary.
+pub(crate) fn c_string(text: String, what: &str) -> Result<CString> {
+    CString::new(text).map_err(|_| {
+        Error::corrupt(format!("{what} contains a NUL byte, so it cannot be returned as a C string"))
+    })
+}
+
+/// Hands out `text` (or NULL for `None`) through a string out-parameter.
+pub(crate) fn set_string(out: OutString, text: Option<String>, what: &str) -> Result<()> {
+    let raw = match text {
+        Some(t) => c_string(t, what)?.into_raw(),
+        None => std::ptr::null_mut(),
+    };
+    out.set(raw);
+    Ok(())
+}
+
+/// The name of a status code, such as `"WS_NOT_FOUND"`; `"WS_UNKNOWN"` for a value that
+/// is not a status.
+///
+/// @return A static string: never NULL, never to be freed.
+///
+/// Thread-safe. Leaves `ws_last_error_message()` as it was.
+#[no_mangle]
+pub extern "C" fn ws_status_name(status: ws_status) -> *const c_char {
+    let name = Status::from_code(status.into()).map_or(c"WS_UNKNOWN", Status::c_name);
+    name.as_ptr()
+}
+
+/// The message of the last failure of a `ws_` call on the calling thread, or `""` when
+/// that call succeeded. Every function that returns `ws_status` sets it.
+///
+/// @return Never NULL. Owned by the library: do not free it. It stays valid until the
+/// next `ws_` call on this thread that returns `ws_status`; copy it to keep it.
+///
+/// Thread-safe: each thread has its own message.
+#[no_mangle]
+pub extern "C" fn ws_last_error_message() -> *const c_char {
+    LAST_ERROR.with(|slot| slot.borrow().as_ptr())
+}
+
+/// The library version, `"MAJOR.MINOR.PATCH"`.
+///
+/// @return A static string: never NULL, never to be freed.
+///
+/// Thread-safe. Leaves `ws_last_error_message()` as it was.
+#[no_mangle]
+pub extern "C" fn ws_version() -> *const c_char {
+    const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(v) => v,
+        Err(_) => panic!("version contains a NUL byte"),
+    };
+    VERSION.as_ptr()
+}
+
+/// Frees a string returned by this library through a `char **` out-parameter.
+///
+/// @param s The string, or NULL (then nothing happens). Never pass a string that did not
+///          come from this library, and never free the library's strings with `free()`.
+///
+/// Thread-safe. Leaves `ws_last_error_message()` as it was.
+#[no_mangle]
+pub extern "C" fn ws_string_free(s: *mut c_char) {
+    if !s.is_null() {
+        // SAFETY: the caller passes a string this library made with `CString::into_raw`.
+        drop(unsafe { CString::from_raw(s) });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constants_match_the_core_statuses_and_names() {
+        for status in Status::ALL {
+            let name = unsafe { CStr::from_ptr(ws_status_name(status as ws_status)) };
+            assert_eq!(name.to_str().unwrap(), status.name());
+        }
+        let codes = [
+            WS_OK, WS_INVALID_ARGUMENT, WS_INVALID_JSON, WS_NOT_FOUND, WS_ALREADY_EXISTS,
+            WS_CONFLICT, WS_BUSY, WS_IO, WS_CORRUPT, WS_INTERNAL,
+        ];
+        let core: Vec<ws_status> = Status::ALL.iter().map(|s| *s as ws_status).collect();
+        assert_eq!(codes.to_vec(), core);
+        assert_eq!(WS_DEFAULT_MAX_HISTORY_DEPTH, crate::DEFAULT_MAX_HISTORY_DEPTH);
+    }
+
+    #[test]
+    fn a_panic_becomes_ws_internal_with_a_message() {
+        let status = boundary(|| panic!("boom"));
+        assert_eq!(status, WS_INTERNAL);
+        let message = unsafe { CStr::from_ptr(ws_last_error_message()) };
+        assert!(message.to_str().unwrap().contains("boom"));
+        assert_eq!(boundary(|| Ok(())), WS_OK);
+        assert_eq!(unsafe { CStr::from_ptr(ws_last_error_message()) }.to_bytes(), b"");
+    }
+}

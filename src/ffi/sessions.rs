@@ -1,0 +1,178 @@
+//! Sessions: create, look up, list, label, delete.
+//!
+//! Common to every function here: `store` and `flow_id` must not be NULL; ids are
+//! non-empty UTF-8 and `flow_id` holds no ':' (else `WS_INVALID_ARGUMENT`). Each call is
+//! thread-safe on a shared `store`; each write is one transaction and a failed call
+//! leaves the stored data as it was.
+//!
+//! A summary is the JSON object `{"flow_id","session_id","label","current_step",
+//! "created_at","updated_at","state_size_bytes"}`: `label` and `current_step` may be
+//! null; timestamps are UTC text `YYYY-MM-DD HH:MM:SS[.SSS]`; `state_size_bytes` is the
+//! byte length of the stored state text.
+
+use super::{arg_opt_str, arg_str, ffi_boundary, set_string, store_ref, ws_status, ws_store, Out, OutString};
+use crate::sessions::Order;
+use std::ffi::{c_char, c_int};
+
+/// How `ws_list_sessions` orders sessions: one of the `WS_ORDER_*` values. Any other
+/// value gives `WS_INVALID_ARGUMENT`.
+pub type ws_order_by = c_int;
+/// Most recently updated last (or first, descending).
+pub const WS_ORDER_UPDATED_AT: ws_order_by = 0;
+/// By creation time.
+pub const WS_ORDER_CREATED_AT: ws_order_by = 1;
+/// By label, compared bytewise; sessions without a label come first ascending, last
+/// descending.
+pub const WS_ORDER_LABEL: ws_order_by = 2;
+
+/// Creates an empty session.
+///
+/// @param store, flow_id  Not NULL.
+/// @param session_id The new session's id, or NULL to generate a lowercase UUID4
+///                   (8-4-4-4-12). May contain ':'.
+/// @param label      A label, or NULL for none.
+/// @param out_session_id Not NULL. Receives the session id (the one given or the one
+///                       generated), owned by the caller (free with `ws_string_free`).
+///                       NULL on failure.
+/// @return `WS_OK`; `WS_ALREADY_EXISTS` (the id is taken; nothing is changed);
+///         `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn ws_create_session(
+    store: *mut ws_store,
+    flow_id: *const c_char,
+    session_id: *const c_char,
+    label: *const c_char,
+    out_session_id: *mut *mut c_char,
+) -> ws_status {
+    ffi_boundary! { unsafe {
+        let out = OutString::string(out_session_id, "out_session_id")?;
+        let store = store_ref(store)?;
+        let id = store.create_session(
+            arg_str(flow_id, "flow_id")?,
+            arg_opt_str(session_id, "session_id")?,
+            arg_opt_str(label, "label")?,
+        )?;
+        set_string(out, Some(id), "the session id")
+    } }
+}
+
+/// Tells whether a session exists.
+///
+/// @param store, flow_id, session_id  The session (none may be NULL).
+/// @param out_exists Not NULL. Receives the answer; false on failure.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn ws_session_exists(
+    store: *mut ws_store,
+    flow_id: *const c_char,
+    session_id: *const c_char,
+    out_exists: *mut bool,
+) -> ws_status {
+    ffi_boundary! { unsafe {
+        let out = Out::new(out_exists, "out_exists", false)?;
+        let store = store_ref(store)?;
+        out.set(store.session_exists(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)?);
+        Ok(())
+    } }
+}
+
+/// Reads one session's summary.
+///
+/// @param store, flow_id, session_id  The session (none may be NULL).
+/// @param out_summary_json Not NULL. Receives the summary object as JSON, owned by the
+///                         caller (free with `ws_string_free`), or NULL when the session
+///                         does not exist. NULL on failure.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn ws_get_session_summary(
+    store: *mut ws_store,
+    flow_id: *const c_char,
+    session_id: *const c_char,
+    out_summary_json: *mut *mut c_char,
+) -> ws_status {
+    ffi_boundary! { unsafe {
+        let out = OutString::string(out_summary_json, "out_summary_json")?;
+        let store = store_ref(store)?;
+        let summary = store.get_session_summary(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)?;
+        set_string(out, summary, "the session summary")
+    } }
+}
+
+/// Lists the summaries of exactly the sessions of `flow_id` (an exact match: `%` and `_`
+/// are ordinary characters). Ties in the sort key go by creation order, in the same
+/// direction. The cost follows the number of sessions in the flow, not in the file.
+///
+/// @param store, flow_id  Not NULL.
+/// @param order_by   `WS_ORDER_UPDATED_AT`, `WS_ORDER_CREATED_AT` or `WS_ORDER_LABEL`.
+/// @param descending true for newest / greatest first.
+/// @param out_summaries_json Not NULL. Receives a JSON array of summary objects (`"[]"`
+///                           when there are none), owned by the caller (free with
+///                           `ws_string_free`). NULL on failure.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT` (also for an `order_by` that is not a
+///         `WS_ORDER_*` value); `WS_BUSY`; `WS_IO`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn ws_list_sessions(
+    store: *mut ws_store,
+    flow_id: *const c_char,
+    order_by: ws_order_by,
+    descending: bool,
+    out_summaries_json: *mut *mut c_char,
+) -> ws_status {
+    ffi_boundary! { unsafe {
+        let out = OutString::string(out_summaries_json, "out_summaries_json")?;
+        let store = store_ref(store)?;
+        let flow_id = arg_str(flow_id, "flow_id")?;
+        let list = store.list_sessions(flow_id, Order::from_code(order_by.into())?, descending)?;
+        set_string(out, Some(list), "the session list")
+    } }
+}
+
+/// Sets or clears a session's label and sets its `updated_at`. A no-op (`WS_OK`) when
+/// the session does not exist.
+///
+/// @param store, flow_id, session_id  The session (none may be NULL).
+/// @param label The new label, or NULL to clear it.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn ws_set_session_label(
+    store: *mut ws_store,
+    flow_id: *const c_char,
+    session_id: *const c_char,
+    label: *const c_char,
+) -> ws_status {
+    ffi_boundary! { unsafe {
+        store_ref(store)?.set_session_label(
+            arg_str(flow_id, "flow_id")?,
+            arg_str(session_id, "session_id")?,
+            arg_opt_str(label, "label")?,
+        )
+    } }
+}
+
+/// Deletes a session and everything stored with it; the same as `ws_clear_state`.
+/// Deleting a session that does not exist succeeds.
+///
+/// @param store, flow_id, session_id  The session (none may be NULL).
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn ws_delete_session(
+    store: *mut ws_store,
+    flow_id: *const c_char,
+    session_id: *const c_char,
+) -> ws_status {
+    ffi_boundary! { unsafe {
+        store_ref(store)?.delete_session(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)
+    } }
+}

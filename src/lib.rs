@@ -1,0 +1,23 @@
+//! workflow_state: the state of multi-step, human-in-the-loop workflows (current step,
+//! session state, per-step state, labelled sessions) kept in SQLite, in the on-disk
+//! format of the Python package cjm-workflow-state 0.0.3.
+//!
+//! The safe Rust API is [`Store`]; the C API (`ws_*`, header `include/workflow_state.h`)
+//! is a thin layer over it in [`ffi`].
+
+mod error;
+#[allow(non_camel_case_types)]
+pub mod ffi;
+mod json;
+mod key;
+mod options;
+mod schema;
+mod sessions;
+mod state;
+mod store;
+
+pub use error::{Error, Result, Status};
+pub use options::{JournalMode, Options, Synchronous, DEFAULT_MAX_HISTORY_DEPTH};
+pub use schema::SCHEMA_VERSION;
+pub use sessions::Order;
+pub use store::{Store, MEMORY_PATH};

@@ -1,0 +1,158 @@
+//! Store options: parsed from the JSON object given to `ws_store_open_with`.
+
+use crate::error::{quote, Error, Result};
+use crate::json;
+use serde_json::Value;
+
+/// Default for `max_history_depth`, as `DEFAULT_MAX_HISTORY_DEPTH` in cjm-workflow-state.
+pub const DEFAULT_MAX_HISTORY_DEPTH: usize = 50;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JournalMode {
+    Wal,
+    Delete,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Synchronous {
+    Normal,
+    Full,
+    Off,
+}
+
+/// How a store is opened. `Options::default()` is what `ws_store_open` uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub journal_mode: JournalMode,
+    pub synchronous: Synchronous,
+    pub busy_timeout_ms: u32,
+    pub max_history_depth: usize,
+    pub read_only: bool,
+    pub create: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            journal_mode: JournalMode::Wal,
+            synchronous: Synchronous::Normal,
+            busy_timeout_ms: 5000,
+            max_history_depth: DEFAULT_MAX_HISTORY_DEPTH,
+            read_only: false,
+            create: true,
+        }
+    }
+}
+
+const KNOWN: &str = "journal_mode, synchronous, busy_timeout_ms, max_history_depth, read_only, create";
+
+impl Options {
+    /// Parses an options object; keys left out keep their defaults.
+    pub fn from_json(text: &str) -> Result<Options> {
+        let object = json::parse_object(text, "options_json")?;
+        let mut options = Options::default();
+        for (key, value) in &object {
+            match key.as_str() {
+                "journal_mode" => {
+                    options.journal_mode = match one_of(key, value, &["wal", "delete"])? {
+                        "wal" => JournalMode::Wal,
+                        _ => JournalMode::Delete,
+                    }
+                }
+                "synchronous" => {
+                    options.synchronous = match one_of(key, value, &["normal", "full", "off"])? {
+                        "normal" => Synchronous::Normal,
+                        "full" => Synchronous::Full,
+                        _ => Synchronous::Off,
+                    }
+                }
+                "busy_timeout_ms" => {
+                    options.busy_timeout_ms = integer(key, value, 0, i32::MAX as u64)? as u32
+                }
+                "max_history_depth" => {
+                    options.max_history_depth = integer(key, value, 1, u32::MAX as u64)? as usize
+                }
+                "read_only" => options.read_only = boolean(key, value)?,
+                "create" => options.create = boolean(key, value)?,
+                _ => {
+                    return Err(Error::invalid_argument(format!(
+                        "unknown option {} (known options: {KNOWN})",
+                        quote(key)
+                    )))
+                }
+            }
+        }
+        Ok(options)
+    }
+}
+
+fn one_of<'a>(key: &str, value: &Value, allowed: &[&'a str]) -> Result<&'a str> {
+    let found = value.as_str().and_then(|s| allowed.iter().find(|a| a.eq_ignore_ascii_case(s)));
+    found.copied().ok_or_else(|| {
+        Error::invalid_argument(format!(
+            "option {key} must be one of \"{}\", got {}",
+            allowed.join("\", \""),
+            json::to_text(value)
+        ))
+    })
+}
+
+fn integer(key: &str, value: &Value, min: u64, max: u64) -> Result<u64> {
+    value.as_u64().filter(|n| (min..=max).contains(n)).ok_or_else(|| {
+        Error::invalid_argument(format!(
+            "option {key} must be an integer from {min} to {max}, got {}",
+            json::to_text(value)
+        ))
+    })
+}
+
+fn boolean(key: &str, value: &Value) -> Result<bool> {
+    value.as_bool().ok_or_else(|| {
+        Error::invalid_argument(format!(
+            "option {key} must be true or false, got {}",
+            json::to_text(value)
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Status;
+
+    #[test]
+    fn every_option_is_read() {
+        let o = Options::from_json(
+            r#"{"journal_mode":"delete","synchronous":"full","busy_timeout_ms":10,
+                "max_history_depth":3,"read_only":true,"create":false}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            o,
+            Options {
+                journal_mode: JournalMode::Delete,
+                synchronous: Synchronous::Full,
+                busy_timeout_ms: 10,
+                max_history_depth: 3,
+                read_only: true,
+                create: false
+            }
+        );
+    }
+
+    #[test]
+    fn bad_options_are_invalid_arguments_and_bad_text_is_invalid_json() {
+        for bad in [
+            r#"{"journal":"wal"}"#,
+            r#"{"journal_mode":"memory"}"#,
+            r#"{"max_history_depth":0}"#,
+            r#"{"busy_timeout_ms":-1}"#,
+            r#"{"busy_timeout_ms":1.5}"#,
+            r#"{"read_only":"yes"}"#,
+        ] {
+            assert_eq!(Options::from_json(bad).unwrap_err().status, Status::InvalidArgument, "{bad}");
+        }
+        assert_eq!(Options::from_json("[]").unwrap_err().status, Status::InvalidJson);
+        assert_eq!(Options::from_json("{").unwrap_err().status, Status::InvalidJson);
+    }
+}

@@ -1,0 +1,96 @@
+//! The on-disk schema: the cjm-workflow-state 0.0.3 table, created or migrated at open.
+
+use crate::error::{Error, Result};
+use rusqlite::{Connection, TransactionBehavior};
+
+/// The schema version this library writes into `PRAGMA user_version`.
+/// 1: the cjm-workflow-state 0.0.3 table, `workflow_state` with its `label` column.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Exactly the table and index cjm-workflow-state 0.0.3 creates, so that either
+/// program can open a file the other made.
+const CREATE_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS workflow_state (
+    flow_session_key TEXT PRIMARY KEY,
+    current_step TEXT,
+    state_json TEXT DEFAULT '{}',
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    label TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_workflow_state_updated ON workflow_state(updated_at);
+";
+
+struct Found {
+    version: i64,
+    has_table: bool,
+    has_label: bool,
+}
+
+fn inspect(conn: &Connection, path: &str) -> Result<Found> {
+    let doing = || format!("read the schema of {path:?}");
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|e| Error::sqlite(&doing(), e))?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::corrupt(format!(
+            "{path:?} has schema version {version}, newer than the {SCHEMA_VERSION} this \
+             library (workflow_state {}) understands; open it with a newer workflow_state",
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    let mut columns = Vec::new();
+    conn.pragma(Some("main"), "table_info", "workflow_state", |row| {
+        columns.push(row.get::<_, String>(1)?);
+        Ok(())
+    })
+    .map_err(|e| Error::sqlite(&doing(), e))?;
+    Ok(Found {
+        version,
+        has_table: !columns.is_empty(),
+        has_label: columns.iter().any(|c| c == "label"),
+    })
+}
+
+/// Brings a writable file to the current schema in one transaction: creates the
+/// table, adds the `label` column to a 0.0.2-format file, records the version.
+pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
+    let found = inspect(conn, path)?;
+    if found.version == SCHEMA_VERSION && found.has_label {
+        return Ok(());
+    }
+    let doing = || format!("create or migrate the schema of {path:?}");
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| Error::sqlite(&doing(), e))?;
+    // Another process may have migrated the file while we waited for the lock.
+    let found = inspect(&tx, path)?;
+    tx.execute_batch(CREATE_TABLES).map_err(|e| Error::sqlite(&doing(), e))?;
+    if found.has_table && !found.has_label {
+        tx.execute_batch("ALTER TABLE workflow_state ADD COLUMN label TEXT")
+            .map_err(|e| Error::sqlite(&doing(), e))?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(|e| Error::sqlite(&doing(), e))?;
+    tx.commit().map_err(|e| Error::sqlite(&doing(), e))
+}
+
+/// Makes a file that is opened read-only answer the same queries as a current one,
+/// without writing to it: temporary objects (private to this connection, and found
+/// before `main`'s by unqualified names) stand in for what the file lacks.
+pub fn adapt_read_only(conn: &Connection, path: &str) -> Result<()> {
+    let found = inspect(conn, path)?;
+    let shim = if !found.has_table {
+        CREATE_TABLES.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE").replace(
+            "CREATE INDEX IF NOT EXISTS idx_workflow_state_updated",
+            "CREATE INDEX temp.idx_workflow_state_updated",
+        )
+    } else if !found.has_label {
+        "CREATE TEMP VIEW workflow_state AS SELECT *, NULL AS label FROM main.workflow_state"
+            .to_string()
+    } else {
+        return Ok(());
+    };
+    conn.execute_batch(&shim)
+        .map_err(|e| Error::sqlite(&format!("prepare the read-only view of {path:?}"), e))
+}

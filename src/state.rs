@@ -1,0 +1,175 @@
+//! Session state: the current step, the session's JSON object and per-step objects
+//! stored inside it under `"_step_" + step_id` (parity with `SQLiteWorkflowStateStore`).
+
+use crate::error::{quote, Error, Result, Status};
+use crate::json::{self, Object};
+use crate::key::{check_id, describe, session_key};
+use crate::store::{Store, NOW};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::Value;
+
+/// The key under which a step's state lives inside the session state.
+fn step_key(step_id: &str) -> Result<String> {
+    check_id("step_id", step_id)?;
+    Ok(format!("_step_{step_id}"))
+}
+
+/// Reads a session's stored state; `None` when the session does not exist.
+fn load_state(conn: &Connection, key: &str, owner: impl Fn() -> String) -> Result<Option<Object>> {
+    let text: Option<Option<String>> = conn
+        .prepare_cached("SELECT state_json FROM workflow_state WHERE flow_session_key = ?1")
+        .and_then(|mut stmt| stmt.query_row([key], |row| row.get(0)).optional())
+        .map_err(|e| Error::sqlite(&format!("read the state of {}", owner()), e))?;
+    text.map(|t| json::parse_stored_state(t.as_deref(), &owner())).transpose()
+}
+
+/// Writes a session's whole state, creating the row if it does not exist.
+fn save_state(conn: &Connection, key: &str, state: &Object, owner: impl Fn() -> String) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO workflow_state (flow_session_key, state_json, created_at, updated_at)
+         VALUES (?1, ?2, {NOW}, {NOW})
+         ON CONFLICT(flow_session_key) DO UPDATE SET
+             state_json = excluded.state_json, updated_at = excluded.updated_at"
+    );
+    conn.prepare_cached(&sql)
+        .and_then(|mut stmt| stmt.execute(params![key, json::object_to_text(state)]))
+        .map(drop)
+        .map_err(|e| Error::sqlite(&format!("write the state of {}", owner()), e))
+}
+
+impl Store {
+    /// The session's current step; `None` when the session does not exist or has none.
+    pub fn get_current_step(&self, flow_id: &str, session_id: &str) -> Result<Option<String>> {
+        let key = session_key(flow_id, session_id)?;
+        let step: Option<Option<String>> = self.read(|conn| {
+            conn.prepare_cached("SELECT current_step FROM workflow_state WHERE flow_session_key = ?1")
+                .and_then(|mut stmt| stmt.query_row([&key], |row| row.get(0)).optional())
+                .map_err(|e| Error::sqlite(&format!("read the current step of {}", describe(flow_id, session_id)), e))
+        })?;
+        Ok(step.flatten())
+    }
+
+    /// Sets the session's current step, creating the session if needed.
+    pub fn set_current_step(&self, flow_id: &str, session_id: &str, step_id: &str) -> Result<()> {
+        let key = session_key(flow_id, session_id)?;
+        check_id("step_id", step_id)?;
+        let doing = || format!("set the current step of {}", describe(flow_id, session_id));
+        let sql = format!(
+            "INSERT INTO workflow_state (flow_session_key, current_step, created_at, updated_at)
+             VALUES (?1, ?2, {NOW}, {NOW})
+             ON CONFLICT(flow_session_key) DO UPDATE SET
+                 current_step = excluded.current_step, updated_at = excluded.updated_at"
+        );
+        self.write(doing, |tx| {
+            tx.prepare_cached(&sql)
+                .and_then(|mut stmt| stmt.execute(params![key, step_id]))
+                .map(drop)
+                .map_err(|e| Error::sqlite(&doing(), e))
+        })
+    }
+
+    /// The session's whole state as compact JSON; `"{}"` when the session does not exist.
+    pub fn get_state(&self, flow_id: &str, session_id: &str) -> Result<String> {
+        let key = session_key(flow_id, session_id)?;
+        let state = self.read(|conn| load_state(conn, &key, || describe(flow_id, session_id)))?;
+        Ok(json::object_to_text(&state.unwrap_or_default()))
+    }
+
+    /// Merges the top-level keys of `updates_json` (an object) into the session state,
+    /// as Python's `dict.update` does; creates the session if needed.
+    pub fn update_state(&self, flow_id: &str, session_id: &str, updates_json: &str) -> Result<()> {
+        let key = session_key(flow_id, session_id)?;
+        let updates = json::parse_object(updates_json, "updates_json")?;
+        let owner = || describe(flow_id, session_id);
+        self.write(
+            || format!("update the state of {}", owner()),
+            |tx| {
+                let mut state = load_state(tx, &key, owner)?.unwrap_or_default();
+                json::merge(&mut state, updates);
+                save_state(tx, &key, &state, owner)
+            },
+        )
+    }
+
+    /// Deletes the session row. Deleting a session that does not exist succeeds.
+    pub fn clear_state(&self, flow_id: &str, session_id: &str) -> Result<()> {
+        let key = session_key(flow_id, session_id)?;
+        let doing = || format!("delete {}", describe(flow_id, session_id));
+        self.write(doing, |tx| {
+            tx.prepare_cached("DELETE FROM workflow_state WHERE flow_session_key = ?1")
+                .and_then(|mut stmt| stmt.execute([&key]))
+                .map(drop)
+                .map_err(|e| Error::sqlite(&doing(), e))
+        })
+    }
+
+    /// The state of one step as compact JSON: `"{}"` when there is none, else the stored
+    /// value, whatever its type.
+    pub fn get_step_state(&self, flow_id: &str, session_id: &str, step_id: &str) -> Result<String> {
+        let key = session_key(flow_id, session_id)?;
+        let step_key = step_key(step_id)?;
+        let state = self.read(|conn| load_state(conn, &key, || describe(flow_id, session_id)))?;
+        Ok(match state.as_ref().and_then(|s| s.get(&step_key)) {
+            Some(value) => json::to_text(value),
+            None => "{}".to_string(),
+        })
+    }
+
+    /// Merges `updates_json` (an object) into one step's object, creating the step
+    /// state and the session as needed. `WS_CONFLICT` when the stored step value is
+    /// not an object.
+    pub fn update_step_state(
+        &self,
+        flow_id: &str,
+        session_id: &str,
+        step_id: &str,
+        updates_json: &str,
+    ) -> Result<()> {
+        let key = session_key(flow_id, session_id)?;
+        let step_key = step_key(step_id)?;
+        let updates = json::parse_object(updates_json, "updates_json")?;
+        let owner = || describe(flow_id, session_id);
+        self.write(
+            || format!("update step {} of {}", quote(step_id), owner()),
+            |tx| {
+                let mut state = load_state(tx, &key, owner)?.unwrap_or_default();
+                match state.get_mut(&step_key) {
+                    None => {
+                        state.insert(step_key, Value::Object(updates));
+                    }
+                    Some(Value::Object(step)) => json::merge(step, updates),
+                    Some(other) => {
+                        return Err(Error::new(
+                            Status::Conflict,
+                            format!(
+                                "the state of step {} of {} is {}, not an object, so it cannot be merged into; nothing was changed",
+                                quote(step_id),
+                                owner(),
+                                json::kind(other)
+                            ),
+                        ))
+                    }
+                }
+                save_state(tx, &key, &state, owner)
+            },
+        )
+    }
+
+    /// Removes one step's state, leaving the other keys as they were. A no-op when the
+    /// step has no state or the session does not exist.
+    pub fn clear_step_state(&self, flow_id: &str, session_id: &str, step_id: &str) -> Result<()> {
+        let key = session_key(flow_id, session_id)?;
+        let step_key = step_key(step_id)?;
+        let owner = || describe(flow_id, session_id);
+        self.write(
+            || format!("clear step {} of {}", quote(step_id), owner()),
+            |tx| {
+                let Some(mut state) = load_state(tx, &key, owner)? else { return Ok(()) };
+                if state.shift_remove(&step_key).is_none() {
+                    return Ok(());
+                }
+                save_state(tx, &key, &state, owner)
+            },
+        )
+    }
+}

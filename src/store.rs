@@ -1,0 +1,161 @@
+//! The `Store`: one SQLite connection, how it is opened, and the transaction helpers
+//! every operation goes through.
+
+use crate::error::{Error, Result, Status};
+use crate::options::{JournalMode, Options, Synchronous};
+use crate::schema;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+/// The path that opens a private, non-persistent store.
+pub const MEMORY_PATH: &str = ":memory:";
+
+/// SQL for "now" in the `CURRENT_TIMESTAMP` form, with milliseconds so that order by
+/// time follows the order of calls; the suffix still sorts right against the Python
+/// package's whole-second values.
+pub const NOW: &str = "strftime('%Y-%m-%d %H:%M:%f','now')";
+
+/// A workflow state store: one long-lived SQLite connection, shared by every thread
+/// that holds the store (calls are serialised; each is short).
+pub struct Store {
+    conn: Mutex<Connection>,
+    options: Options,
+}
+
+impl Store {
+    /// Opens (creating, unless `options.create` is false) the store at `path`.
+    pub fn open(path: &str, options: Options) -> Result<Store> {
+        if path.is_empty() {
+            return Err(Error::invalid_argument(
+                "path must not be empty (use \":memory:\" for a store that is not persisted)",
+            ));
+        }
+        let conn = if path == MEMORY_PATH {
+            if options.read_only {
+                return Err(Error::invalid_argument(
+                    "a \":memory:\" store cannot be read_only: it would always be empty",
+                ));
+            }
+            Connection::open_in_memory().map_err(|e| Error::sqlite("open an in-memory store", e))?
+        } else {
+            open_file(path, &options)?
+        };
+        let mut store = Store { conn: Mutex::new(conn), options };
+        store.prepare(path)?;
+        Ok(store)
+    }
+
+    fn prepare(&mut self, path: &str) -> Result<()> {
+        let options = self.options.clone();
+        let conn = self.conn.get_mut().unwrap_or_else(|e| e.into_inner());
+        let doing = || format!("configure {path:?}");
+        conn.busy_timeout(std::time::Duration::from_millis(options.busy_timeout_ms.into()))
+            .map_err(|e| Error::sqlite(&doing(), e))?;
+        if options.read_only {
+            schema::adapt_read_only(conn, path)?;
+            return conn.pragma_update(None, "query_only", true).map_err(|e| Error::sqlite(&doing(), e));
+        }
+        if path != MEMORY_PATH {
+            // Reading the schema first turns "not a database" into WS_CORRUPT before
+            // any pragma tries to write.
+            conn.pragma_query_value(None, "schema_version", |r| r.get::<_, i64>(0))
+                .map_err(|e| Error::sqlite(&format!("read {path:?}"), e))?;
+            set_journal_mode(conn, path, options.journal_mode)?;
+        }
+        let sync = match options.synchronous {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+            Synchronous::Off => "OFF",
+        };
+        conn.pragma_update(None, "synchronous", sync).map_err(|e| Error::sqlite(&doing(), e))?;
+        schema::create_or_migrate(conn, path)
+    }
+
+    /// The options the store was opened with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic inside a call leaves the connection usable: the transaction it
+        // held was rolled back when the panic dropped it.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the connection for reading.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        f(&self.lock())
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed only if `f` succeeds:
+    /// a read-modify-write never interleaves with another writer, and a failure leaves
+    /// the data as it was. `doing` describes the call for error messages.
+    pub(crate) fn write<T>(
+        &self,
+        doing: impl Fn() -> String,
+        f: impl FnOnce(&Transaction) -> Result<T>,
+    ) -> Result<T> {
+        if self.options.read_only {
+            return Err(Error::new(
+                Status::Io,
+                format!("cannot {}: the store was opened read_only", doing()),
+            ));
+        }
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| Error::sqlite(&doing(), e))?;
+        let value = f(&tx)?;
+        tx.commit().map_err(|e| Error::sqlite(&doing(), e))?;
+        Ok(value)
+    }
+}
+
+fn open_file(path: &str, options: &Options) -> Result<Connection> {
+    let file = Path::new(path);
+    let may_create = options.create && !options.read_only;
+    if !may_create && !file.exists() {
+        return Err(Error::new(
+            Status::NotFound,
+            format!(
+                "{path:?} does not exist (opened with {}; it is created only by a writable store with \"create\": true)",
+                if options.read_only { "\"read_only\": true" } else { "\"create\": false" }
+            ),
+        ));
+    }
+    if may_create {
+        if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Error::new(Status::Io, format!("cannot create directory {parent:?} for {path:?}: {e}"))
+            })?;
+        }
+    }
+    let mut flags = OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    flags |= if options.read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    } else if options.create {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+    };
+    Connection::open_with_flags(file, flags).map_err(|e| Error::sqlite(&format!("open {path:?}"), e))
+}
+
+fn set_journal_mode(conn: &Connection, path: &str, mode: JournalMode) -> Result<()> {
+    let wanted = match mode {
+        JournalMode::Wal => "wal",
+        JournalMode::Delete => "delete",
+    };
+    let doing = || format!("set journal_mode={wanted} on {path:?}");
+    let got: String = conn
+        .pragma_update_and_check(None, "journal_mode", wanted, |r| r.get(0))
+        .map_err(|e| Error::sqlite(&doing(), e))?;
+    if !got.eq_ignore_ascii_case(wanted) {
+        return Err(Error::new(
+            Status::Busy,
+            format!("cannot {}: the file stayed in {got} mode (another connection may have it open)", doing()),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,106 @@
+/* Minimal assertions for the C tests: each failure prints where and why, then exits 1,
+ * so CTest reports the test as failed. */
+#ifndef WS_TEST_CHECK_H
+#define WS_TEST_CHECK_H
+
+#include "workflow_state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK(cond)                                                                   \
+  do {                                                                                \
+    if (!(cond)) {                                                                    \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);        \
+      exit(1);                                                                        \
+    }                                                                                 \
+  } while (0)
+
+/* The call must return `expected`; on a mismatch prints both names and the message. */
+#define CHECK_STATUS(call, expected) check_status_at(__FILE__, __LINE__, #call, (call), (expected))
+#define CHECK_OK(call) CHECK_STATUS(call, WS_OK)
+
+/* Two C strings (either may be NULL) must be equal. */
+#define CHECK_STR(actual, expected) check_str_at(__FILE__, __LINE__, #actual, (actual), (expected))
+
+/* The last error message on this thread must contain `needle`. */
+#define CHECK_MESSAGE_HAS(needle) check_message_at(__FILE__, __LINE__, (needle))
+
+static inline void check_status_at(const char *file, int line, const char *call, ws_status got,
+                            ws_status expected) {
+  if (got != expected) {
+    fprintf(stderr, "%s:%d: %s\n  returned %s, expected %s\n  message: %s\n", file, line, call,
+            ws_status_name(got), ws_status_name(expected), ws_last_error_message());
+    exit(1);
+  }
+  if (got == WS_OK && ws_last_error_message()[0] != '\0') {
+    fprintf(stderr, "%s:%d: %s\n  returned WS_OK but left the message \"%s\"\n", file, line,
+            call, ws_last_error_message());
+    exit(1);
+  }
+  if (got != WS_OK && ws_last_error_message()[0] == '\0') {
+    fprintf(stderr, "%s:%d: %s\n  returned %s with an empty message\n", file, line, call,
+            ws_status_name(got));
+    exit(1);
+  }
+}
+
+static inline void check_str_at(const char *file, int line, const char *what, const char *actual,
+                         const char *expected) {
+  int same = (actual == NULL || expected == NULL) ? actual == expected
+                                                  : strcmp(actual, expected) == 0;
+  if (!same) {
+    fprintf(stderr, "%s:%d: %s\n  is:       %s\n  expected: %s\n", file, line, what,
+            actual ? actual : "(NULL)", expected ? expected : "(NULL)");
+    exit(1);
+  }
+}
+
+static inline void check_message_at(const char *file, int line, const char *needle) {
+  if (strstr(ws_last_error_message(), needle) == NULL) {
+    fprintf(stderr, "%s:%d: the last error message \"%s\" does not contain \"%s\"\n", file, line,
+            ws_last_error_message(), needle);
+    exit(1);
+  }
+}
+
+/* A fresh, empty directory `<cwd>/<name>.d` for a test's files; returns its path
+ * (static storage). */
+static inline const char *fresh_dir(const char *name) {
+  static char dir[4096];
+  char command[4200];
+  snprintf(dir, sizeof dir, "%s.d", name);
+  snprintf(command, sizeof command, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+  CHECK(system(command) == 0);
+  return dir;
+}
+
+/* `dir + "/" + file` in a buffer the caller provides. */
+static inline const char *path_in(char *buffer, size_t size, const char *dir, const char *file) {
+  CHECK((size_t)snprintf(buffer, size, "%s/%s", dir, file) < size);
+  return buffer;
+}
+
+/* The session state as a malloc'd copy (free with free()), so that tests can compare
+ * before and after a failing call. */
+static inline char *state_copy(ws_store *store, const char *flow, const char *session) {
+  char *json = NULL;
+  char *copy;
+  CHECK_OK(ws_get_state(store, flow, session, &json));
+  copy = (char *)malloc(strlen(json) + 1);
+  CHECK(copy != NULL);
+  strcpy(copy, json);
+  ws_string_free(json);
+  return copy;
+}
+
+/* The session state must equal `expected`. */
+#define CHECK_STATE(store, flow, session, expected)                                   \
+  do {                                                                                \
+    char *state_ = state_copy((store), (flow), (session));                             \
+    check_str_at(__FILE__, __LINE__, "ws_get_state", state_, (expected));                 \
+    free(state_);                                                                     \
+  } while (0)
+
+#endif

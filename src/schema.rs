@@ -86,7 +86,8 @@ pub fn adapt_read_only(conn: &Connection, path: &str) -> Result<()> {
             "CREATE INDEX temp.idx_workflow_state_updated",
         )
     } else if !found.has_label {
-        "CREATE TEMP VIEW workflow_state AS SELECT *, NULL AS label FROM main.workflow_state"
+        "CREATE TEMP VIEW workflow_state AS
+         SELECT rowid AS rowid, *, NULL AS label FROM main.workflow_state"
             .to_string()
     } else {
         return Ok(());

@@ -68,10 +68,11 @@ static inline void check_message_at(const char *file, int line, const char *need
 /* A fresh, empty directory `<cwd>/<name>.d` for a test's files; returns its path
  * (static storage). */
 static inline const char *fresh_dir(const char *name) {
-  static char dir[4096];
-  char command[4200];
-  snprintf(dir, sizeof dir, "%s.d", name);
-  snprintf(command, sizeof command, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+  static char dir[1024];
+  char command[2 * sizeof dir + 64];
+  CHECK((size_t)snprintf(dir, sizeof dir, "%s.d", name) < sizeof dir);
+  CHECK((size_t)snprintf(command, sizeof command, "rm -rf '%s' && mkdir -p '%s'", dir, dir) <
+        sizeof command);
   CHECK(system(command) == 0);
   return dir;
 }

@@ -3,9 +3,9 @@
 
 use crate::error::{quote, Error, Result, Status};
 use crate::key::{describe, flow_key_range, session_key};
-use crate::store::{Store, NOW};
+use crate::store::{execute, query_row, Store, NOW};
 use rusqlite::types::Value as Sql;
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Row};
 use serde_json::{json, Value};
 
 /// How `list_sessions` orders sessions. The numeric values are part of the C ABI.
@@ -90,11 +90,7 @@ impl Store {
              ON CONFLICT(flow_session_key) DO NOTHING"
         );
         self.write(doing, |tx| {
-            let inserted = tx
-                .prepare_cached(&sql)
-                .and_then(|mut stmt| stmt.execute(params![key, label]))
-                .map_err(|e| Error::sqlite(&doing(), e))?;
-            if inserted == 0 {
+            if execute(tx, &sql, params![key, label], doing)? == 0 {
                 return Err(Error::new(
                     Status::AlreadyExists,
                     format!("{} already exists", describe(flow_id, &session_id)),
@@ -120,9 +116,9 @@ impl Store {
         let key = session_key(flow_id, session_id)?;
         let sql = format!("SELECT {SUMMARY_COLUMNS} FROM workflow_state WHERE flow_session_key = ?1");
         let found = self.read(|conn| {
-            conn.prepare_cached(&sql)
-                .and_then(|mut stmt| stmt.query_row([&key], |row| summary(flow_id, row)).optional())
-                .map_err(|e| Error::sqlite(&format!("read the summary of {}", describe(flow_id, session_id)), e))
+            query_row(conn, &sql, [&key], |row| summary(flow_id, row), || {
+                format!("read the summary of {}", describe(flow_id, session_id))
+            })
         })?;
         Ok(found.map(|v| v.to_string()))
     }
@@ -160,12 +156,7 @@ impl Store {
         let key = session_key(flow_id, session_id)?;
         let doing = || format!("set the label of {}", describe(flow_id, session_id));
         let sql = format!("UPDATE workflow_state SET label = ?2, updated_at = {NOW} WHERE flow_session_key = ?1");
-        self.write(doing, |tx| {
-            tx.prepare_cached(&sql)
-                .and_then(|mut stmt| stmt.execute(params![key, label]))
-                .map(drop)
-                .map_err(|e| Error::sqlite(&doing(), e))
-        })
+        self.write(doing, |tx| execute(tx, &sql, params![key, label], doing).map(drop))
     }
 
     /// Deletes the session; the same as `clear_state`.

@@ -4,8 +4,8 @@
 use crate::error::{quote, Error, Result, Status};
 use crate::json::{self, Object};
 use crate::key::{check_id, describe, session_key};
-use crate::store::{Store, NOW};
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::{execute, query_row, Store, NOW};
+use rusqlite::{params, Connection};
 use serde_json::Value;
 
 /// The key under which a step's state lives inside the session state.
@@ -16,10 +16,13 @@ fn step_key(step_id: &str) -> Result<String> {
 
 /// Reads a session's stored state; `None` when the session does not exist.
 fn load_state(conn: &Connection, key: &str, owner: impl Fn() -> String) -> Result<Option<Object>> {
-    let text: Option<Option<String>> = conn
-        .prepare_cached("SELECT state_json FROM workflow_state WHERE flow_session_key = ?1")
-        .and_then(|mut stmt| stmt.query_row([key], |row| row.get(0)).optional())
-        .map_err(|e| Error::sqlite(&format!("read the state of {}", owner()), e))?;
+    let text: Option<Option<String>> = query_row(
+        conn,
+        "SELECT state_json FROM workflow_state WHERE flow_session_key = ?1",
+        [key],
+        |row| row.get(0),
+        || format!("read the state of {}", owner()),
+    )?;
     text.map(|t| json::parse_stored_state(t.as_deref(), &owner())).transpose()
 }
 
@@ -31,10 +34,10 @@ fn save_state(conn: &Connection, key: &str, state: &Object, owner: impl Fn() -> 
          ON CONFLICT(flow_session_key) DO UPDATE SET
              state_json = excluded.state_json, updated_at = excluded.updated_at"
     );
-    conn.prepare_cached(&sql)
-        .and_then(|mut stmt| stmt.execute(params![key, json::object_to_text(state)]))
-        .map(drop)
-        .map_err(|e| Error::sqlite(&format!("write the state of {}", owner()), e))
+    execute(conn, &sql, params![key, json::object_to_text(state)], || {
+        format!("write the state of {}", owner())
+    })
+    .map(drop)
 }
 
 impl Store {
@@ -42,9 +45,13 @@ impl Store {
     pub fn get_current_step(&self, flow_id: &str, session_id: &str) -> Result<Option<String>> {
         let key = session_key(flow_id, session_id)?;
         let step: Option<Option<String>> = self.read(|conn| {
-            conn.prepare_cached("SELECT current_step FROM workflow_state WHERE flow_session_key = ?1")
-                .and_then(|mut stmt| stmt.query_row([&key], |row| row.get(0)).optional())
-                .map_err(|e| Error::sqlite(&format!("read the current step of {}", describe(flow_id, session_id)), e))
+            query_row(
+                conn,
+                "SELECT current_step FROM workflow_state WHERE flow_session_key = ?1",
+                [&key],
+                |row| row.get(0),
+                || format!("read the current step of {}", describe(flow_id, session_id)),
+            )
         })?;
         Ok(step.flatten())
     }
@@ -60,12 +67,7 @@ impl Store {
              ON CONFLICT(flow_session_key) DO UPDATE SET
                  current_step = excluded.current_step, updated_at = excluded.updated_at"
         );
-        self.write(doing, |tx| {
-            tx.prepare_cached(&sql)
-                .and_then(|mut stmt| stmt.execute(params![key, step_id]))
-                .map(drop)
-                .map_err(|e| Error::sqlite(&doing(), e))
-        })
+        self.write(doing, |tx| execute(tx, &sql, params![key, step_id], doing).map(drop))
     }
 
     /// The session's whole state as compact JSON; `"{}"` when the session does not exist.
@@ -96,10 +98,7 @@ impl Store {
         let key = session_key(flow_id, session_id)?;
         let doing = || format!("delete {}", describe(flow_id, session_id));
         self.write(doing, |tx| {
-            tx.prepare_cached("DELETE FROM workflow_state WHERE flow_session_key = ?1")
-                .and_then(|mut stmt| stmt.execute([&key]))
-                .map(drop)
-                .map_err(|e| Error::sqlite(&doing(), e))
+            execute(tx, "DELETE FROM workflow_state WHERE flow_session_key = ?1", [&key], doing).map(drop)
         })
     }
 

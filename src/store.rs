@@ -4,7 +4,7 @@
 use crate::error::{Error, Result, Status};
 use crate::options::{JournalMode, Options, Synchronous};
 use crate::schema;
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row, Transaction, TransactionBehavior};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -110,6 +110,27 @@ impl Store {
         tx.commit().map_err(|e| Error::sqlite(&doing(), e))?;
         Ok(value)
     }
+}
+
+/// Runs one cached statement that changes rows and returns how many it changed;
+/// `doing` describes it for the error message.
+pub(crate) fn execute(conn: &Connection, sql: &str, params: impl Params, doing: impl Fn() -> String) -> Result<usize> {
+    conn.prepare_cached(sql)
+        .and_then(|mut stmt| stmt.execute(params))
+        .map_err(|e| Error::sqlite(&doing(), e))
+}
+
+/// Runs one cached query for at most one row; `None` when there is none.
+pub(crate) fn query_row<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    doing: impl Fn() -> String,
+) -> Result<Option<T>> {
+    conn.prepare_cached(sql)
+        .and_then(|mut stmt| stmt.query_row(params, map).optional())
+        .map_err(|e| Error::sqlite(&doing(), e))
 }
 
 fn open_file(path: &str, options: &Options) -> Result<Connection> {

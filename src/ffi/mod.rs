@@ -3,6 +3,12 @@
 //! below), calls the safe [`Store`](crate::Store) and reports failures as a status plus
 //! a thread-local message.
 
+// C callers cannot see Rust's `unsafe`: each export's pointer contract is stated in its
+// header comment, and every pointer goes through `check_ptr` before use.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+// The doc comments are written for doxygen (`@param`, `@return`), not for rustdoc.
+#![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
+
 use crate::error::{Error, Result, Status};
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, CStr, CString};

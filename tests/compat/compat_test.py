@@ -1,0 +1,978 @@
+#!/usr/bin/env python3
+"""Compatibility test: workflow_state (C API, through compat_tool) against the real Python
+package cjm-workflow-state (0.0.3, and 0.0.2 for the schema migration), on shared files.
+
+    compat_test.py --tool PATH --workdir DIR --python PYTHON [--memcheck "valgrind ..."]
+
+The packages are installed from PyPI into DIR/venv (0.0.3) and DIR/py002 (0.0.2, with
+--target) the first time. Every use of Python's sqlite3 or of the package happens in a
+subprocess of its own (this file run as `--worker NAME ARGS_JSON` with the venv's
+interpreter), and every use of the C library in a compat_tool process: a file is never
+open through two SQLite libraries in one process.
+
+Scenarios:
+  a  Python 0.0.3 writes, compat_tool dump reads: values, key order, exact numbers,
+     compact UTF-8 output, summaries and listing agree with what Python reads back.
+  b  compat_tool write writes, Python 0.0.3 reads every value back exactly; Python keeps
+     writing to the file and compat_tool reads those writes.
+  c  Python 0.0.2 writes a file without the label column; a read-only open leaves it
+     untouched; a writable open migrates it in place (label column, user_version 1) with
+     every 0.0.2 value unchanged; 0.0.3 (and 0.0.2) keep working on it.
+  d  Python stores NaN / Infinity: the C API answers WS_CORRUPT naming the session, and
+     never rewrites the stored text.
+"""
+
+import argparse
+import json
+import math
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+FLOW_A = "compat-a"  # the flows of compat_tool's "write" scenario
+FLOW_B = "compat.b"
+
+TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{3})?$")
+UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+# ==========================================================================================
+# Worker side: runs in a subprocess with the venv's python. Only here are sqlite3 and the
+# Python package imported.
+# ==========================================================================================
+
+def _load_store(py002=None):
+    if py002:
+        sys.path.insert(0, py002)
+    from cjm_workflow_state import state_store
+    origin = os.path.realpath(state_store.__file__)
+    if py002:
+        assert origin.startswith(os.path.realpath(py002) + os.sep), origin
+        assert not hasattr(state_store, "SessionSummary"), "expected 0.0.2, got a newer package"
+    else:
+        assert hasattr(state_store, "SessionSummary"), "expected 0.0.3"
+        import importlib.metadata
+        assert importlib.metadata.version("cjm-workflow-state") == "0.0.3"
+    return state_store.SQLiteWorkflowStateStore
+
+
+def w_inspect(args):
+    """The raw file, through Python's sqlite3 only."""
+    import sqlite3
+    conn = sqlite3.connect(args["db"])
+    try:
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(workflow_state)")]
+        rows = {}
+        if columns:
+            for r in conn.execute("SELECT * FROM workflow_state ORDER BY rowid"):
+                row = dict(zip(columns, r))
+                rows[row["flow_session_key"]] = row
+        return {
+            "columns": columns,
+            "user_version": conn.execute("PRAGMA user_version").fetchone()[0],
+            "journal_mode": conn.execute("PRAGMA journal_mode").fetchone()[0],
+            "tables": sorted(r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")),
+            "indexes": sorted(r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_%'")),
+            "rows": rows,
+        }
+    finally:
+        conn.close()
+
+
+def w_dump(args):
+    """What cjm-workflow-state 0.0.3 reads back, plus the raw rows."""
+    import dataclasses
+    Store = _load_store()
+    s = Store(args["db"])
+    out = {"flows": []}
+    for flow in args["flows"]:
+        listed = s.list_sessions(flow, order_by="created_at", descending=False)
+        sessions = {}
+        for summary in listed:
+            sid = summary.session_id
+            state = s.get_state(flow, sid)
+            steps = {k[len("_step_"):]: s.get_step_state(flow, sid, k[len("_step_"):])
+                     for k in state if k.startswith("_step_")}
+            for extra in args.get("steps", []):
+                steps.setdefault(extra, s.get_step_state(flow, sid, extra))
+            one = s.get_session_summary(flow, sid)
+            sessions[sid] = {
+                "state": state,
+                "current_step": s.get_current_step(flow, sid),
+                "exists": s.session_exists(flow, sid),
+                "summary": dataclasses.asdict(one) if one else None,
+                "steps": steps,
+            }
+        out["flows"].append({
+            "flow": flow,
+            "list": [dataclasses.asdict(x) for x in listed],
+            "sessions": sessions,
+        })
+    for flow, sid in args.get("absent", []):
+        out.setdefault("absent", []).append({
+            "flow": flow, "session_id": sid, "exists": s.session_exists(flow, sid),
+            "state": s.get_state(flow, sid), "summary": s.get_session_summary(flow, sid)})
+    out["raw"] = w_inspect(args)
+    return out
+
+
+def w_write_a(args):
+    """Scenario a: 0.0.3 writes a file the C side then reads."""
+    Store = _load_store()
+    s = Store(args["db"])
+    f, g = "py-flow", "py.flow2"
+    assert s.create_session(f, "alpha", "Alpha label") == "alpha"
+    s.update_state(f, "alpha", {
+        "name": "é日本🙂", "big": 2**70, "neg": -2**70, "f": 0.1, "tiny": 1e-7,
+        "nested": {"z": 1, "a": [1, 2.5, {"k": None}], "t": True, "f": False},
+        "esc": "q\"b\\s/\n\t\x01\x00\u2028\x7f"})
+    s.update_state(f, "alpha", {"f": 0.30000000000000004,
+                                "more": [2**64, -1.5e300, 5e-324, 1e22, -0.0]})
+    s.set_current_step(f, "alpha", "step-2")
+    s.update_step_state(f, "alpha", "step-1", {"done": True, "score": 1e-7})
+    s.update_step_state(f, "alpha", "step-1", {"score": 0.1, "list": [1, 2]})
+    s.update_step_state(f, "alpha", "step-2", {"draft": "日本"})
+    s.update_step_state(f, "alpha", "tmp", {"x": 1})
+    s.clear_step_state(f, "alpha", "tmp")
+    generated = s.create_session(f)
+    s.set_current_step(f, generated, "intro")
+    s.create_session(f, "user:42:run", "Ünïcödé 🙂")
+    s.update_state(f, "user:42:run", {"k": "v", "empty": {}, "list": []})
+    s.create_session(f, "doomed", "bye")
+    s.update_state(f, "doomed", {"x": 1})
+    s.delete_session(f, "doomed")
+    s.set_current_step(f, "implicit", "only")
+    s.update_state(f, "upserted", {"n": -0.0, "i": -17, "t": "日本"})
+    s.create_session(f, "relabel", "old")
+    s.set_session_label(f, "relabel", "new é")
+    s.create_session(f, "unlabel", "x")
+    s.set_session_label(f, "unlabel", None)
+    s.update_state(f, "cleared", {"a": 1})
+    s.clear_state(f, "cleared")
+    s.create_session(g, "alpha", None)
+    s.update_state(g, "alpha", {"flow": "g"})
+    s.update_step_state(g, "alpha", "step:with:colon", {"v": [0.1]})
+    # Rows as another program might leave them (the package reads all of them): a NULL
+    # state, a duplicated key (the last value wins, at the first key's place, as in a
+    # dict), insignificant whitespace and \u escapes.
+    import sqlite3
+    conn = sqlite3.connect(args["db"])
+    with conn:
+        conn.execute("INSERT INTO workflow_state (flow_session_key, state_json) VALUES (?, NULL)",
+                     (f + ":rawnull",))
+        conn.execute("INSERT INTO workflow_state (flow_session_key, state_json, current_step, "
+                     "label) VALUES (?, ?, ?, ?)", (f + ":dupkeys", '{"a":1,"b":2,"a":3}', "s", "d"))
+        conn.execute("INSERT INTO workflow_state (flow_session_key, state_json) VALUES (?, ?)",
+                     (f + ":spaced", ' {"a" : 1 ,\n "e" : "\\u00e9\\ud83d\\ude42" } '))
+    conn.close()
+    return {"generated": generated,
+            "order": {f: ["alpha", generated, "user:42:run", "implicit", "upserted",
+                          "relabel", "unlabel", "rawnull", "dupkeys", "spaced"],
+                      g: ["alpha"]},
+            "absent": [[f, "doomed"], [f, "cleared"]]}
+
+
+def w_continue_b(args):
+    """Scenario b: 0.0.3 keeps writing to the file the C side wrote."""
+    Store = _load_store()
+    s = Store(args["db"])
+    a, b = args["flows"]
+    s.update_state(a, "s1", {"py": "added é", "big2": 2**70 + 1})
+    s.update_step_state(a, "s1", "step-1", {"py": True})
+    assert s.create_session(a, "py-new", "from python é") == "py-new"
+    s.set_current_step(a, "py-new", "p1")
+    s.set_session_label(a, args["generated"], "labelled by python")
+    s.delete_session(a, "unlabel")
+    s.update_state(b, "s1", {"py": [2**70, 0.1]})
+    return {}
+
+
+def w_write_002(args):
+    """Scenario c: the real 0.0.2 package writes a file (no label column)."""
+    Store = _load_store(args["py002"])
+    s = Store(args["db"])
+    s.update_state("legacy", "one", {"name": "é日本🙂", "big": 2**70, "f": 0.1, "tiny": 1e-7,
+                                     "nested": {"b": [1, {"c": None}], "a": True}})
+    s.set_current_step("legacy", "one", "step-a")
+    s.update_step_state("legacy", "one", "step-a", {"x": 1})
+    s.update_step_state("legacy", "one", "tmp", {"y": 2})
+    s.clear_step_state("legacy", "one", "tmp")
+    s.set_current_step("legacy", "two:with:colon", "start")
+    s.update_state("legacy", "three", {"k": [0.1, -2**70]})
+    s.update_state("legacy", "gone", {"a": 1})
+    s.clear_state("legacy", "gone")
+    s.update_state("other", "x", {"o": 1})
+    return {}
+
+
+def w_read_002(args):
+    """Scenario c: what the 0.0.2 package reads (it has no listing: sessions are given)."""
+    Store = _load_store(args["py002"])
+    s = Store(args["db"])
+    out = {}
+    for flow, sid in args["sessions"]:
+        state = s.get_state(flow, sid)
+        out[flow + ":" + sid] = {
+            "state": state,
+            "current_step": s.get_current_step(flow, sid),
+            "steps": {k[len("_step_"):]: s.get_step_state(flow, sid, k[len("_step_"):])
+                      for k in state if k.startswith("_step_")},
+        }
+    return out
+
+
+def w_write_002_after(args):
+    """Scenario c: 0.0.2 still writes to the migrated file."""
+    Store = _load_store(args["py002"])
+    s = Store(args["db"])
+    s.update_state("legacy", "three", {"from002": "après"})
+    return {}
+
+
+def w_label_003(args):
+    """Scenario c: 0.0.3 sets labels and creates sessions on the migrated file."""
+    import dataclasses
+    Store = _load_store()
+    s = Store(args["db"])
+    s.set_session_label("legacy", "one", "Now labelled é")
+    assert s.create_session("legacy", "new-003", "made by 0.0.3") == "new-003"
+    s.update_state("legacy", "new-003", {"v": 2**70})
+    return {"list": [dataclasses.asdict(x) for x in
+                     s.list_sessions("legacy", order_by="label", descending=False)]}
+
+
+def w_write_nan(args):
+    """Scenario d: Python's json writes NaN and Infinity, which are not JSON."""
+    Store = _load_store()
+    s = Store(args["db"])
+    s.update_state("bad", "nan-session", {"x": float("nan"), "ok": 1})
+    s.set_current_step("bad", "nan-session", "s")
+    s.update_state("bad", "inf-session", {"y": float("inf"), "z": -float("inf")})
+    s.update_state("bad", "fine", {"v": 1})
+    # A lone surrogate: json.dumps writes it as a \ud800 escape, which has no UTF-8 form.
+    s.update_state("bad", "surrogate-session", {"s": "\ud800x"})
+    return {}
+
+
+def w_read_nan(args):
+    Store = _load_store()
+    s = Store(args["db"])
+    x = s.get_state("bad", "nan-session")["x"]
+    y = s.get_state("bad", "inf-session")["y"]
+    return {"nan": math.isnan(x), "inf": math.isinf(y) and y > 0}
+
+
+WORKERS = {name[2:]: fn for name, fn in list(globals().items()) if name.startswith("w_")}
+
+
+def worker_main(name, args_json):
+    result = WORKERS[name](json.loads(args_json))
+    sys.stdout.write(json.dumps(result))
+    sys.stdout.write("\n")
+    return 0
+
+
+# ==========================================================================================
+# Driver side: never imports sqlite3 nor the package.
+# ==========================================================================================
+
+class Abort(Exception):
+    """A step of a scenario could not run; the scenario stops there."""
+
+
+class Checker:
+    def __init__(self):
+        self.failures = 0
+        self.checks = 0
+        self.notes = []
+
+    def check(self, ok, name, detail=""):
+        self.checks += 1
+        if ok:
+            print(f"ok   {name}", flush=True)
+        else:
+            self.failures += 1
+            print(f"FAIL {name}", flush=True)
+            if detail:
+                for line in str(detail).rstrip("\n").split("\n"):
+                    print(f"       {line}", flush=True)
+        return ok
+
+    def note(self, text):
+        if text not in self.notes:
+            self.notes.append(text)
+            print(f"note {text}", flush=True)
+
+
+C = Checker()
+
+
+# ---- JSON helpers ------------------------------------------------------------------------
+
+class RawNum(str):
+    """A JSON number (or non-standard constant) kept as its exact text."""
+
+
+class RawObj(list):
+    """A JSON object as its list of (key, value) pairs, in order; a repeated key keeps its
+    first place and takes its last value, as in a Python dict."""
+
+
+def _raw_pairs(pairs):
+    out, index = RawObj(), {}
+    for k, v in pairs:
+        if k in index:
+            out[index[k]] = (k, v)
+        else:
+            index[k] = len(out)
+            out.append((k, v))
+    return out
+
+
+def parse_raw(text):
+    return json.loads(text, object_pairs_hook=_raw_pairs, parse_int=RawNum, parse_float=RawNum,
+                      parse_constant=RawNum)
+
+
+def dump_raw(value):
+    """Compact UTF-8 JSON keeping every number's text and every key's order: what the C
+    API must return for stored text."""
+    if isinstance(value, RawObj):
+        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + dump_raw(v)
+                              for k, v in value) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(dump_raw(v) for v in value) + "]"
+    if isinstance(value, RawNum):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def raw_get(obj, key):
+    for k, v in obj:
+        if k == key:
+            return v
+    raise KeyError(key)
+
+
+def norm_exponents(text):
+    """JSON text with every exponent spelt e, e+ or e- (for texts without strings that
+    look like numbers)."""
+    return re.sub(r"([0-9])[eE]\+?(-?[0-9])", r"\1e\2", text)
+
+
+def compact(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def differences(exp, act, path="$", out=None):
+    """Type-exact, order-exact differences between two decoded JSON values."""
+    if out is None:
+        out = []
+    if type(exp) is not type(act):
+        out.append(f"at {path}: expected {exp!r} ({type(exp).__name__}), "
+                   f"got {act!r} ({type(act).__name__})")
+    elif isinstance(exp, dict):
+        if list(exp) != list(act):
+            out.append(f"at {path}: expected keys {list(exp)!r}, got {list(act)!r}")
+        for k in exp:
+            if k in act:
+                differences(exp[k], act[k], f"{path}[{k!r}]", out)
+    elif isinstance(exp, list):
+        if len(exp) != len(act):
+            out.append(f"at {path}: expected {len(exp)} items, got {len(act)}")
+        for i, (x, y) in enumerate(zip(exp, act)):
+            differences(x, y, f"{path}[{i}]", out)
+    elif isinstance(exp, float):
+        same = (math.isnan(exp) and math.isnan(act)) or (
+            exp == act and math.copysign(1, exp) == math.copysign(1, act))
+        if not same:
+            out.append(f"at {path}: expected {exp!r}, got {act!r}")
+    elif exp != act:
+        out.append(f"at {path}: expected {exp!r}, got {act!r}")
+    return out
+
+
+def value_detail(exp, act):
+    diffs = differences(exp, act)
+    lines = diffs[:12] + ([f"... {len(diffs) - 12} more"] if len(diffs) > 12 else [])
+    return "\n".join(["- expected " + compact(exp)[:400], "+ got      " + compact(act)[:400]]
+                     + lines)
+
+
+def text_detail(exp, act):
+    n = min(len(exp), len(act))
+    i = next((k for k in range(n) if exp[k] != act[k]), n)
+    lo = max(0, i - 30)
+    return "\n".join([
+        f"- expected {exp!r}" if len(exp) < 400 else f"- expected ...{exp[lo:i + 60]!r}",
+        f"+ got      {act!r}" if len(act) < 400 else f"+ got      ...{act[lo:i + 60]!r}",
+        f"first difference at character {i} (lengths {len(exp)} and {len(act)}): "
+        f"expected {exp[i:i + 20]!r}, got {act[i:i + 20]!r}"])
+
+
+def check_value(exp, act, name):
+    return C.check(not differences(exp, act), name, value_detail(exp, act))
+
+
+def check_text(exp, act, name):
+    return C.check(exp == act, name, text_detail(exp, act) if isinstance(exp, str) and
+                   isinstance(act, str) else f"- expected {exp!r}\n+ got      {act!r}")
+
+
+# ---- processes ---------------------------------------------------------------------------
+
+class Env:
+    def __init__(self, opts):
+        self.tool = os.path.abspath(opts.tool)
+        self.workdir = os.path.abspath(opts.workdir)
+        self.python = opts.python
+        self.memcheck = shlex.split(opts.memcheck) if opts.memcheck else []
+        self.venv = os.path.join(self.workdir, "venv")
+        self.vpy = os.path.join(self.venv, "bin", "python")
+        self.py002 = os.path.join(self.workdir, "py002")
+        self.rundir = os.path.join(self.workdir, "run")
+
+
+def run(cmd, what, timeout=300):
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8",
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Abort(f"{what}: timed out after {timeout}s: {shlex.join(cmd)}")
+    proc.elapsed = time.monotonic() - started
+    return proc
+
+
+def setup_python(env):
+    os.makedirs(env.workdir, exist_ok=True)
+    if not os.path.exists(env.vpy):
+        p = run([env.python, "-m", "venv", env.venv], "python -m venv")
+        if p.returncode != 0:
+            raise Abort(f"cannot create the venv {env.venv}:\n{p.stdout}{p.stderr}")
+    probe = [env.vpy, "-c", "import importlib.metadata as m; "
+             "print(m.version('cjm-workflow-state'))"]
+    p = run(probe, "probe 0.0.3")
+    if p.returncode != 0 or p.stdout.strip() != "0.0.3":
+        pip = os.path.join(env.venv, "bin", "pip")
+        p = run([pip, "install", "--disable-pip-version-check", "--ignore-requires-python",
+                 "cjm-workflow-state==0.0.3"], "pip install 0.0.3", timeout=400)
+        if p.returncode != 0:
+            raise Abort(f"pip install cjm-workflow-state==0.0.3 failed:\n{p.stdout}{p.stderr}")
+    p = run(probe, "probe 0.0.3")
+    C.check(p.returncode == 0 and p.stdout.strip() == "0.0.3",
+            "setup: cjm-workflow-state 0.0.3 installed in " + env.venv, p.stdout + p.stderr)
+    marker = os.path.join(env.py002, "cjm_workflow_state-0.0.2.dist-info")
+    if not os.path.isdir(marker):
+        pip = os.path.join(env.venv, "bin", "pip")
+        p = run([pip, "install", "--disable-pip-version-check", "--ignore-requires-python",
+                 "--no-deps", "--upgrade", "--target", env.py002, "cjm-workflow-state==0.0.2"],
+                "pip install 0.0.2", timeout=400)
+        if p.returncode != 0:
+            raise Abort(f"pip install --target cjm-workflow-state==0.0.2 failed:\n"
+                        f"{p.stdout}{p.stderr}")
+    C.check(os.path.isdir(marker), "setup: cjm-workflow-state 0.0.2 installed in " + env.py002)
+
+
+def py(env, name, **args):
+    """Runs one worker in its own process with the venv's python; returns its result."""
+    p = run([env.vpy, os.path.abspath(__file__), "--worker", name, json.dumps(args)],
+            f"python worker {name}")
+    if p.returncode != 0:
+        raise Abort(f"python worker {name} failed (exit {p.returncode}):\n{p.stderr}{p.stdout}")
+    return json.loads(p.stdout)
+
+
+def tool(env, *args, options=None):
+    """Runs compat_tool (under the memcheck prefix); returns its stdout parsed."""
+    cmd = env.memcheck + [env.tool] + (["--options", options] if options else []) + list(args)
+    p = run(cmd, "compat_tool")
+    if p.returncode != 0:
+        raise Abort(f"compat_tool {' '.join(args[:1])} exited {p.returncode}:\n"
+                    f"$ {shlex.join(cmd)}\n{p.stderr}{p.stdout[:2000]}")
+    if p.stderr.strip():
+        print(p.stderr, end="", flush=True)
+    try:
+        return json.loads(p.stdout)
+    except ValueError as e:
+        raise Abort(f"compat_tool {args[0]} printed something that is not JSON ({e}):\n"
+                    f"{p.stdout[:2000]}")
+
+
+def fresh_db(env, name):
+    os.makedirs(env.rundir, exist_ok=True)
+    path = os.path.join(env.rundir, name)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    return path
+
+
+def file_digest(path):
+    import hashlib
+    out = {}
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        if os.path.exists(path + suffix):
+            with open(path + suffix, "rb") as f:
+                out[suffix or "db"] = hashlib.sha256(f.read()).hexdigest()
+    return out
+
+
+# ---- the common comparison: a compat_tool dump against a Python 0.0.3 dump -----------------
+
+SUMMARY_TEXT_FIELDS = ("flow_id", "session_id", "label", "current_step", "created_at",
+                       "updated_at")
+
+
+def compare_dumps(tag, cdump, pdump, expected_order=None):
+    raw_rows = pdump["raw"]["rows"]
+    pflows = {f["flow"]: f for f in pdump["flows"]}
+    for cflow in cdump["flows"]:
+        flow = cflow["flow"]
+        pflow = pflows[flow]
+        clist = json.loads(cflow["list"])
+        cids = [x["session_id"] for x in clist]
+        pids = [x["session_id"] for x in pflow["list"]]
+        check_text(sorted(pids), sorted(cids),
+                   f"{tag}: {flow}: C lists the same sessions as Python's list_sessions")
+        if expected_order is not None and flow in expected_order:
+            check_value(expected_order[flow], cids,
+                        f"{tag}: {flow}: C lists by created_at ascending, ties in creation order")
+        stamps = [x["created_at"] for x in clist]
+        C.check(stamps == sorted(stamps), f"{tag}: {flow}: C list is sorted by created_at",
+                "created_at: " + ", ".join(stamps))
+        check_text(cflow["list"], compact(clist), f"{tag}: {flow}: C list JSON is compact")
+        psummaries = {x["session_id"]: x for x in pflow["list"]}
+        for csess in cflow["sessions"]:
+            sid = csess["session_id"]
+            where = f"{tag}: {flow}/{sid}"
+            if sid not in pflow["sessions"]:
+                C.check(False, f"{where}: Python sees this session")
+                continue
+            psess = pflow["sessions"][sid]
+            raw = raw_rows[f"{flow}:{sid}"]
+            stored = raw["state_json"]
+
+            # State: the values Python reads, and the exact compact text of what is stored.
+            cstate_text = csess["state"]
+            cstate = json.loads(cstate_text)
+            check_value(psess["state"], cstate, f"{where}: get_state values equal Python's "
+                        "(types, key order, exact numbers)")
+            if stored is not None and stored != "":
+                check_text(dump_raw(parse_raw(stored)), cstate_text,
+                           f"{where}: get_state text is the stored text, compact UTF-8, "
+                           "number texts and key order kept")
+            # Steps.
+            csteps = {k: json.loads(v) for k, v in csess["steps"].items()}
+            check_text(sorted(psess["steps"]), sorted(csteps),
+                       f"{where}: the same steps have state")
+            for step, pval in psess["steps"].items():
+                if step in csteps:
+                    check_value(pval, csteps[step],
+                                f"{where}: get_step_state({step!r}) equals Python's")
+                    if ("_step_" + step) in cstate:
+                        check_text(dump_raw(raw_get(parse_raw(stored), "_step_" + step)),
+                                   csess["steps"][step],
+                                   f"{where}: get_step_state({step!r}) text is exact")
+                    else:
+                        check_text("{}", csess["steps"][step],
+                                   f"{where}: get_step_state({step!r}) of no step is {{}}")
+            # Current step, existence, summary.
+            check_value(psess["current_step"], csess["current_step"],
+                        f"{where}: get_current_step equals Python's")
+            C.check(csess["exists"] is True and psess["exists"] is True,
+                    f"{where}: session_exists in both")
+            csum = json.loads(csess["summary"])
+            check_value(["flow_id", "session_id", "label", "current_step", "created_at",
+                         "updated_at", "state_size_bytes"], list(csum),
+                        f"{where}: summary has the API's fields in order")
+            psum = psess["summary"]
+            check_value({k: psum[k] for k in SUMMARY_TEXT_FIELDS},
+                        {k: csum.get(k) for k in SUMMARY_TEXT_FIELDS},
+                        f"{where}: summary fields equal Python's get_session_summary")
+            check_value(psummaries[sid], psum,
+                        f"{where}: (Python's list_sessions and get_session_summary agree)")
+            centry = next(x for x in clist if x["session_id"] == sid)
+            check_value(csum, centry, f"{where}: C list entry equals C summary")
+            C.check(bool(TIMESTAMP.match(csum["created_at"] or "")) and
+                    bool(TIMESTAMP.match(csum["updated_at"] or "")),
+                    f"{where}: timestamps are 'YYYY-MM-DD HH:MM:SS[.SSS]'",
+                    f"created_at={csum['created_at']!r} updated_at={csum['updated_at']!r}")
+            nbytes = len(stored.encode("utf-8")) if stored is not None else 0
+            check_value(nbytes, csum["state_size_bytes"],
+                        f"{where}: state_size_bytes is the stored text's UTF-8 byte length")
+            if psum["state_size_bytes"] != csum["state_size_bytes"]:
+                C.note(f"{where}: state_size_bytes C={csum['state_size_bytes']} "
+                       f"Python={psum['state_size_bytes']}: Python's is SQLite length(), "
+                       "in characters; API.md says bytes (stored text is non-ASCII)")
+
+
+# ---- scenario a ----------------------------------------------------------------------------
+
+def scenario_a(env):
+    """Python 0.0.3 writes, compat_tool reads"""
+    db = fresh_db(env, "a_python_writes.db")
+    w = py(env, "write_a", db=db)
+    flows = list(w["order"])
+    pdump = py(env, "dump", db=db, flows=flows, steps=["tmp", "never"], absent=w["absent"])
+    cdump = tool(env, "dump", db, "--step", "tmp", "--step", "never", *flows)
+    compare_dumps("a", cdump, pdump, expected_order=w["order"])
+
+    pflows = {f["flow"]: f for f in pdump["flows"]}
+    for cflow in cdump["flows"]:
+        for csess in cflow["sessions"]:
+            where = f"a: {cflow['flow']}/{csess['session_id']}"
+            pstate = pflows[cflow["flow"]]["sessions"][csess["session_id"]]["state"]
+            check_text(compact(pstate), csess["state"],
+                       f"{where}: get_state text == json.dumps(Python's value, "
+                       "separators=(',', ':'), ensure_ascii=False)")
+            for step, text in csess["steps"].items():
+                pval = pflows[cflow["flow"]]["sessions"][csess["session_id"]]["steps"][step]
+                check_text(compact(pval), text,
+                           f"{where}: get_step_state({step!r}) text == compact dumps of Python's")
+    alpha = json.loads(next(s for s in cdump["flows"][0]["sessions"]
+                            if s["session_id"] == "alpha")["state"])
+    C.check(alpha["big"] == 2**70 and alpha["neg"] == -2**70 and alpha["f"] == 0.30000000000000004
+            and alpha["tiny"] == 1e-7 and alpha["name"] == "é日本🙂"
+            and alpha["more"][:4] == [2**64, -1.5e300, 5e-324, 1e22]
+            and math.copysign(1, alpha["more"][4]) < 0,
+            "a: C reads 2**70, 2**64, 0.30000000000000004, 1e-7, 5e-324, -0.0 and é日本🙂 exactly",
+            compact(alpha))
+    for a in pdump.get("absent", []):
+        C.check(not a["exists"] and a["state"] == {} and a["summary"] is None,
+                f"a: {a['flow']}/{a['session_id']} deleted by Python is gone for Python")
+    for cflow in cdump["flows"]:
+        ids = [s["session_id"] for s in cflow["sessions"]]
+        C.check("doomed" not in ids and "cleared" not in ids,
+                f"a: {cflow['flow']}: sessions Python deleted are not listed by C")
+    for flow, sid in w["absent"]:
+        r = tool(env, "call", db, "get_state", flow, sid)
+        C.check(r["status"] == "WS_OK" and r["result"] == "{}",
+                f"a: C get_state of the deleted session {flow}/{sid} is {{}}", compact(r))
+    gen = w["generated"]
+    C.check(bool(UUID4.match(gen)), f"a: Python's generated id {gen} is a UUID4 (sanity)")
+
+
+# ---- scenario b ----------------------------------------------------------------------------
+
+# What compat_tool's "write" must leave: flow -> [(session id, label, current step, exact
+# compact state text)] in creation order. "<generated>" is the id the tool reports.
+S1_TEXT = (r'{"name":"é日本🙂","big":1180591620717411303424,'
+           r'"neg_big":-1180591620717411303424,"f":0.30000000000000004,"tiny":1e-7,'
+           r'"nested":{"z":1,"a":[1,2.5,{"k":null}],"t":true,"f":false},'
+           r'"esc":"q\"b\\s/\n\t\u0001é","added":"x",'
+           r'"_step_step-1":{"done":true,"score":0.1,"extra":[1,2]},'
+           r'"_step_step-2":{"draft":"日本"}}')
+EXPECTED_B = {
+    FLOW_A: [
+        ("s1", "First session", "step-2", S1_TEXT),
+        ("<generated>", None, "intro", "{}"),
+        ("user:42:run", "Ünïcödé 🙂 label", None, '{"k":"v","n":[]}'),
+        ("implicit", None, "only-step", "{}"),
+        ("upserted", None, None, '{"n":-0.0,"e":1E+2,"i":-17}'),
+        ("relabel", "new label", None, "{}"),
+        ("unlabel", None, None, "{}"),
+    ],
+    FLOW_B: [
+        ("s1", None, "step:with:colon",
+         '{"flow":"b","_step_step:with:colon":{"v":[0.1,1e-7]}}'),
+    ],
+}
+
+
+def scenario_b(env):
+    """compat_tool writes, Python 0.0.3 reads and keeps writing, compat_tool reads again"""
+    db = fresh_db(env, "b_c_writes.db")
+    w = tool(env, "write", db)
+    gen = w.get("generated") or ""
+    C.check(bool(UUID4.match(gen)), f"b: C generated a lowercase UUID4 session id ({gen!r})")
+    expected = {flow: [(gen if sid == "<generated>" else sid, label, step, text)
+                       for sid, label, step, text in rows]
+                for flow, rows in EXPECTED_B.items()}
+    flows = list(expected)
+
+    # What C reads back of its own writes: exact texts and order.
+    cdump = tool(env, "dump", db, "--step", "tmp", *flows)
+    for cflow in cdump["flows"]:
+        flow = cflow["flow"]
+        check_value([r[0] for r in expected[flow]], [s["session_id"] for s in cflow["sessions"]],
+                    f"b: {flow}: C lists its sessions in creation order")
+        for (sid, label, step, text), csess in zip(expected[flow], cflow["sessions"]):
+            if csess["state"] != text and norm_exponents(csess["state"]) == norm_exponents(text):
+                C.note(f"b: {flow}/{sid}: C respelled exponents: wrote {text}, reads "
+                       f"{csess['state']} (same values; API.md says numbers pass through "
+                       "as their text)")
+                text = csess["state"]
+            check_text(text, csess["state"], f"b: {flow}/{sid}: C get_state text is exact")
+            C.check(csess["steps"].get("tmp") == "{}",
+                    f"b: {flow}/{sid}: the cleared step 'tmp' reads as {{}} in C")
+
+    # What Python 0.0.3 reads.
+    pdump = py(env, "dump", db=db, flows=flows, steps=["tmp"],
+               absent=[[FLOW_A, "doomed"], [FLOW_A, "never"]])
+    raw = pdump["raw"]
+    pflows = {f["flow"]: f for f in pdump["flows"]}
+    for flow, rows in expected.items():
+        pflow = pflows[flow]
+        check_text(sorted(r[0] for r in rows), sorted(x["session_id"] for x in pflow["list"]),
+                   f"b: {flow}: Python's list_sessions lists exactly the C sessions")
+        stamps = [x["created_at"] for x in pflow["list"]]
+        C.check(stamps == sorted(stamps), f"b: {flow}: Python's list is sorted by created_at")
+        for sid, label, step, text in rows:
+            where = f"b: {flow}/{sid}"
+            psess = pflow["sessions"].get(sid)
+            if psess is None:
+                C.check(False, f"{where}: Python sees the session")
+                continue
+            exp_state = json.loads(text)
+            check_value(exp_state, psess["state"], f"{where}: Python get_state is exact")
+            exp_steps = {k[6:]: v for k, v in exp_state.items() if k.startswith("_step_")}
+            exp_steps["tmp"] = exp_steps.get("tmp", {})
+            check_value(exp_steps, psess["steps"], f"{where}: Python get_step_state is exact")
+            check_value(step, psess["current_step"], f"{where}: Python get_current_step")
+            psum = psess["summary"]
+            check_value([flow, sid, label, step], [psum["flow_id"], psum["session_id"],
+                                                   psum["label"], psum["current_step"]],
+                        f"{where}: Python get_session_summary: ids, label, current step")
+            C.check(bool(TIMESTAMP.match(psum["created_at"])) and
+                    bool(TIMESTAMP.match(psum["updated_at"])),
+                    f"{where}: Python reads C's timestamps in CURRENT_TIMESTAMP form",
+                    f"{psum['created_at']!r} {psum['updated_at']!r}")
+            C.check(psum["updated_at"] >= psum["created_at"],
+                    f"{where}: updated_at >= created_at")
+            stored = raw["rows"][f"{flow}:{sid}"]["state_json"]
+            if norm_exponents(text) == norm_exponents(stored):
+                text = stored
+            check_text(text, dump_raw(parse_raw(stored)),
+                       f"{where}: the stored text keeps C's number texts and key order")
+    s1 = pflows[FLOW_A]["sessions"]["s1"]["state"]
+    C.check(type(s1["big"]) is int and s1["big"] == 2**70 and s1["neg_big"] == -2**70,
+            "b: Python reads 2**70 and -2**70 as exact ints", compact(s1))
+    C.check(s1["f"] == 0.30000000000000004 and s1["tiny"] == 1e-7 and
+            s1["_step_step-1"]["score"] == 0.1,
+            "b: Python reads 0.30000000000000004, 1e-7 and 0.1 exactly", compact(s1))
+    C.check(s1["name"] == "é日本🙂" and s1["esc"] == "q\"b\\s/\n\t\x01é",
+            "b: Python reads non-ASCII and escaped strings intact", compact(s1))
+    ups = pflows[FLOW_A]["sessions"]["upserted"]["state"]
+    C.check(math.copysign(1, ups["n"]) < 0 and ups["e"] == 100.0,
+            "b: Python reads C's -0.0 and 1E+2", compact(ups))
+    for a in pdump["absent"]:
+        C.check(not a["exists"] and a["state"] == {} and a["summary"] is None,
+                f"b: {a['flow']}/{a['session_id']}: absent for Python (deleted or never made)")
+    C.check(not any(k.endswith(":s1 should not be stored") for k in raw["rows"]) and
+            pflows[FLOW_A]["sessions"]["s1"]["summary"]["label"] == "First session",
+            "b: the refused duplicate ws_create_session changed nothing")
+    C.check(raw["user_version"] == 1, "b: C set PRAGMA user_version = 1",
+            f"user_version = {raw['user_version']}")
+    check_value(["flow_session_key", "current_step", "state_json", "created_at", "updated_at",
+                 "label"], raw["columns"], "b: the table has exactly the 0.0.3 columns")
+    compare_dumps("b", cdump, pdump, expected_order={f: [r[0] for r in rows]
+                                                     for f, rows in expected.items()})
+
+    # Python keeps writing; C reads those writes.
+    py(env, "continue_b", db=db, flows=flows, generated=gen)
+    pdump2 = py(env, "dump", db=db, flows=flows, steps=["tmp"])
+    cdump2 = tool(env, "dump", db, "--step", "tmp", *flows)
+    compare_dumps("b (after Python wrote)", cdump2, pdump2)
+    ca = {s["session_id"]: s for s in cdump2["flows"][0]["sessions"]}
+    C.check("py-new" in ca and "unlabel" not in ca,
+            "b: C sees the session Python created and not the one it deleted", sorted(ca))
+    if "py-new" in ca:
+        csum = json.loads(ca["py-new"]["summary"])
+        check_value(["from python é", "p1"], [csum["label"], csum["current_step"]],
+                    "b: C reads the label and current step Python set")
+    cs1 = json.loads(ca["s1"]["state"])
+    C.check(cs1.get("big2") == 2**70 + 1 and cs1.get("py") == "added é" and
+            cs1["_step_step-1"].get("py") is True and cs1["big"] == 2**70,
+            "b: C reads Python's update_state/update_step_state on a C-written session",
+            ca["s1"]["state"])
+    C.check('"big2":1180591620717411303425' in ca["s1"]["state"],
+            "b: 2**70+1 written by Python reaches C as its exact digits", ca["s1"]["state"])
+    check_value("labelled by python", json.loads(ca[gen]["summary"])["label"],
+                "b: C reads the label Python set on the generated session")
+
+
+# ---- scenario c ----------------------------------------------------------------------------
+
+LEGACY_SESSIONS = [["legacy", "one"], ["legacy", "two:with:colon"], ["legacy", "three"],
+                   ["other", "x"]]
+
+
+def scenario_c(env):
+    """a cjm-workflow-state 0.0.2 file, read read-only, then migrated in place"""
+    db = fresh_db(env, "c_migrate_002.db")
+    py(env, "write_002", db=db, py002=env.py002)
+    before = py(env, "inspect", db=db)
+    C.check("label" not in before["columns"] and before["columns"],
+            "c: the 0.0.2 file has no label column", before["columns"])
+    C.check(before["user_version"] == 0, "c: the 0.0.2 file has user_version 0")
+    read002 = py(env, "read_002", db=db, py002=env.py002, sessions=LEGACY_SESSIONS)
+    check_value(sorted(k for k in before["rows"]), sorted(read002),
+                "c: 0.0.2 wrote the expected sessions (sanity)")
+
+    def check_against_002(tag, cdump):
+        for cflow in cdump["flows"]:
+            flow = cflow["flow"]
+            ids = [s["session_id"] for s in cflow["sessions"]]
+            exp_ids = [sid for f, sid in LEGACY_SESSIONS if f == flow]
+            check_value(exp_ids, ids, f"{tag}: {flow}: C lists the 0.0.2 sessions "
+                        "in creation order")
+            for csess in cflow["sessions"]:
+                sid = csess["session_id"]
+                key = f"{flow}:{sid}"
+                where = f"{tag}: {flow}/{sid}"
+                if key not in read002:
+                    continue
+                r = read002[key]
+                check_value(r["state"], json.loads(csess["state"]),
+                            f"{where}: state equals what 0.0.2 reads")
+                check_text(dump_raw(parse_raw(before["rows"][key]["state_json"])),
+                           csess["state"], f"{where}: state text is the 0.0.2 text, compact")
+                check_value(r["current_step"], csess["current_step"],
+                            f"{where}: current step equals 0.0.2's")
+                check_value(r["steps"], {k: json.loads(v) for k, v in csess["steps"].items()},
+                            f"{where}: step states equal 0.0.2's")
+                csum = json.loads(csess["summary"])
+                check_value(None, csum["label"], f"{where}: label is null")
+                old = before["rows"][key]
+                check_value([old["created_at"], old["updated_at"]],
+                            [csum["created_at"], csum["updated_at"]],
+                            f"{where}: timestamps are 0.0.2's")
+
+    flows = ["legacy", "other"]
+    # Read-only: readable, labels null, nothing written.
+    digest = file_digest(db)
+    cro = tool(env, "dump", db, *flows, options='{"read_only":true}')
+    check_against_002("c (read-only open)", cro)
+    after_ro = py(env, "inspect", db=db)
+    C.check("label" not in after_ro["columns"] and after_ro["user_version"] == 0,
+            "c: a read-only open does not migrate", f"{after_ro['columns']} "
+            f"user_version={after_ro['user_version']}")
+    check_value(digest, file_digest(db), "c: a read-only open leaves the file byte for byte")
+
+    # Writable open: migrated in place.
+    cdump = tool(env, "dump", db, *flows)
+    check_against_002("c (migrated)", cdump)
+    after = py(env, "inspect", db=db)
+    C.check("label" in after["columns"],
+            "c: PRAGMA table_info(workflow_state) shows the label column after the C open",
+            after["columns"])
+    check_value(["flow_session_key", "current_step", "state_json", "created_at", "updated_at",
+                 "label"], after["columns"], "c: the migrated table has the 0.0.3 columns")
+    C.check(after["user_version"] == 1, "c: the C library set PRAGMA user_version = 1",
+            f"user_version = {after['user_version']}")
+    check_value(sorted(before["rows"]), sorted(after["rows"]), "c: no row added or lost")
+    for key, old in before["rows"].items():
+        new = dict(after["rows"].get(key, {}))
+        label = new.pop("label", "<missing>")
+        check_value(old, new, f"c: {key}: every 0.0.2 column unchanged by the migration")
+        check_value(None, label, f"c: {key}: label is NULL after the migration")
+    C.check("idx_workflow_state_updated" in after["indexes"],
+            "c: the migrated file has the idx_workflow_state_updated index", after["indexes"])
+
+    # 0.0.2 still reads (and writes) the migrated file; 0.0.3 works on it.
+    check_value(read002, py(env, "read_002", db=db, py002=env.py002, sessions=LEGACY_SESSIONS),
+                "c: 0.0.2 reads the migrated file exactly as before")
+    labelled = py(env, "label_003", db=db)
+    C.check([x["session_id"] for x in labelled["list"]][-2:] == ["one", "new-003"] and
+            len(labelled["list"]) == 4,
+            "c: 0.0.3 sets labels, creates and lists sessions on the migrated file",
+            compact(labelled["list"]))
+    py(env, "write_002_after", db=db, py002=env.py002)
+    pdump = py(env, "dump", db=db, flows=flows)
+    cdump2 = tool(env, "dump", db, *flows)
+    compare_dumps("c (after 0.0.3 and 0.0.2 wrote)", cdump2, pdump)
+    cl = {s["session_id"]: s for s in cdump2["flows"][0]["sessions"]}
+    check_value(["Now labelled é", "made by 0.0.3", None, None],
+                [json.loads(cl[s]["summary"])["label"] if s in cl else "<missing>"
+                 for s in ("one", "new-003", "two:with:colon", "three")],
+                "c: C reads the labels 0.0.3 set on the migrated file")
+    C.check("three" in cl and json.loads(cl["three"]["state"]).get("from002") == "après",
+            "c: C reads what 0.0.2 wrote after the migration")
+
+
+# ---- scenario d ----------------------------------------------------------------------------
+
+def scenario_d(env):
+    """Python's NaN and Infinity are WS_CORRUPT and never rewritten"""
+    db = fresh_db(env, "d_nan.db")
+    py(env, "write_nan", db=db)
+    before = py(env, "inspect", db=db)
+    nan_text = before["rows"]["bad:nan-session"]["state_json"]
+    C.check("NaN" in nan_text and "Infinity" in before["rows"]["bad:inf-session"]["state_json"],
+            "d: Python stored NaN and Infinity (not JSON)", nan_text)
+
+    def expect_corrupt(op, sid, *args):
+        r = tool(env, "call", db, op, "bad", sid, *args)
+        C.check(r["status"] == "WS_CORRUPT" and sid in r["message"] and r["result"] is None,
+                f"d: {op} on {sid} gives WS_CORRUPT naming the session",
+                f"status={r['status']} message={r['message']!r} result={r['result']!r}")
+        return r
+
+    r = expect_corrupt("get_state", "nan-session")
+    print(f"       message: {r['message']}")
+    expect_corrupt("get_state", "inf-session")
+    expect_corrupt("get_state", "surrogate-session")
+    expect_corrupt("get_step_state", "nan-session", "s")
+    expect_corrupt("update_state", "nan-session", '{"w":2}')
+    expect_corrupt("update_step_state", "nan-session", "s", '{"w":2}')
+    expect_corrupt("clear_step_state", "nan-session", "s")
+    r = tool(env, "call", db, "get_current_step", "bad", "nan-session")
+    C.check(r["status"] == "WS_OK" and r["result"] == "s",
+            "d: get_current_step of the NaN session still works", compact(r))
+    r = tool(env, "call", db, "get_state", "bad", "fine")
+    C.check(r["status"] == "WS_OK" and r["result"] == '{"v":1}',
+            "d: get_state of a sound session in the same flow works", compact(r))
+    r = tool(env, "call", db, "list", "bad")
+    C.check(r["status"] == "WS_OK" and
+            sorted(x["session_id"] for x in json.loads(r["result"] or "[]")) ==
+            ["fine", "inf-session", "nan-session", "surrogate-session"],
+            "d: list_sessions of the flow works", compact(r))
+    after = py(env, "inspect", db=db)
+    for key in ("bad:nan-session", "bad:inf-session", "bad:surrogate-session", "bad:fine"):
+        check_value(before["rows"][key], after["rows"].get(key),
+                    f"d: {key}: stored text and timestamps unchanged")
+    check_value({"nan": True, "inf": True}, py(env, "read_nan", db=db),
+                "d: Python still reads its NaN and Infinity")
+
+
+# ---- main ----------------------------------------------------------------------------------
+
+def main():
+    if len(sys.argv) >= 2 and sys.argv[1] == "--worker":
+        return worker_main(sys.argv[2], sys.argv[3])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tool", required=True, help="path to compat_tool")
+    ap.add_argument("--workdir", required=True, help="scratch directory (venv, databases)")
+    ap.add_argument("--python", default=sys.executable, help="interpreter for the venv")
+    ap.add_argument("--memcheck", default="", help="command prefix for compat_tool")
+    ap.add_argument("--only", default="abcd", help="scenarios to run (default abcd)")
+    opts = ap.parse_args()
+    env = Env(opts)
+    print(f"compat_tool: {env.tool}" + (f" under {shlex.join(env.memcheck)}"
+                                         if env.memcheck else ""), flush=True)
+    try:
+        setup_python(env)
+    except Abort as e:
+        C.check(False, "setup: install cjm-workflow-state 0.0.3 and 0.0.2", str(e))
+        print(f"\n{C.failures} failure(s) of {C.checks} checks", flush=True)
+        return 1
+    scenarios = {"a": scenario_a, "b": scenario_b, "c": scenario_c, "d": scenario_d}
+    for name in opts.only:
+        print(f"--- scenario {name}: {scenarios[name].__doc__ or ''}".rstrip(), flush=True)
+        try:
+            scenarios[name](env)
+        except Abort as e:
+            C.check(False, f"{name}: scenario ran to the end", str(e))
+    print(f"\n{C.checks - C.failures} of {C.checks} checks passed, {C.failures} failed"
+          + (f", {len(C.notes)} note(s)" if C.notes else ""), flush=True)
+    return 1 if C.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,638 @@
+/*
+ * compat_tool: the C side of the cjm-workflow-state compatibility test
+ * (tests/compat/compat_test.py drives it). Everything goes through the public C API.
+ *
+ *   compat_tool [--options JSON] dump DB [--step STEP]... FLOW...
+ *       Opens DB and prints one JSON document describing every session of every FLOW:
+ *         {"flows":[{"flow":F,"list":RAW,"sessions":[{"session_id":S,"exists":true,
+ *           "summary":RAW,"state":RAW,"current_step":STR|null,"steps":{STEP:RAW,...}}]}]}
+ *       where RAW is the exact text the library returned, as a JSON string, so that the
+ *       caller can check it byte for byte. Sessions come in the order of
+ *       ws_list_sessions(WS_ORDER_CREATED_AT, ascending); "steps" has every "_step_*" key
+ *       of the state plus every --step asked for.
+ *   compat_tool [--options JSON] write DB
+ *       Writes the scripted scenario below and prints {"generated":UUID} (the id of the
+ *       session created without one).
+ *   compat_tool [--options JSON] call DB OP FLOW [SESSION [ARG...]]
+ *       One call; prints {"status":NAME,"message":MSG,"result":RAW|null} and exits 0
+ *       whatever the status (the caller judges it). OP: get_state, get_current_step,
+ *       get_step_state STEP, update_state JSON, update_step_state STEP JSON,
+ *       clear_step_state STEP, summary, list (FLOW only).
+ *
+ * --options (or the environment variable WS_COMPAT_OPTIONS) is passed to
+ * ws_store_open_with. Any failure exits 1 with the status name and
+ * ws_last_error_message() on stderr.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workflow_state.h"
+
+/* ---- failure reporting ---------------------------------------------------------------- */
+
+static int fail_status(const char *what, ws_status st) {
+  fprintf(stderr, "compat_tool: %s failed: %s: %s\n", what, ws_status_name(st),
+          ws_last_error_message());
+  return 1;
+}
+
+#define CHECK(call)                                   \
+  do {                                                \
+    ws_status check_st_ = (call);                     \
+    if (check_st_ != WS_OK) {                         \
+      rc = fail_status(#call, check_st_);             \
+      goto done;                                      \
+    }                                                 \
+  } while (0)
+
+/* ---- output --------------------------------------------------------------------------- */
+
+/* Prints s as a JSON string literal; UTF-8 passes through, control characters, quotes and
+   backslashes are escaped. NULL prints null. */
+static void put_json_string(FILE *out, const char *s) {
+  const unsigned char *p;
+  if (s == NULL) {
+    fputs("null", out);
+    return;
+  }
+  fputc('"', out);
+  for (p = (const unsigned char *)s; *p != '\0'; p++) {
+    switch (*p) {
+      case '"': fputs("\\\"", out); break;
+      case '\\': fputs("\\\\", out); break;
+      case '\n': fputs("\\n", out); break;
+      case '\r': fputs("\\r", out); break;
+      case '\t': fputs("\\t", out); break;
+      default:
+        if (*p < 0x20) {
+          fprintf(out, "\\u%04x", (unsigned)*p);
+        } else {
+          fputc(*p, out);
+        }
+    }
+  }
+  fputc('"', out);
+}
+
+/* ---- a small JSON scanner for the library's own output ---------------------------------- */
+
+typedef struct {
+  const char *p;
+  bool ok;
+} scanner;
+
+static void skip_ws(scanner *sc) {
+  while (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' || *sc->p == '\r') sc->p++;
+}
+
+static bool expect(scanner *sc, char c) {
+  skip_ws(sc);
+  if (*sc->p != c) {
+    sc->ok = false;
+    return false;
+  }
+  sc->p++;
+  return true;
+}
+
+static int hex4(const char *p, unsigned *out) {
+  unsigned v = 0;
+  int i;
+  for (i = 0; i < 4; i++) {
+    char c = p[i];
+    v <<= 4;
+    if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
+    else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
+    else return 0;
+  }
+  *out = v;
+  return 1;
+}
+
+static void put_utf8(char **w, unsigned cp) {
+  char *o = *w;
+  if (cp < 0x80) {
+    *o++ = (char)cp;
+  } else if (cp < 0x800) {
+    *o++ = (char)(0xC0 | (cp >> 6));
+    *o++ = (char)(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *o++ = (char)(0xE0 | (cp >> 12));
+    *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+    *o++ = (char)(0x80 | (cp & 0x3F));
+  } else {
+    *o++ = (char)(0xF0 | (cp >> 18));
+    *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+    *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+    *o++ = (char)(0x80 | (cp & 0x3F));
+  }
+  *w = o;
+}
+
+/* Reads a string literal; returns it decoded in malloc'd memory (NULL on a syntax error).
+   A \u0000 is left out of the result and sets *had_nul (the text cannot be a C string). */
+static char *scan_string(scanner *sc, bool *had_nul) {
+  const char *p;
+  char *buf, *w;
+  *had_nul = false;
+  if (!expect(sc, '"')) return NULL;
+  p = sc->p;
+  /* The decoded text is never longer than the escaped text. */
+  buf = malloc(strlen(p) + 1);
+  if (buf == NULL) {
+    sc->ok = false;
+    return NULL;
+  }
+  w = buf;
+  while (*p != '"') {
+    if (*p == '\0') goto bad;
+    if (*p != '\\') {
+      *w++ = *p++;
+      continue;
+    }
+    p++;
+    switch (*p) {
+      case '"': *w++ = '"'; p++; break;
+      case '\\': *w++ = '\\'; p++; break;
+      case '/': *w++ = '/'; p++; break;
+      case 'b': *w++ = '\b'; p++; break;
+      case 'f': *w++ = '\f'; p++; break;
+      case 'n': *w++ = '\n'; p++; break;
+      case 'r': *w++ = '\r'; p++; break;
+      case 't': *w++ = '\t'; p++; break;
+      case 'u': {
+        unsigned cp, lo;
+        if (!hex4(p + 1, &cp)) goto bad;
+        p += 5;
+        if (cp >= 0xD800 && cp < 0xDC00) {
+          if (p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, &lo) || lo < 0xDC00 || lo >= 0xE000)
+            goto bad;
+          p += 6;
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        } else if (cp >= 0xDC00 && cp < 0xE000) {
+          goto bad;
+        }
+        if (cp == 0) *had_nul = true;
+        else put_utf8(&w, cp);
+        break;
+      }
+      default: goto bad;
+    }
+  }
+  *w = '\0';
+  sc->p = p + 1;
+  return buf;
+bad:
+  free(buf);
+  sc->ok = false;
+  return NULL;
+}
+
+/* Skips any value (strings, numbers, literals, nested arrays and objects). */
+static void skip_value(scanner *sc) {
+  int depth = 0;
+  skip_ws(sc);
+  do {
+    char c = *sc->p;
+    if (c == '\0') {
+      sc->ok = false;
+      return;
+    }
+    if (c == '"') {
+      bool nul;
+      char *s = scan_string(sc, &nul);
+      if (s == NULL) return;
+      free(s);
+    } else {
+      if (c == '[' || c == '{') depth++;
+      else if (c == ']' || c == '}') depth--;
+      sc->p++;
+      /* Inside a container, separators and scalars are consumed one character at a
+         time; at depth 0 a scalar ends at the next separator. */
+      if (depth == 0 && c != ']' && c != '}') {
+        while (*sc->p != '\0' && strchr(",]} \t\r\n", *sc->p) == NULL) sc->p++;
+      }
+    }
+  } while (depth > 0 && sc->ok);
+}
+
+typedef struct {
+  char **items;
+  size_t len;
+} strlist;
+
+static bool strlist_push(strlist *l, char *s) {
+  char **grown = realloc(l->items, (l->len + 1) * sizeof *grown);
+  if (grown == NULL) return false;
+  l->items = grown;
+  l->items[l->len++] = s;
+  return true;
+}
+
+static void strlist_free(strlist *l) {
+  size_t i;
+  for (i = 0; i < l->len; i++) free(l->items[i]);
+  free(l->items);
+  l->items = NULL;
+  l->len = 0;
+}
+
+static bool strlist_has(const strlist *l, const char *s) {
+  size_t i;
+  for (i = 0; i < l->len; i++)
+    if (strcmp(l->items[i], s) == 0) return true;
+  return false;
+}
+
+/* Walks one object at sc: for each key, if want_key is NULL and the key starts with
+   prefix, pushes key+strlen(prefix); if want_key matches, pushes the (string) value. */
+static void scan_object(scanner *sc, const char *want_key, const char *prefix, strlist *out) {
+  if (!expect(sc, '{')) return;
+  skip_ws(sc);
+  if (*sc->p == '}') {
+    sc->p++;
+    return;
+  }
+  for (;;) {
+    bool key_nul, value_nul;
+    char *key = scan_string(sc, &key_nul);
+    if (key == NULL) return;
+    if (!expect(sc, ':')) {
+      free(key);
+      return;
+    }
+    if (want_key != NULL && strcmp(key, want_key) == 0) {
+      char *value = scan_string(sc, &value_nul);
+      free(key);
+      if (value == NULL) return;
+      if (value_nul) {
+        /* Not usable as an argument of the C API. */
+        free(value);
+        sc->ok = false;
+        return;
+      }
+      if (!strlist_push(out, value)) {
+        free(value);
+        sc->ok = false;
+        return;
+      }
+    } else {
+      if (want_key == NULL && !key_nul && strncmp(key, prefix, strlen(prefix)) == 0 &&
+          !strlist_has(out, key + strlen(prefix))) {
+        char *step = malloc(strlen(key) - strlen(prefix) + 1);
+        if (step == NULL || !strlist_push(out, step)) {
+          free(step);
+          free(key);
+          sc->ok = false;
+          return;
+        }
+        strcpy(step, key + strlen(prefix));
+      }
+      free(key);
+      skip_value(sc);
+      if (!sc->ok) return;
+    }
+    skip_ws(sc);
+    if (*sc->p == ',') {
+      sc->p++;
+      continue;
+    }
+    expect(sc, '}');
+    return;
+  }
+}
+
+/* The "session_id" of every summary in a ws_list_sessions array, in order. */
+static bool list_session_ids(const char *list_json, strlist *out) {
+  scanner sc;
+  sc.p = list_json;
+  sc.ok = true;
+  if (!expect(&sc, '[')) return false;
+  skip_ws(&sc);
+  if (*sc.p == ']') return true;
+  for (;;) {
+    size_t before = out->len;
+    scan_object(&sc, "session_id", NULL, out);
+    if (!sc.ok || out->len != before + 1) return false;
+    skip_ws(&sc);
+    if (*sc.p == ',') {
+      sc.p++;
+      continue;
+    }
+    return expect(&sc, ']');
+  }
+}
+
+/* ---- subcommands ---------------------------------------------------------------------- */
+
+static const char *options_json = NULL;
+
+static ws_status open_store(const char *path, ws_store **out) {
+  return ws_store_open_with(path, options_json, out);
+}
+
+static int cmd_dump(int argc, char **argv) {
+  const char *db;
+  strlist extra_steps = {NULL, 0};
+  int rc = 0, i, first_flow;
+  ws_store *store = NULL;
+  char *list = NULL;
+  strlist ids = {NULL, 0};
+  strlist steps = {NULL, 0};
+  char *summary = NULL, *state = NULL, *step = NULL, *step_state = NULL;
+
+  if (argc < 1) {
+    fputs("usage: compat_tool dump DB [--step STEP]... FLOW...\n", stderr);
+    return 2;
+  }
+  db = argv[0];
+  for (i = 1; i + 1 < argc && strcmp(argv[i], "--step") == 0; i += 2) {
+    char *copy = malloc(strlen(argv[i + 1]) + 1);
+    if (copy == NULL || !strlist_push(&extra_steps, copy)) {
+      free(copy);
+      fputs("compat_tool: out of memory\n", stderr);
+      rc = 1;
+      goto done;
+    }
+    strcpy(copy, argv[i + 1]);
+  }
+  first_flow = i;
+
+  CHECK(open_store(db, &store));
+  fputs("{\"flows\":[", stdout);
+  for (i = first_flow; i < argc; i++) {
+    const char *flow = argv[i];
+    size_t k, j;
+    CHECK(ws_list_sessions(store, flow, WS_ORDER_CREATED_AT, false, &list));
+    if (!list_session_ids(list, &ids)) {
+      fprintf(stderr, "compat_tool: cannot read the session ids of flow %s from %s\n", flow,
+              list);
+      rc = 1;
+      goto done;
+    }
+    if (i > first_flow) fputc(',', stdout);
+    fputs("{\"flow\":", stdout);
+    put_json_string(stdout, flow);
+    fputs(",\"list\":", stdout);
+    put_json_string(stdout, list);
+    fputs(",\"sessions\":[", stdout);
+    for (k = 0; k < ids.len; k++) {
+      const char *sid = ids.items[k];
+      bool exists = false;
+      scanner sc;
+      CHECK(ws_session_exists(store, flow, sid, &exists));
+      CHECK(ws_get_session_summary(store, flow, sid, &summary));
+      CHECK(ws_get_state(store, flow, sid, &state));
+      CHECK(ws_get_current_step(store, flow, sid, &step));
+      if (k > 0) fputc(',', stdout);
+      fputs("{\"session_id\":", stdout);
+      put_json_string(stdout, sid);
+      fputs(exists ? ",\"exists\":true" : ",\"exists\":false", stdout);
+      fputs(",\"summary\":", stdout);
+      put_json_string(stdout, summary);
+      fputs(",\"state\":", stdout);
+      put_json_string(stdout, state);
+      fputs(",\"current_step\":", stdout);
+      put_json_string(stdout, step);
+      fputs(",\"steps\":{", stdout);
+
+      sc.p = state;
+      sc.ok = true;
+      scan_object(&sc, NULL, "_step_", &steps);
+      if (!sc.ok) {
+        fprintf(stderr, "compat_tool: cannot read the keys of the state of %s:%s: %s\n",
+                flow, sid, state);
+        rc = 1;
+        goto done;
+      }
+      for (j = 0; j < extra_steps.len; j++) {
+        if (!strlist_has(&steps, extra_steps.items[j])) {
+          char *copy = malloc(strlen(extra_steps.items[j]) + 1);
+          if (copy == NULL || !strlist_push(&steps, copy)) {
+            free(copy);
+            fputs("compat_tool: out of memory\n", stderr);
+            rc = 1;
+            goto done;
+          }
+          strcpy(copy, extra_steps.items[j]);
+        }
+      }
+      for (j = 0; j < steps.len; j++) {
+        CHECK(ws_get_step_state(store, flow, sid, steps.items[j], &step_state));
+        if (j > 0) fputc(',', stdout);
+        put_json_string(stdout, steps.items[j]);
+        fputc(':', stdout);
+        put_json_string(stdout, step_state);
+        ws_string_free(step_state);
+        step_state = NULL;
+      }
+      fputs("}}", stdout);
+      strlist_free(&steps);
+      ws_string_free(summary);
+      ws_string_free(state);
+      ws_string_free(step);
+      summary = state = step = NULL;
+    }
+    fputs("]}", stdout);
+    strlist_free(&ids);
+    ws_string_free(list);
+    list = NULL;
+  }
+  fputs("]}\n", stdout);
+
+done:
+  fflush(stdout);
+  ws_string_free(step_state);
+  ws_string_free(summary);
+  ws_string_free(state);
+  ws_string_free(step);
+  ws_string_free(list);
+  strlist_free(&steps);
+  strlist_free(&ids);
+  strlist_free(&extra_steps);
+  ws_store_close(store);
+  return rc;
+}
+
+/* The scenario compat_test.py checks after "write". Keep the two in step. */
+static const char *const A = "compat-a";
+static const char *const B = "compat.b";
+
+static int cmd_write(int argc, char **argv) {
+  int rc = 0;
+  ws_store *store = NULL;
+  char *id = NULL, *generated = NULL;
+  ws_status st;
+
+  if (argc != 1) {
+    fputs("usage: compat_tool write DB\n", stderr);
+    return 2;
+  }
+  CHECK(open_store(argv[0], &store));
+
+  /* s1: labelled, nested state, exact numbers, non-ASCII, step states, a cleared step. */
+  CHECK(ws_create_session(store, A, "s1", "First session", &id));
+  if (strcmp(id, "s1") != 0) {
+    fprintf(stderr, "compat_tool: ws_create_session returned %s, not s1\n", id);
+    rc = 1;
+    goto done;
+  }
+  ws_string_free(id);
+  id = NULL;
+  CHECK(ws_update_state(store, A, "s1",
+                        "{\"name\":\"\xc3\xa9\xe6\x97\xa5\xe6\x9c\xac\xf0\x9f\x99\x82\","
+                        "\"big\":1180591620717411303424,"
+                        "\"neg_big\":-1180591620717411303424,"
+                        "\"f\":0.1,\"tiny\":1e-7,"
+                        "\"nested\":{\"z\":1,\"a\":[1,2.5,{\"k\":null}],\"t\":true,\"f\":false},"
+                        "\"esc\":\"q\\\"b\\\\s/\\n\\t\\u0001\\u00e9\"}"));
+  CHECK(ws_update_state(store, A, "s1", " { \"f\" : 0.30000000000000004 , \"added\" : \"x\" } "));
+  CHECK(ws_set_current_step(store, A, "s1", "step-2"));
+  CHECK(ws_update_step_state(store, A, "s1", "step-1", "{\"done\":true,\"score\":1e-7}"));
+  CHECK(ws_update_step_state(store, A, "s1", "step-1", "{\"score\":0.1,\"extra\":[1,2]}"));
+  CHECK(ws_update_step_state(store, A, "s1", "step-2",
+                             "{\"draft\":\"\xe6\x97\xa5\xe6\x9c\xac\"}"));
+  CHECK(ws_update_step_state(store, A, "s1", "tmp", "{\"x\":1}"));
+  CHECK(ws_clear_step_state(store, A, "s1", "tmp"));
+
+  /* A taken id is refused and changes nothing. */
+  st = ws_create_session(store, A, "s1", "should not be stored", &id);
+  if (st != WS_ALREADY_EXISTS || id != NULL) {
+    fprintf(stderr, "compat_tool: duplicate ws_create_session gave %s, want WS_ALREADY_EXISTS\n",
+            ws_status_name(st));
+    rc = 1;
+    goto done;
+  }
+
+  /* A generated id, no label. */
+  CHECK(ws_create_session(store, A, NULL, NULL, &generated));
+  CHECK(ws_set_current_step(store, A, generated, "intro"));
+
+  /* A session id with ':' and a non-ASCII label. */
+  CHECK(ws_create_session(store, A, "user:42:run",
+                          "\xc3\x9cn\xc3\xaf""c\xc3\xb6""d\xc3\xa9 \xf0\x9f\x99\x82 label", &id));
+  ws_string_free(id);
+  id = NULL;
+  CHECK(ws_update_state(store, A, "user:42:run", "{\"k\":\"v\",\"n\":[]}"));
+
+  /* A deleted session. */
+  CHECK(ws_create_session(store, A, "doomed", "to delete", &id));
+  ws_string_free(id);
+  id = NULL;
+  CHECK(ws_update_state(store, A, "doomed", "{\"gone\":1}"));
+  CHECK(ws_delete_session(store, A, "doomed"));
+
+  /* Sessions created by an upsert, not by ws_create_session. */
+  CHECK(ws_set_current_step(store, A, "implicit", "only-step"));
+  CHECK(ws_update_state(store, A, "upserted", "{\"n\":-0.0,\"e\":1E+2,\"i\":-17}"));
+
+  /* Labels changed and cleared. */
+  CHECK(ws_create_session(store, A, "relabel", "old label", &id));
+  ws_string_free(id);
+  id = NULL;
+  CHECK(ws_set_session_label(store, A, "relabel", "new label"));
+  CHECK(ws_create_session(store, A, "unlabel", "x", &id));
+  ws_string_free(id);
+  id = NULL;
+  CHECK(ws_set_session_label(store, A, "unlabel", NULL));
+
+  /* Flow B: the same session id as in A, and a step id with ':'. */
+  CHECK(ws_create_session(store, B, "s1", NULL, &id));
+  ws_string_free(id);
+  id = NULL;
+  CHECK(ws_update_state(store, B, "s1", "{\"flow\":\"b\"}"));
+  CHECK(ws_update_step_state(store, B, "s1", "step:with:colon", "{\"v\":[0.1,1e-7]}"));
+  CHECK(ws_set_current_step(store, B, "s1", "step:with:colon"));
+
+  fputs("{\"generated\":", stdout);
+  put_json_string(stdout, generated);
+  fputs("}\n", stdout);
+
+done:
+  fflush(stdout);
+  ws_string_free(id);
+  ws_string_free(generated);
+  ws_store_close(store);
+  return rc;
+}
+
+static int cmd_call(int argc, char **argv) {
+  int rc = 0;
+  ws_store *store = NULL;
+  char *result = NULL;
+  ws_status st;
+  const char *op, *flow, *sid;
+
+  if (argc < 3) {
+    fputs("usage: compat_tool call DB OP FLOW [SESSION [ARG...]]\n", stderr);
+    return 2;
+  }
+  op = argv[1];
+  flow = argv[2];
+  sid = argc > 3 ? argv[3] : NULL;
+  CHECK(open_store(argv[0], &store));
+
+  if (strcmp(op, "list") == 0 && argc == 3) {
+    st = ws_list_sessions(store, flow, WS_ORDER_CREATED_AT, false, &result);
+  } else if (strcmp(op, "get_state") == 0 && argc == 4) {
+    st = ws_get_state(store, flow, sid, &result);
+  } else if (strcmp(op, "get_current_step") == 0 && argc == 4) {
+    st = ws_get_current_step(store, flow, sid, &result);
+  } else if (strcmp(op, "summary") == 0 && argc == 4) {
+    st = ws_get_session_summary(store, flow, sid, &result);
+  } else if (strcmp(op, "get_step_state") == 0 && argc == 5) {
+    st = ws_get_step_state(store, flow, sid, argv[4], &result);
+  } else if (strcmp(op, "update_state") == 0 && argc == 5) {
+    st = ws_update_state(store, flow, sid, argv[4]);
+  } else if (strcmp(op, "update_step_state") == 0 && argc == 6) {
+    st = ws_update_step_state(store, flow, sid, argv[4], argv[5]);
+  } else if (strcmp(op, "clear_step_state") == 0 && argc == 5) {
+    st = ws_clear_step_state(store, flow, sid, argv[4]);
+  } else {
+    fprintf(stderr, "compat_tool: unknown call %s with %d arguments\n", op, argc - 3);
+    rc = 2;
+    goto done;
+  }
+  fputs("{\"status\":", stdout);
+  put_json_string(stdout, ws_status_name(st));
+  fputs(",\"message\":", stdout);
+  put_json_string(stdout, ws_last_error_message());
+  fputs(",\"result\":", stdout);
+  put_json_string(stdout, result);
+  fputs("}\n", stdout);
+  if (st != WS_OK && result != NULL) {
+    fprintf(stderr, "compat_tool: %s failed with %s but left its out-parameter set\n", op,
+            ws_status_name(st));
+    rc = 1;
+  }
+
+done:
+  fflush(stdout);
+  ws_string_free(result);
+  ws_store_close(store);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  int i = 1;
+  const char *env = getenv("WS_COMPAT_OPTIONS");
+  if (env != NULL && env[0] != '\0') options_json = env;
+  if (i + 1 < argc && strcmp(argv[i], "--options") == 0) {
+    options_json = argv[i + 1];
+    i += 2;
+  }
+  if (i < argc) {
+    if (strcmp(argv[i], "dump") == 0) return cmd_dump(argc - i - 1, argv + i + 1);
+    if (strcmp(argv[i], "write") == 0) return cmd_write(argc - i - 1, argv + i + 1);
+    if (strcmp(argv[i], "call") == 0) return cmd_call(argc - i - 1, argv + i + 1);
+  }
+  fputs("usage: compat_tool [--options JSON] dump DB [--step STEP]... FLOW...\n"
+        "       compat_tool [--options JSON] write DB\n"
+        "       compat_tool [--options JSON] call DB OP FLOW [SESSION [ARG...]]\n",
+        stderr);
+  return 2;
+}

@@ -8,93 +8,11 @@
  * rewritten: the flow's session list, with each session's updated_at and state size, and
  * the session's state are compared before and after). */
 #include "check.h"
+#include "table_check.h"
 
 #include <limits.h>
 #include <pthread.h>
 #include <time.h>
-
-#define DUMMY ((char *)"dummy")
-
-/* What the current table-driven check is doing, printed if a CHECK fails (CHECK exits). */
-static char g_context[1024];
-static int g_done;
-
-static void print_context(void) {
-  if (!g_done && g_context[0] != '\0') fprintf(stderr, "  while checking: %s\n", g_context);
-}
-
-/* `text` with non-printable bytes escaped, for g_context. */
-static const char *printable(const char *text, char *buffer, size_t size) {
-  size_t n = 0;
-  if (text == NULL) {
-    snprintf(buffer, size, "NULL");
-    return buffer;
-  }
-  if (size < 8) return "";
-  buffer[n++] = '"';
-  for (; *text != '\0' && n + 6 < size; text++) {
-    unsigned char c = (unsigned char)*text;
-    if (c < 0x20 || c >= 0x7f) n += (size_t)snprintf(buffer + n, size - n, "\\x%02x", c);
-    else buffer[n++] = (char)c;
-  }
-  buffer[n++] = '"';
-  buffer[n] = '\0';
-  return buffer;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec t;
-  t.tv_sec = ms / 1000;
-  t.tv_nsec = (ms % 1000) * 1000000L;
-  while (nanosleep(&t, &t) != 0) {
-  }
-}
-
-static ws_store *open_memory(void) {
-  ws_store *store = (ws_store *)DUMMY;
-  CHECK_OK(ws_store_open(":memory:", &store));
-  CHECK(store != NULL && store != (ws_store *)DUMMY);
-  return store;
-}
-
-/* Opens (creating) `<test>.d/store.db`; `path` receives the file path. */
-static ws_store *open_file(const char *test, char *path, size_t size, int fresh) {
-  ws_store *store = NULL;
-  char dir[4096];
-  if (fresh) {
-    snprintf(dir, sizeof dir, "%s", fresh_dir(test));
-    path_in(path, size, dir, "store.db");
-  }
-  CHECK_OK(ws_store_open(path, &store));
-  CHECK(store != NULL);
-  return store;
-}
-
-/* The flow's session list (summaries with timestamps and sizes) and the session's state,
- * as one malloc'd string: what must not change when a call fails. */
-static char *snapshot(ws_store *store, const char *flow, const char *session) {
-  char *list = NULL;
-  char *state = NULL;
-  char *copy;
-  size_t size;
-  CHECK_OK(ws_list_sessions(store, flow, WS_ORDER_CREATED_AT, false, &list));
-  CHECK_OK(ws_get_state(store, flow, session, &state));
-  size = strlen(list) + strlen(state) + 2;
-  copy = (char *)malloc(size);
-  CHECK(copy != NULL);
-  snprintf(copy, size, "%s|%s", list, state);
-  ws_string_free(list);
-  ws_string_free(state);
-  return copy;
-}
-
-#define CHECK_UNCHANGED(store, flow, session, before)                                 \
-  do {                                                                                \
-    char *after_ = snapshot((store), (flow), (session));                              \
-    check_str_at(__FILE__, __LINE__, "store contents after the failed call", after_, \
-                 (before));                                                           \
-    free(after_);                                                                     \
-  } while (0)
 
 #define CHECK_CURRENT_STEP(store, flow, session, expected)                     \
   do {                                                                         \
@@ -111,27 +29,6 @@ static char *snapshot(ws_store *store, const char *flow, const char *session) {
     CHECK_STR(value_, (expected));                                              \
     ws_string_free(value_);                                                     \
   } while (0)
-
-static bool exists(ws_store *store, const char *flow, const char *session) {
-  bool found = false;
-  CHECK_OK(ws_session_exists(store, flow, session, &found));
-  return found;
-}
-
-/* The session's summary (a malloc'd copy, NULL when there is none). */
-static char *summary_copy(ws_store *store, const char *flow, const char *session) {
-  char *summary = DUMMY;
-  char *copy = NULL;
-  CHECK_OK(ws_get_session_summary(store, flow, session, &summary));
-  CHECK(summary != DUMMY);
-  if (summary != NULL) {
-    copy = (char *)malloc(strlen(summary) + 1);
-    CHECK(copy != NULL);
-    strcpy(copy, summary);
-  }
-  ws_string_free(summary);
-  return copy;
-}
 
 /* ------------------------------------------------------------------------------------ */
 
@@ -769,8 +666,6 @@ static const struct bad_value BAD_JSON[] = {
     {"false", WS_INVALID_JSON, NULL, "object"},
     {" \n[ ] \t", WS_INVALID_JSON, NULL, "object"},
 };
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static void check_bad_values(ws_store *store, enum fn_id f, const char *session, int which,
                              const struct bad_value *bad, size_t nbad) {

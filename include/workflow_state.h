@@ -464,6 +464,182 @@ ws_status ws_set_session_label(ws_store *store,
  */
 ws_status ws_delete_session(ws_store *store, const char *flow_id, const char *session_id);
 
+/**
+ * cjm-workflow-state's `push_history` on JSON text: appends a snapshot and keeps the
+ * newest `max_depth` entries. Needs no store.
+ *
+ * @param history_json A JSON array, or NULL for `[]`.
+ * @param snapshot_json Any JSON value, not NULL.
+ * @param max_depth The most entries to keep, >= 1 (`WS_DEFAULT_MAX_HISTORY_DEPTH` is
+ *                  cjm's default).
+ * @param out_history_json Not NULL. Receives the new history as compact JSON, owned by
+ *                         the caller (free with `ws_string_free`). NULL on failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT` (NULL, bad UTF-8, `max_depth` 0);
+ *         `WS_INVALID_JSON` (unparsable, or `history_json` not an array).
+ *
+ * Thread-safe.
+ */
+ws_status ws_json_history_push(const char *history_json,
+                               const char *snapshot_json,
+                               size_t max_depth,
+                               char **out_history_json);
+
+/**
+ * cjm-workflow-state's `pop_history` on JSON text: splits off the newest snapshot.
+ * Needs no store.
+ *
+ * @param history_json A JSON array, not NULL.
+ * @param out_snapshot_json Not NULL. Receives the newest snapshot as compact JSON, or
+ *                          NULL when the history is empty. Owned by the caller (free
+ *                          with `ws_string_free`). NULL on failure.
+ * @param out_history_json  Not NULL. Receives the rest of the history (`"[]"` when
+ *                          empty), owned by the caller (free with `ws_string_free`).
+ *                          NULL on failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT` (NULL, bad UTF-8); `WS_INVALID_JSON`
+ *         (unparsable, or not an array).
+ *
+ * Thread-safe.
+ */
+ws_status ws_json_history_pop(const char *history_json,
+                              char **out_snapshot_json,
+                              char **out_history_json);
+
+/**
+ * Pushes a snapshot onto the session's history stack, creating the session if it does
+ * not exist, then trims the stack to `max_history_depth`.
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param snapshot_json Any JSON value, not NULL. Stored as compact JSON.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_INVALID_JSON`; `WS_BUSY`; `WS_IO`
+ *         (read-only store, disk full).
+ *
+ * Thread-safe.
+ */
+ws_status ws_history_push(ws_store *store,
+                          const char *flow_id,
+                          const char *session_id,
+                          const char *snapshot_json);
+
+/**
+ * Removes the newest snapshot from the session's history stack and returns it.
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param out_snapshot_json Not NULL. Receives the snapshot as compact JSON, owned by
+ *                          the caller (free with `ws_string_free`), or NULL when the
+ *                          stack is empty (or the session does not exist). NULL on
+ *                          failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_history_pop(ws_store *store,
+                         const char *flow_id,
+                         const char *session_id,
+                         char **out_snapshot_json);
+
+/**
+ * Reads the newest snapshot of the session's history stack without removing it.
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param out_snapshot_json Not NULL. Receives the snapshot as compact JSON, owned by
+ *                          the caller (free with `ws_string_free`), or NULL when the
+ *                          stack is empty. NULL on failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_history_peek(ws_store *store,
+                          const char *flow_id,
+                          const char *session_id,
+                          char **out_snapshot_json);
+
+/**
+ * Counts the snapshots in the session's history stack.
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param out_len Not NULL. Receives the count (0 for a session that does not exist);
+ *                0 on failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_history_len(ws_store *store,
+                         const char *flow_id,
+                         const char *session_id,
+                         size_t *out_len);
+
+/**
+ * Empties the session's history stack (the undo and redo stacks are not touched).
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_history_clear(ws_store *store, const char *flow_id, const char *session_id);
+
+/**
+ * Records the session's state and current step as a checkpoint on its undo stack
+ * (creating the session if it does not exist) and empties its redo stack. Does not
+ * change `updated_at`.
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param label A label for the checkpoint (e.g. for an "Undo typing" menu item), or
+ *              NULL for none.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_checkpoint(ws_store *store,
+                        const char *flow_id,
+                        const char *session_id,
+                        const char *label);
+
+/**
+ * Undoes: restores the state and current step of the newest checkpoint, and moves the
+ * state it replaces, with that checkpoint's label, onto the redo stack. Sets
+ * `updated_at` when the session changes.
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param out_done Not NULL. Receives true when a checkpoint was restored, false when
+ *                 there was nothing to undo (then nothing changed); false on failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_undo(ws_store *store, const char *flow_id, const char *session_id, bool *out_done);
+
+/**
+ * Redoes: re-applies the newest undone state, and moves the state it replaces, with
+ * the same label, back onto the undo stack. Sets `updated_at` when the session changes.
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param out_done Not NULL. Receives true when a state was re-applied, false when there
+ *                 was nothing to redo (then nothing changed); false on failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_redo(ws_store *store, const char *flow_id, const char *session_id, bool *out_done);
+
+/**
+ * Reads the session's undo/redo status.
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param out_status_json Not NULL. Receives
+ *        `{"undo_depth":N,"redo_depth":N,"undo_label":str|null,"redo_label":str|null}`,
+ *        owned by the caller (free with `ws_string_free`): `undo_label` is the label of
+ *        the checkpoint an undo would restore, `redo_label` that of the entry a redo
+ *        would re-apply. NULL on failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_undo_status(ws_store *store,
+                         const char *flow_id,
+                         const char *session_id,
+                         char **out_status_json);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -1,5 +1,5 @@
 //! workflow_state: the state of multi-step, human-in-the-loop workflows (current step,
-//! session state, per-step state, labelled sessions) kept in SQLite, in the on-disk
+//! session state, per-step state, labelled sessions, history, undo/redo) kept in SQLite, in the on-disk
 //! format of the Python package cjm-workflow-state 0.0.3.
 //!
 //! The safe Rust API is [`Store`]; the C API (`ws_*`, header `include/workflow_state.h`)
@@ -8,6 +8,7 @@
 mod error;
 #[allow(non_camel_case_types)]
 pub mod ffi;
+mod history;
 mod json;
 mod key;
 mod options;
@@ -15,8 +16,10 @@ mod schema;
 mod sessions;
 mod state;
 mod store;
+mod undo;
 
 pub use error::{Error, Result, Status};
+pub use history::{json_history_pop, json_history_push};
 pub use options::{JournalMode, Options, Synchronous, DEFAULT_MAX_HISTORY_DEPTH};
 pub use schema::SCHEMA_VERSION;
 pub use sessions::Order;

@@ -5,7 +5,9 @@ use rusqlite::{Connection, TransactionBehavior};
 
 /// The schema version this library writes into `PRAGMA user_version`.
 /// 1: the cjm-workflow-state 0.0.3 table, `workflow_state` with its `label` column.
-pub const SCHEMA_VERSION: i64 = 1;
+/// 2: adds `ws_history` (history, undo and redo stacks) and the trigger that deletes a
+///    session's stacks with its row, whoever deletes it.
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Exactly the table and index cjm-workflow-state 0.0.3 creates, so that either
 /// program can open a file the other made.
@@ -21,10 +23,36 @@ CREATE TABLE IF NOT EXISTS workflow_state (
 CREATE INDEX IF NOT EXISTS idx_workflow_state_updated ON workflow_state(updated_at);
 ";
 
+/// The library's own table: every stack of every session, one row per entry. `stack` is
+/// 0 for the `ws_history_*` snapshots, 1 for undo, 2 for redo; `seq` orders a stack's
+/// entries (the newest is the largest, and a stack's seqs are always contiguous).
+/// Only SQL that CPython's SQLite (3.40) understands, so Python can still use the file.
+const CREATE_HISTORY_TABLE: &str = "
+CREATE TABLE IF NOT EXISTS ws_history (
+    flow_session_key TEXT NOT NULL,
+    stack INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    label TEXT,
+    current_step TEXT,
+    snapshot TEXT,
+    PRIMARY KEY (flow_session_key, stack, seq)
+);
+";
+
+/// Deletes a session's stacks with its row, also when the Python package deletes it.
+const CREATE_HISTORY_TRIGGER: &str = "
+CREATE TRIGGER IF NOT EXISTS ws_history_deleted_with_session
+AFTER DELETE ON workflow_state
+BEGIN
+    DELETE FROM ws_history WHERE flow_session_key = OLD.flow_session_key;
+END;
+";
+
 struct Found {
     version: i64,
     has_table: bool,
     has_label: bool,
+    has_history: bool,
 }
 
 fn inspect(conn: &Connection, path: &str) -> Result<Found> {
@@ -45,10 +73,19 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
         Ok(())
     })
     .map_err(|e| Error::sqlite(&doing(), e))?;
+    let has_history = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'ws_history'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .map_err(|e| Error::sqlite(&doing(), e))?
+        > 0;
     Ok(Found {
         version,
         has_table: !columns.is_empty(),
         has_label: columns.iter().any(|c| c == "label"),
+        has_history,
     })
 }
 
@@ -56,7 +93,7 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
 /// table, adds the `label` column to a 0.0.2-format file, records the version.
 pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
     let found = inspect(conn, path)?;
-    if found.version == SCHEMA_VERSION && found.has_label {
+    if found.version == SCHEMA_VERSION && found.has_label && found.has_history {
         return Ok(());
     }
     let doing = || format!("create or migrate the schema of {path:?}");
@@ -66,6 +103,8 @@ pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
     // Another process may have migrated the file while we waited for the lock.
     let found = inspect(&tx, path)?;
     tx.execute_batch(CREATE_TABLES).map_err(|e| Error::sqlite(&doing(), e))?;
+    tx.execute_batch(CREATE_HISTORY_TABLE).map_err(|e| Error::sqlite(&doing(), e))?;
+    tx.execute_batch(CREATE_HISTORY_TRIGGER).map_err(|e| Error::sqlite(&doing(), e))?;
     if found.has_table && !found.has_label {
         tx.execute_batch("ALTER TABLE workflow_state ADD COLUMN label TEXT")
             .map_err(|e| Error::sqlite(&doing(), e))?;
@@ -80,6 +119,10 @@ pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
 /// before `main`'s by unqualified names) stand in for what the file lacks.
 pub fn adapt_read_only(conn: &Connection, path: &str) -> Result<()> {
     let found = inspect(conn, path)?;
+    if !found.has_history {
+        conn.execute_batch(&CREATE_HISTORY_TABLE.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE"))
+            .map_err(|e| Error::sqlite(&format!("prepare the read-only view of {path:?}"), e))?;
+    }
     let shim = if !found.has_table {
         CREATE_TABLES.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE").replace(
             "CREATE INDEX IF NOT EXISTS idx_workflow_state_updated",

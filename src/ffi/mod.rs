@@ -17,7 +17,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 mod store;
 mod state;
 mod sessions;
+mod history;
 
+pub use history::*;
 pub use sessions::*;
 pub use state::*;
 pub use store::*;

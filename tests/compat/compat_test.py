@@ -16,7 +16,7 @@ Scenarios:
   b  compat_tool write writes, Python 0.0.3 reads every value back exactly; Python keeps
      writing to the file and compat_tool reads those writes.
   c  Python 0.0.2 writes a file without the label column; a read-only open leaves it
-     untouched; a writable open migrates it in place (label column, user_version 1) with
+     untouched; a writable open migrates it in place (label column, user_version 2) with
      every 0.0.2 value unchanged; 0.0.3 (and 0.0.2) keep working on it.
   d  Python stores NaN / Infinity: the C API answers WS_CORRUPT naming the session, and
      never rewrites the stored text.
@@ -767,7 +767,7 @@ def scenario_b(env):
     C.check(not any(k.endswith(":s1 should not be stored") for k in raw["rows"]) and
             pflows[FLOW_A]["sessions"]["s1"]["summary"]["label"] == "First session",
             "b: the refused duplicate ws_create_session changed nothing")
-    C.check(raw["user_version"] == 1, "b: C set PRAGMA user_version = 1",
+    C.check(raw["user_version"] == 2, "b: C set PRAGMA user_version = 2",
             f"user_version = {raw['user_version']}")
     check_value(["flow_session_key", "current_step", "state_json", "created_at", "updated_at",
                  "label"], raw["columns"], "b: the table has exactly the 0.0.3 columns")
@@ -864,7 +864,7 @@ def scenario_c(env):
             after["columns"])
     check_value(["flow_session_key", "current_step", "state_json", "created_at", "updated_at",
                  "label"], after["columns"], "c: the migrated table has the 0.0.3 columns")
-    C.check(after["user_version"] == 1, "c: the C library set PRAGMA user_version = 1",
+    C.check(after["user_version"] == 2, "c: the C library set PRAGMA user_version = 2",
             f"user_version = {after['user_version']}")
     check_value(sorted(before["rows"]), sorted(after["rows"]), "c: no row added or lost")
     for key, old in before["rows"].items():

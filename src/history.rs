@@ -1,0 +1,215 @@
+//! History: the cjm `push_history` / `pop_history` functions on JSON text, and the
+//! persisted stacks kept per session in `ws_history` (the `ws_history_*` snapshot stack
+//! here; the undo and redo stacks are used by `undo.rs`).
+
+use crate::error::{Error, Result};
+use crate::json;
+use crate::key::{describe, session_key};
+use crate::store::{execute, query_row, Store, NOW};
+use rusqlite::{params, Connection};
+use serde_json::Value;
+
+/// Which stack of a session an entry belongs to (the `stack` column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stack {
+    Snapshots = 0,
+    Undo = 1,
+    Redo = 2,
+}
+
+/// One stack entry. For undo and redo entries `snapshot` is the session's `state_json`
+/// text exactly as it was stored, and `current_step` its step.
+pub(crate) struct Entry {
+    pub label: Option<String>,
+    pub current_step: Option<String>,
+    pub snapshot: Option<String>,
+}
+
+/// Creates the session's row if it does not exist, without touching an existing one
+/// (history calls leave `updated_at` alone).
+pub(crate) fn ensure_session(conn: &Connection, key: &str, owner: impl Fn() -> String) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO workflow_state (flow_session_key, created_at, updated_at) VALUES (?1, {NOW}, {NOW})
+         ON CONFLICT(flow_session_key) DO NOTHING"
+    );
+    execute(conn, &sql, [key], || format!("create {}", owner())).map(drop)
+}
+
+/// Pushes an entry, then drops the oldest entries beyond `depth`. Seqs are contiguous,
+/// so trimming is one range delete, never a rewrite of the stack.
+pub(crate) fn push(conn: &Connection, key: &str, stack: Stack, entry: &Entry, depth: usize) -> Result<()> {
+    let doing = || format!("push onto the {stack:?} stack of session key {key:?}");
+    let seq: i64 = query_row(
+        conn,
+        "SELECT coalesce(max(seq), 0) + 1 FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2",
+        params![key, stack as i64],
+        |row| row.get(0),
+        doing,
+    )?
+    .unwrap_or(1);
+    execute(
+        conn,
+        "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![key, stack as i64, seq, entry.label, entry.current_step, entry.snapshot],
+        doing,
+    )?;
+    let keep_from = seq - i64::try_from(depth).unwrap_or(i64::MAX);
+    execute(
+        conn,
+        "DELETE FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 AND seq <= ?3",
+        params![key, stack as i64, keep_from],
+        doing,
+    )
+    .map(drop)
+}
+
+/// The newest entry of a stack, if any.
+pub(crate) fn top(conn: &Connection, key: &str, stack: Stack) -> Result<Option<Entry>> {
+    query_row(
+        conn,
+        "SELECT label, current_step, snapshot FROM ws_history
+         WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
+        params![key, stack as i64],
+        |row| Ok(Entry { label: row.get(0)?, current_step: row.get(1)?, snapshot: row.get(2)? }),
+        || format!("read the {stack:?} stack of session key {key:?}"),
+    )
+}
+
+/// Removes and returns the newest entry of a stack, if any.
+pub(crate) fn pop(conn: &Connection, key: &str, stack: Stack) -> Result<Option<Entry>> {
+    let entry = top(conn, key, stack)?;
+    if entry.is_some() {
+        execute(
+            conn,
+            "DELETE FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2
+             AND seq = (SELECT max(seq) FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2)",
+            params![key, stack as i64],
+            || format!("pop the {stack:?} stack of session key {key:?}"),
+        )?;
+    }
+    Ok(entry)
+}
+
+/// The number of entries in a stack.
+pub(crate) fn len(conn: &Connection, key: &str, stack: Stack) -> Result<usize> {
+    let n: i64 = query_row(
+        conn,
+        "SELECT count(*) FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2",
+        params![key, stack as i64],
+        |row| row.get(0),
+        || format!("count the {stack:?} stack of session key {key:?}"),
+    )?
+    .unwrap_or(0);
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Empties a stack.
+pub(crate) fn clear(conn: &Connection, key: &str, stack: Stack) -> Result<()> {
+    execute(
+        conn,
+        "DELETE FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2",
+        params![key, stack as i64],
+        || format!("clear the {stack:?} stack of session key {key:?}"),
+    )
+    .map(drop)
+}
+
+fn parse_history(text: &str) -> Result<Vec<Value>> {
+    match json::parse_value(text, "history_json")? {
+        Value::Array(items) => Ok(items),
+        other => Err(Error::invalid_json(format!(
+            "history_json must be a JSON array, got {}",
+            json::kind(&other)
+        ))),
+    }
+}
+
+/// cjm's `push_history` on JSON text: appends `snapshot_json` (any JSON value) to the
+/// array `history_json` (`None` is `[]`) and keeps the newest `max_depth` entries.
+pub fn json_history_push(history_json: Option<&str>, snapshot_json: &str, max_depth: usize) -> Result<String> {
+    if max_depth == 0 {
+        return Err(Error::invalid_argument("max_depth must be at least 1"));
+    }
+    let mut history = history_json.map(parse_history).transpose()?.unwrap_or_default();
+    history.push(json::parse_value(snapshot_json, "snapshot_json")?);
+    let excess = history.len().saturating_sub(max_depth);
+    history.drain(..excess);
+    Ok(json::to_text(&Value::Array(history)))
+}
+
+/// cjm's `pop_history` on JSON text: the newest snapshot (`None` when the history is
+/// empty) and the rest of the history.
+pub fn json_history_pop(history_json: &str) -> Result<(Option<String>, String)> {
+    let mut history = parse_history(history_json)?;
+    let snapshot = history.pop().map(|v| json::to_text(&v));
+    Ok((snapshot, json::to_text(&Value::Array(history))))
+}
+
+impl Store {
+    /// Pushes a snapshot (any JSON value) onto the session's history, creating the
+    /// session if needed, and trims the history to `max_history_depth`.
+    pub fn history_push(&self, flow_id: &str, session_id: &str, snapshot_json: &str) -> Result<()> {
+        let key = session_key(flow_id, session_id)?;
+        let snapshot = json::to_text(&json::parse_value(snapshot_json, "snapshot_json")?);
+        let owner = || describe(flow_id, session_id);
+        let depth = self.options().max_history_depth;
+        self.write(
+            || format!("push onto the history of {}", owner()),
+            |tx| {
+                ensure_session(tx, &key, owner)?;
+                let entry = Entry { label: None, current_step: None, snapshot: Some(snapshot) };
+                push(tx, &key, Stack::Snapshots, &entry, depth)
+            },
+        )
+    }
+
+    /// Removes and returns the newest snapshot; `None` when the history is empty.
+    pub fn history_pop(&self, flow_id: &str, session_id: &str) -> Result<Option<String>> {
+        let key = session_key(flow_id, session_id)?;
+        let entry = self.write(
+            || format!("pop the history of {}", describe(flow_id, session_id)),
+            |tx| pop(tx, &key, Stack::Snapshots),
+        )?;
+        Ok(entry.and_then(|e| e.snapshot))
+    }
+
+    /// The newest snapshot, left in place; `None` when the history is empty.
+    pub fn history_peek(&self, flow_id: &str, session_id: &str) -> Result<Option<String>> {
+        let key = session_key(flow_id, session_id)?;
+        let entry = self.read(|conn| top(conn, &key, Stack::Snapshots))?;
+        Ok(entry.and_then(|e| e.snapshot))
+    }
+
+    /// The number of snapshots in the session's history.
+    pub fn history_len(&self, flow_id: &str, session_id: &str) -> Result<usize> {
+        let key = session_key(flow_id, session_id)?;
+        self.read(|conn| len(conn, &key, Stack::Snapshots))
+    }
+
+    /// Empties the session's history.
+    pub fn history_clear(&self, flow_id: &str, session_id: &str) -> Result<()> {
+        let key = session_key(flow_id, session_id)?;
+        self.write(
+            || format!("clear the history of {}", describe(flow_id, session_id)),
+            |tx| clear(tx, &key, Stack::Snapshots),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_trims_to_the_newest_entries_like_cjm() {
+        let h = json_history_push(None, "{\"a\":1}", 2).unwrap();
+        let h = json_history_push(Some(&h), "2", 2).unwrap();
+        let h = json_history_push(Some(&h), "[3]", 2).unwrap();
+        assert_eq!(h, "[2,[3]]");
+        assert_eq!(json_history_pop(&h).unwrap(), (Some("[3]".to_string()), "[2]".to_string()));
+        assert_eq!(json_history_pop("[]").unwrap(), (None, "[]".to_string()));
+        assert_eq!(json_history_push(None, "1", 0).unwrap_err().status, crate::Status::InvalidArgument);
+        assert_eq!(json_history_pop("{}").unwrap_err().status, crate::Status::InvalidJson);
+    }
+}

@@ -83,9 +83,16 @@ impl Store {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs `f` on the connection for reading.
+    /// Runs `f` for reading inside one read transaction, so that a call made of several
+    /// queries sees one snapshot of the file even while other processes commit.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        f(&self.lock())
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(|e| Error::sqlite("start a read transaction", e))?;
+        let value = f(&tx)?;
+        tx.commit().map_err(|e| Error::sqlite("end a read transaction", e))?;
+        Ok(value)
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed only if `f` succeeds:

@@ -65,8 +65,10 @@ pub extern "C" fn ws_json_history_pop(
     out_history_json: *mut *mut c_char,
 ) -> ws_status {
     ffi_boundary! { unsafe {
-        let out_snapshot = OutString::string(out_snapshot_json, "out_snapshot_json")?;
-        let out_history = OutString::string(out_history_json, "out_history_json")?;
+        // Both out-pointers are reset before either NULL is reported.
+        let out_snapshot = OutString::string(out_snapshot_json, "out_snapshot_json");
+        let out_history = OutString::string(out_history_json, "out_history_json");
+        let (out_snapshot, out_history) = (out_snapshot?, out_history?);
         let (snapshot, rest) = json_history_pop(arg_str(history_json, "history_json")?)?;
         // Both strings are converted before either is handed out, so a failure cannot
         // leave one set.

@@ -42,6 +42,20 @@ int main(void) {
   ws_status (*set_session_label)(ws_store *, const char *, const char *, const char *) =
       ws_set_session_label;
   ws_status (*delete_session)(ws_store *, const char *, const char *) = ws_delete_session;
+  /* History on JSON text, persisted history, undo/redo. */
+  ws_status (*json_history_push)(const char *, const char *, size_t, char **) =
+      ws_json_history_push;
+  ws_status (*json_history_pop)(const char *, char **, char **) = ws_json_history_pop;
+  ws_status (*history_push)(ws_store *, const char *, const char *, const char *) =
+      ws_history_push;
+  ws_status (*history_pop)(ws_store *, const char *, const char *, char **) = ws_history_pop;
+  ws_status (*history_peek)(ws_store *, const char *, const char *, char **) = ws_history_peek;
+  ws_status (*history_len)(ws_store *, const char *, const char *, size_t *) = ws_history_len;
+  ws_status (*history_clear)(ws_store *, const char *, const char *) = ws_history_clear;
+  ws_status (*checkpoint)(ws_store *, const char *, const char *, const char *) = ws_checkpoint;
+  ws_status (*undo)(ws_store *, const char *, const char *, bool *) = ws_undo;
+  ws_status (*redo)(ws_store *, const char *, const char *, bool *) = ws_redo;
+  ws_status (*undo_status)(ws_store *, const char *, const char *, char **) = ws_undo_status;
 
   /* The fixed values of the status and order constants. */
   const int statuses[] = {WS_OK,       WS_INVALID_ARGUMENT, WS_INVALID_JSON, WS_NOT_FOUND,
@@ -76,7 +90,12 @@ int main(void) {
         (void (*)(void))clear_step_state, (void (*)(void))create_session,
         (void (*)(void))session_exists,   (void (*)(void))get_session_summary,
         (void (*)(void))list_sessions,    (void (*)(void))set_session_label,
-        (void (*)(void))delete_session};
+        (void (*)(void))delete_session,   (void (*)(void))json_history_push,
+        (void (*)(void))json_history_pop, (void (*)(void))history_push,
+        (void (*)(void))history_pop,      (void (*)(void))history_peek,
+        (void (*)(void))history_len,      (void (*)(void))history_clear,
+        (void (*)(void))checkpoint,       (void (*)(void))undo,
+        (void (*)(void))redo,             (void (*)(void))undo_status};
     for (i = 0; i < (int)(sizeof all / sizeof all[0]); i++) {
       if (all[i] == NULL) failures++;
     }

@@ -20,12 +20,23 @@ Scenarios:
      every 0.0.2 value unchanged; 0.0.3 (and 0.0.2) keep working on it.
   d  Python stores NaN / Infinity: the C API answers WS_CORRUPT naming the session, and
      never rewrites the stored text.
+  e  ws_json_history_push / ws_json_history_pop against the real push_history /
+     pop_history on seeded random chains (depths 1, 2, 3, 5, 50 and SIZE_MAX): every
+     output of C is fed back as the next input of both sides; results must be equal
+     (types, key order, exact numbers) and C's text compact. --seed N (or the environment
+     variable WS_COMPAT_SEED) repeats a run; the seed is printed.
+  f  the schema-2 history table on disk: Python 0.0.3 opens, reads and writes a file with
+     C history/undo/redo stacks, and its delete_session / clear_state delete the stacks
+     too (trigger); the stored schema is accepted by CPython's SQLite; a read-only C open
+     of a 0.0.3 file (no ws_history) reads empty stacks and leaves the file byte for
+     byte; writable opens add the table and trigger (also to a user_version 1 file).
 """
 
 import argparse
 import json
 import math
 import os
+import random
 import re
 import shlex
 import subprocess
@@ -78,10 +89,26 @@ def w_inspect(args):
                 "SELECT name FROM sqlite_master WHERE type='table'")),
             "indexes": sorted(r[0] for r in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_%'")),
+            "triggers": sorted(r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='trigger'")),
+            "sql": {r[0]: r[1] for r in conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")},
             "rows": rows,
+            "history": _history_rows(conn),
         }
     finally:
         conn.close()
+
+
+def _history_rows(conn):
+    """Every row of the library's ws_history table (column -> value), in rowid order, or
+    None when the file has no such table. Only flow_session_key is relied upon."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
+                        "name='ws_history'").fetchone():
+        return None
+    cur = conn.execute("SELECT * FROM ws_history ORDER BY rowid")
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
 def w_dump(args):
@@ -265,6 +292,130 @@ def w_read_nan(args):
     x = s.get_state("bad", "nan-session")["x"]
     y = s.get_state("bad", "inf-session")["y"]
     return {"nan": math.isnan(x), "inf": math.isinf(y) and y > 0}
+
+
+def w_json_history(args):
+    """Scenario e: the real push_history / pop_history of 0.0.3 over the operations in a
+    file (too big for a command line); results go to another file."""
+    import importlib.metadata
+    from cjm_workflow_state import history
+    assert importlib.metadata.version("cjm-workflow-state") == "0.0.3"
+    with open(args["ops_file"], encoding="utf-8") as f:
+        ops = json.load(f)
+    out = []
+    for op in ops:
+        if op["op"] == "push":
+            out.append({"history": history.push_history(op["history"], op["snapshot"],
+                                                        op["max_depth"])})
+        else:
+            r = history.pop_history(op["history"])
+            out.append(None if r is None else {"snapshot": r[0], "history": r[1]})
+    with open(args["out_file"], "w", encoding="utf-8") as f:
+        json.dump(out, f, ensure_ascii=False)
+    return {"count": len(out), "module": os.path.realpath(history.__file__)}
+
+
+def w_history_python(args):
+    """Scenario f: 0.0.3 reads a file with C history stacks, writes to a control session,
+    deletes two sessions (delete_session and clear_state) and re-creates one."""
+    import dataclasses
+    Store = _load_store()
+    s = Store(args["db"])
+    f = args["flow"]
+    read = {}
+    for sid in args["sessions"]:
+        one = s.get_session_summary(f, sid)
+        read[sid] = {"state": s.get_state(f, sid), "current_step": s.get_current_step(f, sid),
+                     "exists": s.session_exists(f, sid),
+                     "summary": dataclasses.asdict(one) if one else None}
+    listed = [x.session_id for x in s.list_sessions(f, order_by="created_at", descending=False)]
+    s.update_state(f, "h2", {"py": "écrit par Python", "big2": 2**70 + 3})
+    s.update_step_state(f, "h2", "st", {"x": 0.1})
+    s.update_step_state(f, "h2", "tmp", {"y": 1})
+    s.clear_step_state(f, "h2", "tmp")
+    s.set_current_step(f, "h2", "py-step")
+    s.set_session_label(f, "h2", "py label é")
+    s.delete_session(f, "h1")
+    s.clear_state(f, "h3")
+    after_delete = {sid: s.session_exists(f, sid) for sid in ("h1", "h3")}
+    assert s.create_session(f, "h1", "again") == "h1"
+    return {"read": read, "list": listed, "after_delete": after_delete,
+            "h2_state": s.get_state(f, "h2")}
+
+
+def w_sql_check(args):
+    """Scenario f: the stored schema through CPython's own SQLite: integrity, the stored
+    CREATE statements re-run on a fresh database, and the trigger firing on a DELETE."""
+    import sqlite3
+    out = {"sqlite_version": sqlite3.sqlite_version}
+    conn = sqlite3.connect(args["db"])
+    try:
+        out["integrity"] = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        out["quick"] = [r[0] for r in conn.execute("PRAGMA quick_check")]
+        schema = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                              "WHERE name NOT LIKE 'sqlite_%' ORDER BY rowid").fetchall()
+        out["schema"] = [list(r) for r in schema]
+        # Every stored statement parses and runs in CPython's SQLite (tables first).
+        fresh = sqlite3.connect(":memory:")
+        errors = []
+        for kind in ("table", "index", "trigger", "view"):
+            for t, name, _, sql in schema:
+                if t == kind and sql:
+                    try:
+                        fresh.execute(sql)
+                    except sqlite3.Error as e:
+                        errors.append(f"{name}: {e}: {sql}")
+        out["replay_errors"] = errors
+        fresh.close()
+        # The trigger, fired by Python's SQLite on the file itself.
+        key = args["key"]
+        before = conn.execute("SELECT count(*) FROM ws_history").fetchone()[0]
+        with conn:
+            conn.execute("INSERT INTO workflow_state (flow_session_key, state_json) "
+                         "VALUES (?, '{}')", (key,))
+            cols = [r[1] for r in conn.execute("PRAGMA table_info(ws_history)")]
+            out["history_columns"] = cols
+            for seq in (1, 2):
+                conn.execute("INSERT INTO ws_history (flow_session_key, stack, seq, snapshot) "
+                             "VALUES (?, 0, ?, ?)", (key, seq, json.dumps({"py": seq})))
+        out["inserted"] = conn.execute("SELECT count(*) FROM ws_history WHERE "
+                                       "flow_session_key = ?", (key,)).fetchone()[0]
+        with conn:
+            conn.execute("DELETE FROM workflow_state WHERE flow_session_key = ?", (key,))
+        out["left_after_delete"] = conn.execute("SELECT count(*) FROM ws_history WHERE "
+                                                "flow_session_key = ?", (key,)).fetchone()[0]
+        out["others_before"] = before
+        out["others_after"] = conn.execute("SELECT count(*) FROM ws_history").fetchone()[0]
+        out["integrity_after"] = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    finally:
+        conn.close()
+    return out
+
+
+def w_write_small(args):
+    """Scenario f: 0.0.3 writes small files; optionally stamps a user_version on one
+    (a file left by schema version 1 of the C library)."""
+    import sqlite3
+    Store = _load_store()
+    for db, version in args["dbs"]:
+        s = Store(db)
+        assert s.create_session("ro", "s1", "label é") == "s1"
+        s.update_state("ro", "s1", {"v": 2**70, "f": 0.1, "t": "日本"})
+        s.set_current_step("ro", "s1", "step-1")
+        if version is not None:
+            conn = sqlite3.connect(db)
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+            conn.commit()
+            conn.close()
+    return {}
+
+
+def w_clear_002(args):
+    """Scenario c: the 0.0.2 package deletes a session of the migrated file."""
+    Store = _load_store(args["py002"])
+    s = Store(args["db"])
+    s.clear_state(args["flow"], args["session"])
+    return {}
 
 
 WORKERS = {name[2:]: fn for name, fn in list(globals().items()) if name.startswith("w_")}
@@ -502,6 +653,47 @@ def tool(env, *args, options=None):
     except ValueError as e:
         raise Abort(f"compat_tool {args[0]} printed something that is not JSON ({e}):\n"
                     f"{p.stdout[:2000]}")
+
+
+def tool_calls(env, db, ops, options=None):
+    """Several `call`s in ONE compat_tool process (`calls`): ops is a list of argument
+    lists [OP, FLOW, SESSION, ARG...]; returns the list of result objects."""
+    args = []
+    for i, op in enumerate(ops):
+        if i:
+            args.append("--")
+        args.extend(op)
+    res = tool(env, "calls", db, *args, options=options)
+    if not isinstance(res, list) or len(res) != len(ops):
+        raise Abort(f"compat_tool calls returned {len(res)} results for {len(ops)} calls")
+    return res
+
+
+def run_steps(env, tag, db, steps, options=None):
+    """Runs steps (args, check) in one compat_tool process. check is None for a setup
+    call that must just succeed, else (name, status, result) where result is the exact
+    expected result text (None for null) or a function of the result object returning
+    (ok, detail). Returns the result objects."""
+    res = tool_calls(env, db, [a for a, _ in steps], options=options)
+    setup_failures = []
+    for (args, check), r in zip(steps, res):
+        if check is None:
+            if r["status"] != "WS_OK":
+                setup_failures.append(f"{shlex.join(args)}: {r['status']}: {r['message']}")
+            continue
+        name, status, exp = check
+        if callable(exp):
+            ok, detail = exp(r)
+            ok = ok and r["status"] == status
+        else:
+            ok = r["status"] == status and r["result"] == exp
+            detail = f"expected {status} {exp!r}"
+        C.check(ok, f"{tag}: {name}", f"{shlex.join(args)}\n{detail}\n"
+                f"got {r['status']} {r['result']!r} {r['message']!r}")
+    if any(c is None for _, c in steps):
+        C.check(not setup_failures, f"{tag}: the setup calls succeed",
+                "\n".join(setup_failures))
+    return res
 
 
 def fresh_db(env, name):
@@ -895,6 +1087,27 @@ def scenario_c(env):
     C.check("three" in cl and json.loads(cl["three"]["state"]).get("from002") == "après",
             "c: C reads what 0.0.2 wrote after the migration")
 
+    # The migration added the history table and its trigger; 0.0.2's clear_state fires it.
+    C.check("ws_history" in after["tables"] and
+            "ws_history_deleted_with_session" in after["triggers"],
+            "c: the migrated file has the ws_history table and its trigger",
+            f"tables {after['tables']} triggers {after['triggers']}")
+    run_steps(env, "c (stacks on the migrated file)", db, [
+        (["history_push", "legacy", "three", '{"h":1}'], None),
+        (["checkpoint", "legacy", "three", "cp"], None),
+        (["history_push", "legacy", "one", '{"keep":2}'], None),
+        (["history_len", "legacy", "three"], ("history_len after a push", "WS_OK", "1"))])
+    py(env, "clear_002", db=db, py002=env.py002, flow="legacy", session="three")
+    keys = history_keys(py(env, "inspect", db=db)) or {}
+    C.check("legacy:three" not in keys and len(keys.get("legacy:one", [])) == 1,
+            "c: 0.0.2's clear_state deletes the session's stacks (trigger), not others'",
+            compact(keys))
+    run_steps(env, "c (after 0.0.2's clear_state)", db, [
+        (["history_len", "legacy", "three"], ("history_len 0", "WS_OK", "0")),
+        (["undo_status", "legacy", "three"], ("undo status zeros", "WS_OK", EMPTY_UNDO)),
+        (["history_len", "legacy", "one"], ("another session keeps its history", "WS_OK",
+                                            "1"))])
+
 
 # ---- scenario d ----------------------------------------------------------------------------
 
@@ -941,6 +1154,537 @@ def scenario_d(env):
                 "d: Python still reads its NaN and Infinity")
 
 
+# ---- scenario e ----------------------------------------------------------------------------
+
+# Depths and operations per depth of the random chains; SIZE_MAX (2**64 - 1 here) is the
+# largest depth a caller can pass.
+HISTORY_DEPTHS = [(1, 300), (2, 300), (3, 300), (5, 300), (50, 300), (2**64 - 1, 60)]
+
+STRING_PIECES = ["a", "Z", "key", "_step_", "é", "日本", "🙂", "Ünïcödé", "\u00a0", "\ufeff",
+                 "\u2028", "\u2029", "\U0010ffff", "\x7f", "\x80", "\n", "\r", "\t", "\b",
+                 "\f", "\x00", "\x01", "\x1f", "\"", "\\", "/", " ", "<>&'"]
+INT_CHOICES = [0, 1, -1, 42, -17, 2**31, 2**53 + 1, 2**63, 2**64, 2**70, -2**70, 10**30,
+               -10**25]
+FLOAT_CHOICES = [0.1, 0.2, 0.30000000000000004, 1e-7, -0.0, 0.0, 5e-324, 1e22, 1e16,
+                 1.5e300, -2.5, 1 / 3, 2.0, 123456789.125, 1.7976931348623157e308, -1e-300]
+
+
+def rand_string(rng):
+    return "".join(rng.choice(STRING_PIECES) for _ in range(rng.randint(0, 4)))
+
+
+def rand_value(rng, depth=0):
+    r = rng.random()
+    if depth < 3 and r < 0.3:
+        return rand_object(rng, depth + 1)
+    if depth < 3 and r < 0.45:
+        return [rand_value(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    kind = rng.randrange(8)
+    if kind == 0:
+        return None
+    if kind == 1:
+        return rng.random() < 0.5
+    if kind == 2:
+        return rng.choice(INT_CHOICES)
+    if kind == 3:
+        return rng.randint(-2**80, 2**80) if rng.random() < 0.5 else rng.randint(-999, 999)
+    if kind == 4:
+        return rng.choice(FLOAT_CHOICES)
+    if kind == 5:
+        return rng.uniform(-1e6, 1e6)
+    return rand_string(rng)
+
+
+def rand_object(rng, depth=0):
+    return {rand_string(rng): rand_value(rng, depth) for _ in range(rng.randint(0, 5))}
+
+
+def rand_snapshot(rng):
+    """Mostly objects (what cjm keeps), sometimes any JSON value (what the API allows)."""
+    return rand_object(rng) if rng.random() < 0.8 else rand_value(rng)
+
+
+def rand_text(rng, value):
+    """JSON text of value as various writers spell it: compact, Python's default (spaces,
+    \\u escapes), indented, padded with whitespace."""
+    r = rng.random()
+    if r < 0.6:
+        return compact(value)
+    if r < 0.75:
+        return json.dumps(value)
+    if r < 0.9:
+        return json.dumps(value, indent=rng.choice([1, 2, "\t"]),
+                          ensure_ascii=rng.random() < 0.5)
+    return (rng.choice([" ", "\n", "\t", "\r\n"]) + compact(value)
+            + rng.choice(["", " ", "\n ", "\t"]))
+
+
+def history_ops(rng, depth, count):
+    """One chain: mostly ops without "history" (they take C's previous output); a few
+    restart from an explicit history text (among them one of exactly `depth` entries
+    followed by a push, so that trimming is always exercised, and an empty one followed by
+    a pop) or pass NULL to a push."""
+    ops = [{"op": "pop", "history": rng.choice(["[]", " [ ]\n"])},
+           {"op": "push", "history": None, "snapshot": rand_text(rng, rand_snapshot(rng)),
+            "max_depth": depth}]
+    rest = count - len(ops)
+    full_at = rng.randrange(rest // 2, rest)
+    p_push = 0.6
+    for i in range(rest):
+        if i % 25 == 0:
+            p_push = rng.choice([0.3, 0.6, 0.85])
+        op = {"op": "push" if rng.random() < p_push else "pop"}
+        r = rng.random()
+        if i == full_at and depth <= 60:
+            op = {"op": "push", "history": rand_text(
+                rng, [rand_snapshot(rng) for _ in range(depth)])}
+        elif r < 0.03:
+            n = rng.choice([0, 1, rng.randint(0, min(depth, 10))] +
+                           ([depth + rng.randint(1, 3)] if depth <= 60 else []))
+            op["history"] = rand_text(rng, [rand_snapshot(rng) for _ in range(n)])
+        elif r < 0.04 and op["op"] == "push":
+            op["history"] = None
+        if op["op"] == "push":
+            op["snapshot"] = rand_text(rng, rand_snapshot(rng))
+            op["max_depth"] = depth
+        ops.append(op)
+    return ops
+
+
+# Texts whose numbers Python would respell, duplicate keys, escapes: C's output must keep
+# each number's text and parse to what Python's push_history/pop_history give.
+HISTORY_EXTRAS = [
+    {"op": "push", "history": '[{"a":1,"b":2,"a":3}]', "snapshot": '{"x":1,"y":2,"x":[3]}',
+     "max_depth": 5},
+    {"op": "pop"},
+    {"op": "pop"},
+    {"op": "push", "history": '[1E+2,-0,1.0e-5,1e400]', "snapshot": '[1.0, -0.0, 10E-1]',
+     "max_depth": 3},
+    {"op": "push", "snapshot": '"\\ud83d\\ude42\\u00C9\\/\\u2028\\u0000"', "max_depth": 3},
+    {"op": "pop"},
+    {"op": "push", "history": "[" + "[" * 100 + "]" * 100 + "]",
+     "snapshot": '{"deep":' + "[" * 60 + "{}" + "]" * 60 + "}", "max_depth": 2},
+    {"op": "push", "history": "[]", "snapshot": json.dumps("é" * 5000 + "\x00"),
+     "max_depth": 1},
+    {"op": "pop"},
+]
+
+# Invalid calls: expected status (Python's functions are not asked: they accept what the
+# API refuses, e.g. max_depth 0 or NaN).
+HISTORY_ERRORS = [
+    ({"op": "push", "history": "[]", "snapshot": "1", "max_depth": 0}, "WS_INVALID_ARGUMENT"),
+    ({"op": "push", "history": "{}", "snapshot": "1", "max_depth": 3}, "WS_INVALID_JSON"),
+    ({"op": "push", "history": "\"[]\"", "snapshot": "1", "max_depth": 3}, "WS_INVALID_JSON"),
+    ({"op": "push", "history": "[1,", "snapshot": "1", "max_depth": 3}, "WS_INVALID_JSON"),
+    ({"op": "push", "history": "", "snapshot": "1", "max_depth": 3}, "WS_INVALID_JSON"),
+    ({"op": "push", "history": "[]", "snapshot": "", "max_depth": 3}, "WS_INVALID_JSON"),
+    ({"op": "push", "history": "[]", "snapshot": '{"a":1} x', "max_depth": 3},
+     "WS_INVALID_JSON"),
+    ({"op": "push", "history": "[]", "snapshot": "NaN", "max_depth": 3}, "WS_INVALID_JSON"),
+    ({"op": "push", "history": "[]", "snapshot": "[1]]", "max_depth": 3}, "WS_INVALID_JSON"),
+    ({"op": "push", "history": "[]", "snapshot": "'x'", "max_depth": 3}, "WS_INVALID_JSON"),
+    ({"op": "push", "history": "[Infinity]", "snapshot": "1", "max_depth": 3},
+     "WS_INVALID_JSON"),
+    ({"op": "pop", "history": None}, "WS_INVALID_ARGUMENT"),
+    ({"op": "pop", "history": "null"}, "WS_INVALID_JSON"),
+    ({"op": "pop", "history": '{"a":[]}'}, "WS_INVALID_JSON"),
+    ({"op": "pop", "history": "[1,2"}, "WS_INVALID_JSON"),
+    ({"op": "pop", "history": ""}, "WS_INVALID_JSON"),
+    ({"op": "pop", "history": "[1] [2]"}, "WS_INVALID_JSON"),
+]
+
+
+def raw_model(op, in_text):
+    """What C must print for op on in_text when numbers keep their text: push/pop on the
+    raw parse (exact number texts, Python's duplicate-key rule)."""
+    hist = parse_raw(in_text) if in_text is not None else []
+    if op["op"] == "push":
+        new = list(hist) + [parse_raw(op["snapshot"])]
+        return {"history": dump_raw(new[-op["max_depth"]:])}
+    if not hist:
+        return {"history": "[]", "snapshot": None}
+    return {"history": dump_raw(hist[:-1]), "snapshot": dump_raw(hist[-1])}
+
+
+def scenario_e(env):
+    """ws_json_history_push / ws_json_history_pop against the real push_history / pop_history"""
+    rng = random.Random(env.seed)
+    print(f"       seed {env.seed} (repeat with --seed {env.seed})", flush=True)
+    groups = []  # (name, first op index, op count)
+    ops = []
+    for depth, count in HISTORY_DEPTHS:
+        chain = history_ops(rng, depth, count)
+        groups.append((f"depth {depth}", len(ops), len(chain)))
+        ops.extend(chain)
+    groups.append(("texts Python would respell", len(ops), len(HISTORY_EXTRAS)))
+    ops.extend(HISTORY_EXTRAS)
+    first_error = len(ops)
+    ops.extend(op for op, _ in HISTORY_ERRORS)
+
+    os.makedirs(env.rundir, exist_ok=True)
+    ops_file = os.path.join(env.rundir, "e_history_ops.json")
+    with open(ops_file, "w", encoding="utf-8") as f:
+        json.dump(ops, f, ensure_ascii=False)
+    started = time.monotonic()
+    res = tool(env, "json-history", ops_file)
+    print(f"       compat_tool json-history: {len(ops)} operations in one process, "
+          f"{time.monotonic() - started:.1f}s", flush=True)
+    if not C.check(isinstance(res, list) and len(res) == len(ops),
+                   "e: compat_tool ran every operation",
+                   f"{len(res)} results for {len(ops)} operations"):
+        return
+
+    # The chain: an op without "history" got the output of the last successful op.
+    chain_ok, chain_bad = True, []
+    last = "[]"
+    for i, (op, r) in enumerate(zip(ops, res)):
+        want_in = op["history"] if "history" in op else last
+        if r["in"] != want_in:
+            chain_ok = False
+            chain_bad.append(f"op {i}: input {r['in']!r:.200}, expected {want_in!r:.200}")
+        if r["status"] == "WS_OK" and r["history"] is not None:
+            last = r["history"]
+    C.check(chain_ok, "e: every operation without an explicit history got C's previous "
+            "output (the sequence is a chain)", "\n".join(chain_bad[:5]))
+
+    # Python's side, on exactly the inputs C had, parsed.
+    py_ops = []
+    for op, r in zip(ops[:first_error], res[:first_error]):
+        hist = json.loads(r["in"]) if r["in"] is not None else []
+        one = {"op": op["op"], "history": hist}
+        if op["op"] == "push":
+            one["snapshot"] = json.loads(op["snapshot"])
+            one["max_depth"] = op["max_depth"]
+        py_ops.append(one)
+    py_in = os.path.join(env.rundir, "e_python_ops.json")
+    py_out = os.path.join(env.rundir, "e_python_results.json")
+    with open(py_in, "w", encoding="utf-8") as f:
+        json.dump(py_ops, f, ensure_ascii=False)
+    info = py(env, "json_history", ops_file=py_in, out_file=py_out)
+    C.check(info["count"] == len(py_ops) and
+            os.path.realpath(env.venv) in info["module"],
+            "e: the venv's cjm_workflow_state.history (0.0.3) ran every operation",
+            compact(info))
+    with open(py_out, encoding="utf-8") as f:
+        expected = json.load(f)
+
+    total_compared, total_diffs = 0, 0
+    for name, start, count in groups:
+        diffs = []
+        stats = {"push": 0, "pop": 0, "empty pop": 0, "trimmed": 0, "longest": 0,
+                 "explicit input": 0, "NULL input": 0}
+        for i in range(start, start + count):
+            op, r, exp = ops[i], res[i], expected[i]
+            stats[op["op"]] += 1
+            if "history" in op:
+                stats["explicit input" if op["history"] is not None else "NULL input"] += 1
+            problems = []
+            if r["status"] != "WS_OK" or r["message"] != "" or r["unset"] != "":
+                problems.append(f"status {r['status']} message {r['message']!r} "
+                                f"unset {r['unset']!r}")
+            elif op["op"] == "push":
+                n_in = len(py_ops[i]["history"])
+                stats["trimmed"] += n_in + 1 > op["max_depth"]
+                stats["longest"] = max(stats["longest"], len(exp["history"]))
+                got = json.loads(r["history"])
+                problems += differences(exp["history"], got, "$history")
+            elif exp is None:
+                stats["empty pop"] += 1
+                if r["snapshot"] is not None or r["history"] != "[]":
+                    problems.append(f"pop of an empty history: Python None, C snapshot "
+                                    f"{r['snapshot']!r} history {r['history']!r} (want NULL, "
+                                    f"\"[]\")")
+            else:
+                if r["snapshot"] is None:
+                    problems.append("pop of a non-empty history gave a NULL snapshot")
+                else:
+                    problems += differences(exp["snapshot"], json.loads(r["snapshot"]),
+                                            "$snapshot")
+                problems += differences(exp["history"], json.loads(r["history"]),
+                                        "$history")
+            if not problems:
+                # The exact text: compact, UTF-8, as json.dumps(separators=(",", ":"),
+                # ensure_ascii=False) spells Python's result -- or, for texts whose
+                # numbers Python would respell, the input's number texts kept.
+                if name.startswith("texts"):
+                    want = raw_model(op, r["in"])
+                elif exp is None:
+                    want = {"history": "[]", "snapshot": None}
+                else:
+                    want = {k: compact(v) for k, v in exp.items()}
+                for k in ("history", "snapshot"):
+                    if k not in want or r.get(k) == want[k]:
+                        continue
+                    if (name.startswith("texts") and
+                            norm_exponents(r[k] or "") == norm_exponents(want[k] or "")):
+                        C.note(f"e: op {i}: C respelled exponents: {want[k]} became {r[k]} "
+                               "(same values; API.md says numbers pass through as their "
+                               "text)")
+                        continue
+                    problems.append(f"{k} text {r.get(k)!r:.300} != {want[k]!r:.300}")
+            total_compared += 1
+            if problems:
+                total_diffs += 1
+                diffs.append(f"op {i} ({op['op']}, max_depth {op.get('max_depth')}, input "
+                             f"{(r['in'] or 'NULL')[:120]!r}):\n  " + "\n  ".join(problems[:4]))
+        C.check(not diffs, f"e: {name}: {count} operations equal Python's "
+                f"({', '.join(f'{v} {k}' for k, v in stats.items())})",
+                "\n".join(diffs[:6] + ([f"... {len(diffs) - 6} more"] if len(diffs) > 6 else [])))
+        if name.startswith("depth"):
+            d = int(name.split()[1])
+            C.check(stats["empty pop"] > 0 and stats["push"] > 0 and stats["pop"] > 0 and
+                    (d > 60 or (stats["trimmed"] > 0 and stats["longest"] == d)),
+                    f"e: {name}: the chain reached the cap and popped an empty history "
+                    "(generator sanity)", compact(stats))
+    print(f"       {total_compared} operations compared, {total_diffs} differences",
+          flush=True)
+
+    for (op, status), r in zip(HISTORY_ERRORS, res[first_error:]):
+        C.check(r["status"] == status and r["history"] is None and r.get("snapshot") is None
+                and r["unset"] == "" and r["message"] != "",
+                f"e: {op['op']} of history {op['history']!r:.40} snapshot "
+                f"{op.get('snapshot')!r:.30} max_depth {op.get('max_depth')} gives {status}, "
+                "out-parameters NULL",
+                f"got {r['status']} {r['message']!r} history {r['history']!r} "
+                f"snapshot {r.get('snapshot')!r} unset {r['unset']!r}")
+
+
+# ---- scenario f ----------------------------------------------------------------------------
+
+HISTORY_TABLE = "ws_history"
+HISTORY_TRIGGER = "ws_history_deleted_with_session"
+EMPTY_UNDO = '{"undo_depth":0,"redo_depth":0,"undo_label":null,"redo_label":null}'
+UNDO_1_1 = '{"undo_depth":1,"redo_depth":1,"undo_label":"first é","redo_label":"second"}'
+SNAP_A = '{"snap":"A é日本🙂","big":1180591620717411303424,"f":0.1,"n":[null,true,1e-7]}'
+SNAP_B = '["B",{"k":-1180591620717411303424},"\\u2028\\u00e9"]'
+SNAP_B_OUT = '["B",{"k":-1180591620717411303424},"\u2028é"]'  # compact UTF-8
+STATE_V1 = '{"v":1,"name":"é日本🙂","big":1180591620717411303424,"f":0.1}'
+
+
+def history_keys(raw):
+    """flow_session_key -> list of its ws_history rows (None when there is no table)."""
+    if raw["history"] is None:
+        return None
+    out = {}
+    for row in raw["history"]:
+        out.setdefault(row["flow_session_key"], []).append(row)
+    return out
+
+
+def schema_checks(tag, raw):
+    C.check(HISTORY_TABLE in raw["tables"] and HISTORY_TRIGGER in raw["triggers"],
+            f"{tag}: the file has the {HISTORY_TABLE} table and the {HISTORY_TRIGGER} trigger",
+            f"tables {raw['tables']} triggers {raw['triggers']}")
+    C.check(raw["user_version"] == 2, f"{tag}: PRAGMA user_version is 2",
+            f"user_version = {raw['user_version']}")
+
+
+def scenario_f(env):
+    """the history table on disk: Python 0.0.3, CPython's SQLite, read-only and migrations"""
+    db = fresh_db(env, "f_history.db")
+    flow, flow2 = "hist", "hist2"
+    # h1 is deleted by Python's delete_session, h3 by clear_state; h2 is written by Python;
+    # h10, h1:sub (keys sharing a prefix with hist:h1) and hist2/h1 are controls.
+    sessions = [(flow, "h1"), (flow, "h2"), (flow, "h3"), (flow, "h10"), (flow, "h1:sub"),
+                (flow2, "h1")]
+    steps = []
+    for f, sid in sessions:
+        steps += [(["update_state", f, sid, STATE_V1], None),
+                  (["set_current_step", f, sid, "s1"], None),
+                  (["history_push", f, sid, SNAP_A], None),
+                  (["history_push", f, sid, SNAP_B], None),
+                  (["checkpoint", f, sid, "first é"], None),
+                  (["update_state", f, sid, '{"v":2}'], None),
+                  (["set_current_step", f, sid, "s2"], None),
+                  (["checkpoint", f, sid, "second"], None),
+                  (["update_state", f, sid, '{"v":3}'], None),
+                  (["undo", f, sid], ("undo after two checkpoints is done", "WS_OK", "true"))]
+    for f, sid in sessions:
+        steps += [(["history_len", f, sid], (f"{f}/{sid}: C history_len 2", "WS_OK", "2")),
+                  (["undo_status", f, sid], (f"{f}/{sid}: C undo_status after the undo",
+                                             "WS_OK", UNDO_1_1)),
+                  (["history_peek", f, sid], (f"{f}/{sid}: C history_peek is the last push",
+                                              "WS_OK", SNAP_B_OUT)),
+                  (["get_state", f, sid], (f"{f}/{sid}: the undo restored the second "
+                                           "checkpoint", "WS_OK",
+                                           STATE_V1.replace('"v":1,', '"v":2,')))]
+    run_steps(env, "f (C writes stacks)", db, steps)
+
+    before = py(env, "inspect", db=db)
+    schema_checks("f (C-created file)", before)
+    keys_before = history_keys(before) or {}
+    C.check(all(len(keys_before.get(f"{f}:{sid}", [])) > 0 for f, sid in sessions),
+            f"f: {HISTORY_TABLE} holds rows for every session with stacks (seen by Python's "
+            "sqlite3)", compact(sorted((k, len(v)) for k, v in keys_before.items())))
+
+    # Python 0.0.3 opens the file, reads, writes, deletes.
+    pres = py(env, "history_python", db=db, flow=flow, sessions=["h1", "h2", "h3"])
+    for sid in ("h1", "h2", "h3"):
+        r = pres["read"][sid]
+        check_value([json.loads(STATE_V1) | {"v": 2}, "s2", True],
+                    [r["state"], r["current_step"], r["exists"]],
+                    f"f: Python 0.0.3 reads {flow}/{sid} (state after C's undo, current step)")
+    check_value(["h1", "h2", "h3", "h10", "h1:sub"], pres["list"],
+                "f: Python's list_sessions lists exactly the C sessions")
+    check_value({"h1": False, "h3": False}, pres["after_delete"],
+                "f: Python's delete_session / clear_state removed the rows")
+    after = py(env, "inspect", db=db)
+    schema_checks("f (after Python 0.0.3 opened and wrote)", after)
+    keys_after = history_keys(after) or {}
+    for sid, how in (("h1", "delete_session"), ("h3", "clear_state")):
+        C.check(f"{flow}:{sid}" not in keys_after,
+                f"f: Python's {how}({flow!r}, {sid!r}) deleted the session's history, undo "
+                f"and redo rows (trigger)",
+                compact(keys_after.get(f"{flow}:{sid}")))
+    for f, sid in sessions:
+        if (f, sid) in ((flow, "h1"), (flow, "h3")):
+            continue
+        check_value(keys_before.get(f"{f}:{sid}"), keys_after.get(f"{f}:{sid}"),
+                    f"f: {f}/{sid}: its {HISTORY_TABLE} rows are untouched by Python's writes "
+                    "and deletes")
+
+    # What C reads after Python's deletes and writes.
+    h2_text = compact(pres["h2_state"])
+    steps = [
+        (["exists", flow, "h1"], ("h1 re-created by Python exists for C", "WS_OK", "true")),
+        (["history_len", flow, "h1"], ("h1 re-created: history_len 0", "WS_OK", "0")),
+        (["history_peek", flow, "h1"], ("h1 re-created: history_peek NULL", "WS_OK", None)),
+        (["undo_status", flow, "h1"], ("h1 re-created: undo and redo depths 0", "WS_OK",
+                                       EMPTY_UNDO)),
+        (["undo", flow, "h1"], ("h1 re-created: nothing to undo", "WS_OK", "false")),
+        (["redo", flow, "h1"], ("h1 re-created: nothing to redo", "WS_OK", "false")),
+        (["history_pop", flow, "h1"], ("h1 re-created: history_pop NULL", "WS_OK", None)),
+        (["get_state", flow, "h1"], ("h1 re-created: state {}", "WS_OK", "{}")),
+        (["summary", flow, "h1"], ("h1 re-created: C reads Python's label", "WS_OK",
+                                   lambda r: (json.loads(r["result"] or "{}").get("label")
+                                              == "again", r["result"]))),
+        (["exists", flow, "h3"], ("h3 cleared by Python is gone for C", "WS_OK", "false")),
+        (["history_len", flow, "h3"], ("h3 (no row): history_len 0", "WS_OK", "0")),
+        (["update_state", flow, "h3", '{"again":true}'], None),
+        (["history_len", flow, "h3"], ("h3 re-created by C: history_len 0", "WS_OK", "0")),
+        (["undo_status", flow, "h3"], ("h3 re-created by C: undo and redo depths 0", "WS_OK",
+                                       EMPTY_UNDO)),
+        (["undo", flow, "h3"], ("h3 re-created by C: nothing to undo", "WS_OK", "false")),
+        (["redo", flow, "h3"], ("h3 re-created by C: nothing to redo", "WS_OK", "false")),
+        (["get_state", flow, "h3"], ("h3 re-created by C: only the new state", "WS_OK",
+                                     '{"again":true}')),
+        (["history_len", flow, "h2"], ("h2: history kept through Python's writes", "WS_OK",
+                                       "2")),
+        (["history_peek", flow, "h2"], ("h2: history_peek exact", "WS_OK", SNAP_B_OUT)),
+        (["undo_status", flow, "h2"], ("h2: undo/redo kept through Python's writes", "WS_OK",
+                                       UNDO_1_1)),
+        (["get_state", flow, "h2"], ("h2: C reads Python's writes", "WS_OK", h2_text)),
+        (["undo", flow, "h2"], ("h2: undo over Python's writes is done", "WS_OK", "true")),
+        (["get_state", flow, "h2"], ("h2: undo restored the first checkpoint's state",
+                                     "WS_OK", STATE_V1)),
+        (["get_current_step", flow, "h2"], ("h2: undo restored the first checkpoint's step",
+                                            "WS_OK", "s1")),
+        (["undo_status", flow, "h2"], ("h2: undo status after the second undo", "WS_OK",
+                                       '{"undo_depth":0,"redo_depth":2,"undo_label":null,'
+                                       '"redo_label":"first é"}')),
+        (["redo", flow, "h2"], ("h2: redo is done", "WS_OK", "true")),
+        (["get_state", flow, "h2"], ("h2: redo re-applied the state Python wrote", "WS_OK",
+                                     h2_text)),
+        (["get_current_step", flow, "h2"], ("h2: redo re-applied Python's current step",
+                                            "WS_OK", "py-step")),
+        (["history_pop", flow, "h2"], ("h2: history_pop gives the last push", "WS_OK",
+                                       SNAP_B_OUT)),
+        (["history_pop", flow, "h2"], ("h2: then the first push", "WS_OK", SNAP_A)),
+        (["history_pop", flow, "h2"], ("h2: then NULL", "WS_OK", None)),
+    ]
+    for f, sid in sessions[3:]:
+        steps += [(["history_len", f, sid], (f"{f}/{sid} (control): history_len still 2",
+                                             "WS_OK", "2")),
+                  (["undo_status", f, sid], (f"{f}/{sid} (control): undo status unchanged",
+                                             "WS_OK", UNDO_1_1))]
+    run_steps(env, "f (C after Python deleted)", db, steps)
+
+    # CPython's SQLite on the stored schema.
+    sq = py(env, "sql_check", db=db, key="pyflow:trigger-test")
+    print(f"       CPython's SQLite {sq['sqlite_version']}; stored schema:", flush=True)
+    for kind, name, _, sql in sq["schema"]:
+        print(f"         {kind} {name}: {' '.join((sql or '').split())}", flush=True)
+    C.check(sq["integrity"] == ["ok"] and sq["quick"] == ["ok"],
+            "f: PRAGMA integrity_check / quick_check in CPython's SQLite: ok",
+            compact([sq["integrity"], sq["quick"]]))
+    C.check(not sq["replay_errors"] and
+            {HISTORY_TABLE, HISTORY_TRIGGER} <= {r[1] for r in sq["schema"]},
+            "f: CPython's SQLite re-runs every stored CREATE statement (ws_history, the "
+            "trigger, the 0.0.3 table and index) on a fresh database",
+            "\n".join(sq["replay_errors"]))
+    C.check(sq["inserted"] == 2 and sq["left_after_delete"] == 0 and
+            sq["others_after"] == sq["others_before"],
+            "f: a DELETE through CPython's SQLite fires the trigger: the session's rows go, "
+            "no other row does", compact({k: sq[k] for k in ("inserted", "left_after_delete",
+                                                              "others_before",
+                                                              "others_after")}))
+    C.check(sq["integrity_after"] == ["ok"], "f: integrity_check still ok after Python wrote "
+            f"to {HISTORY_TABLE}", compact(sq["integrity_after"]))
+
+    # Both sides agree on the sessions after all this.
+    pdump = py(env, "dump", db=db, flows=[flow, flow2])
+    cdump = tool(env, "dump", db, flow, flow2)
+    compare_dumps("f", cdump, pdump)
+
+    # A 0.0.3 file without ws_history: read-only C reads empty stacks, changes nothing.
+    ro_db = fresh_db(env, "f_readonly_003.db")
+    v1_db = fresh_db(env, "f_user_version_1.db")
+    py(env, "write_small", dbs=[[ro_db, None], [v1_db, 1]])
+    raw0 = py(env, "inspect", db=ro_db)
+    C.check(raw0["tables"] == ["workflow_state"] and raw0["user_version"] == 0 and
+            raw0["history"] is None, "f: the 0.0.3 file has no ws_history (sanity)",
+            compact([raw0["tables"], raw0["user_version"]]))
+    digest = file_digest(ro_db)
+    steps = [
+        (["history_len", "ro", "s1"], ("read-only, no ws_history: history_len 0", "WS_OK",
+                                       "0")),
+        (["history_peek", "ro", "s1"], ("read-only, no ws_history: history_peek NULL",
+                                        "WS_OK", None)),
+        (["undo_status", "ro", "s1"], ("read-only, no ws_history: undo status zeros",
+                                       "WS_OK", EMPTY_UNDO)),
+        (["history_len", "ro", "nobody"], ("read-only: history_len of no session 0", "WS_OK",
+                                           "0")),
+        (["undo_status", "ro", "nobody"], ("read-only: undo status of no session zeros",
+                                           "WS_OK", EMPTY_UNDO)),
+        (["get_state", "ro", "s1"], ("read-only: the 0.0.3 state reads exactly", "WS_OK",
+                                     '{"v":1180591620717411303424,"f":0.1,"t":"日本"}')),
+        (["history_push", "ro", "s1", "{}"], ("read-only: history_push gives WS_IO", "WS_IO",
+                                              None)),
+        (["checkpoint", "ro", "s1", "x"], ("read-only: checkpoint gives WS_IO", "WS_IO",
+                                           None)),
+    ]
+    res = run_steps(env, "f (read-only 0.0.3 file)", ro_db, steps,
+                    options='{"read_only":true}')
+    for r in res[-2:]:
+        if r["message"]:
+            print(f"       message: {r['message']}", flush=True)
+    check_value(digest, file_digest(ro_db),
+                "f: a read-only open of a 0.0.3 file leaves it byte for byte (no -wal/-shm)")
+    raw1 = py(env, "inspect", db=ro_db)
+    C.check(raw1["tables"] == ["workflow_state"] and raw1["user_version"] == 0,
+            "f: a read-only open creates no table and sets no user_version",
+            compact([raw1["tables"], raw1["user_version"]]))
+
+    # Writable opens migrate: the 0.0.3 file, and one stamped user_version 1.
+    for path, what in ((ro_db, "a 0.0.3 file (user_version 0)"),
+                       (v1_db, "a user_version 1 file")):
+        old = py(env, "inspect", db=path)
+        run_steps(env, f"f (writable open of {what})", path, [
+            (["history_len", "ro", "s1"], ("history_len 0", "WS_OK", "0")),
+            (["history_push", "ro", "s1", SNAP_A], None),
+            (["history_peek", "ro", "s1"], ("history_push then peek", "WS_OK", SNAP_A))])
+        new = py(env, "inspect", db=path)
+        schema_checks(f"f (writable open of {what})", new)
+        check_value(old["rows"], new["rows"],
+                    f"f (writable open of {what}): the workflow_state rows are unchanged")
+        C.check(len((history_keys(new) or {}).get("ro:s1", [])) == 1,
+                f"f (writable open of {what}): the pushed snapshot is a ws_history row")
+    new_sql = py(env, "inspect", db=v1_db)["sql"]
+    check_value({k: before["sql"].get(k) for k in (HISTORY_TABLE, HISTORY_TRIGGER)},
+                {k: new_sql.get(k) for k in (HISTORY_TABLE, HISTORY_TRIGGER)},
+                "f: a migrated file stores the same ws_history and trigger SQL as a new file")
+
+
 # ---- main ----------------------------------------------------------------------------------
 
 def main():
@@ -951,9 +1695,18 @@ def main():
     ap.add_argument("--workdir", required=True, help="scratch directory (venv, databases)")
     ap.add_argument("--python", default=sys.executable, help="interpreter for the venv")
     ap.add_argument("--memcheck", default="", help="command prefix for compat_tool")
-    ap.add_argument("--only", default="abcd", help="scenarios to run (default abcd)")
+    ap.add_argument("--only", default="abcdef", help="scenarios to run (default abcdef)")
+    ap.add_argument("--seed", type=int, default=None,
+                    help="seed of scenario e's random sequences (default: "
+                         "$WS_COMPAT_SEED, else a new one, printed)")
     opts = ap.parse_args()
     env = Env(opts)
+    if opts.seed is not None:
+        env.seed = opts.seed
+    elif os.environ.get("WS_COMPAT_SEED"):
+        env.seed = int(os.environ["WS_COMPAT_SEED"])
+    else:
+        env.seed = random.SystemRandom().randrange(2**32)
     print(f"compat_tool: {env.tool}" + (f" under {shlex.join(env.memcheck)}"
                                          if env.memcheck else ""), flush=True)
     try:
@@ -962,7 +1715,8 @@ def main():
         C.check(False, "setup: install cjm-workflow-state 0.0.3 and 0.0.2", str(e))
         print(f"\n{C.failures} failure(s) of {C.checks} checks", flush=True)
         return 1
-    scenarios = {"a": scenario_a, "b": scenario_b, "c": scenario_c, "d": scenario_d}
+    scenarios = {"a": scenario_a, "b": scenario_b, "c": scenario_c, "d": scenario_d,
+                 "e": scenario_e, "f": scenario_f}
     for name in opts.only:
         print(f"--- scenario {name}: {scenarios[name].__doc__ or ''}".rstrip(), flush=True)
         try:

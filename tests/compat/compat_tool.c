@@ -17,7 +17,24 @@
  *       One call; prints {"status":NAME,"message":MSG,"result":RAW|null} and exits 0
  *       whatever the status (the caller judges it). OP: get_state, get_current_step,
  *       get_step_state STEP, update_state JSON, update_step_state STEP JSON,
- *       clear_step_state STEP, summary, list (FLOW only).
+ *       clear_step_state STEP, summary, list (FLOW only), set_current_step STEP,
+ *       exists, delete_session, clear_state, history_push JSON, history_pop,
+ *       history_peek, history_len, history_clear, checkpoint [LABEL], undo, redo,
+ *       undo_status. A count or a bool result is printed as its text ("3", "true").
+ *   compat_tool [--options JSON] calls DB OP FLOW [SESSION [ARG...]] [-- OP FLOW ...]...
+ *       Several calls on one store (one process): prints a JSON array of the objects
+ *       "call" prints, in order.
+ *   compat_tool json-history OPS_FILE
+ *       Runs ws_json_history_push / ws_json_history_pop over a JSON array of operations
+ *         {"op":"push","snapshot":TEXT,"max_depth":N[,"history":TEXT|null]}
+ *         {"op":"pop"[,"history":TEXT|null]}
+ *       where TEXT is the JSON text to pass, as a JSON string, and null passes NULL.
+ *       Without "history" an operation takes the history the last successful operation
+ *       returned (the sequence is a chain). Prints a JSON array with, per operation,
+ *         {"op":OP,"status":NAME,"message":MSG,"in":TEXT|null,"history":RAW|null,
+ *          "snapshot":RAW|null,"unset":NAMES}
+ *       ("snapshot" for pops; "unset" names the out-parameters the call left unset,
+ *       comma-separated, "" when none). Needs no store.
  *
  * --options (or the environment variable WS_COMPAT_OPTIONS) is passed to
  * ws_store_open_with. Any failure exits 1 with the status name and
@@ -25,6 +42,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -560,60 +578,384 @@ done:
   return rc;
 }
 
-static int cmd_call(int argc, char **argv) {
-  int rc = 0;
-  ws_store *store = NULL;
+/* One call of "call"/"calls" on an open store: argv is OP FLOW [SESSION [ARG...]].
+   Prints its result object; returns 0, or 2 for an unknown call, 1 if the call failed
+   but left its out-parameter set. */
+static int do_call(ws_store *store, int argc, char **argv) {
   char *result = NULL;
+  char number[32];
+  const char *text = NULL; /* a result that is not a ws_ string */
   ws_status st;
   const char *op, *flow, *sid;
+  int rc = 0;
 
-  if (argc < 3) {
-    fputs("usage: compat_tool call DB OP FLOW [SESSION [ARG...]]\n", stderr);
+  if (argc < 2) {
+    fputs("compat_tool: a call needs OP FLOW\n", stderr);
     return 2;
   }
-  op = argv[1];
-  flow = argv[2];
-  sid = argc > 3 ? argv[3] : NULL;
-  CHECK(open_store(argv[0], &store));
+  op = argv[0];
+  flow = argv[1];
+  sid = argc > 2 ? argv[2] : NULL;
 
-  if (strcmp(op, "list") == 0 && argc == 3) {
+  if (strcmp(op, "list") == 0 && argc == 2) {
     st = ws_list_sessions(store, flow, WS_ORDER_CREATED_AT, false, &result);
-  } else if (strcmp(op, "get_state") == 0 && argc == 4) {
+  } else if (strcmp(op, "get_state") == 0 && argc == 3) {
     st = ws_get_state(store, flow, sid, &result);
-  } else if (strcmp(op, "get_current_step") == 0 && argc == 4) {
+  } else if (strcmp(op, "get_current_step") == 0 && argc == 3) {
     st = ws_get_current_step(store, flow, sid, &result);
-  } else if (strcmp(op, "summary") == 0 && argc == 4) {
+  } else if (strcmp(op, "summary") == 0 && argc == 3) {
     st = ws_get_session_summary(store, flow, sid, &result);
-  } else if (strcmp(op, "get_step_state") == 0 && argc == 5) {
-    st = ws_get_step_state(store, flow, sid, argv[4], &result);
-  } else if (strcmp(op, "update_state") == 0 && argc == 5) {
-    st = ws_update_state(store, flow, sid, argv[4]);
-  } else if (strcmp(op, "update_step_state") == 0 && argc == 6) {
-    st = ws_update_step_state(store, flow, sid, argv[4], argv[5]);
-  } else if (strcmp(op, "clear_step_state") == 0 && argc == 5) {
-    st = ws_clear_step_state(store, flow, sid, argv[4]);
+  } else if (strcmp(op, "get_step_state") == 0 && argc == 4) {
+    st = ws_get_step_state(store, flow, sid, argv[3], &result);
+  } else if (strcmp(op, "update_state") == 0 && argc == 4) {
+    st = ws_update_state(store, flow, sid, argv[3]);
+  } else if (strcmp(op, "update_step_state") == 0 && argc == 5) {
+    st = ws_update_step_state(store, flow, sid, argv[3], argv[4]);
+  } else if (strcmp(op, "clear_step_state") == 0 && argc == 4) {
+    st = ws_clear_step_state(store, flow, sid, argv[3]);
+  } else if (strcmp(op, "set_current_step") == 0 && argc == 4) {
+    st = ws_set_current_step(store, flow, sid, argv[3]);
+  } else if (strcmp(op, "exists") == 0 && argc == 3) {
+    bool exists = true;
+    st = ws_session_exists(store, flow, sid, &exists);
+    if (st == WS_OK) text = exists ? "true" : "false";
+    else if (exists) rc = 1;
+  } else if (strcmp(op, "delete_session") == 0 && argc == 3) {
+    st = ws_delete_session(store, flow, sid);
+  } else if (strcmp(op, "clear_state") == 0 && argc == 3) {
+    st = ws_clear_state(store, flow, sid);
+  } else if (strcmp(op, "history_push") == 0 && argc == 4) {
+    st = ws_history_push(store, flow, sid, argv[3]);
+  } else if (strcmp(op, "history_pop") == 0 && argc == 3) {
+    st = ws_history_pop(store, flow, sid, &result);
+  } else if (strcmp(op, "history_peek") == 0 && argc == 3) {
+    st = ws_history_peek(store, flow, sid, &result);
+  } else if (strcmp(op, "history_len") == 0 && argc == 3) {
+    size_t len = 12345;
+    st = ws_history_len(store, flow, sid, &len);
+    if (st == WS_OK) {
+      snprintf(number, sizeof number, "%lu", (unsigned long)len);
+      text = number;
+    } else if (len != 0) {
+      rc = 1;
+    }
+  } else if (strcmp(op, "history_clear") == 0 && argc == 3) {
+    st = ws_history_clear(store, flow, sid);
+  } else if (strcmp(op, "checkpoint") == 0 && (argc == 3 || argc == 4)) {
+    st = ws_checkpoint(store, flow, sid, argc == 4 ? argv[3] : NULL);
+  } else if ((strcmp(op, "undo") == 0 || strcmp(op, "redo") == 0) && argc == 3) {
+    bool done = true;
+    st = (op[0] == 'u' ? ws_undo : ws_redo)(store, flow, sid, &done);
+    if (st == WS_OK) text = done ? "true" : "false";
+    else if (done) rc = 1;
+  } else if (strcmp(op, "undo_status") == 0 && argc == 3) {
+    st = ws_undo_status(store, flow, sid, &result);
   } else {
-    fprintf(stderr, "compat_tool: unknown call %s with %d arguments\n", op, argc - 3);
-    rc = 2;
-    goto done;
+    fprintf(stderr, "compat_tool: unknown call %s with %d arguments\n", op, argc - 2);
+    return 2;
   }
   fputs("{\"status\":", stdout);
   put_json_string(stdout, ws_status_name(st));
   fputs(",\"message\":", stdout);
   put_json_string(stdout, ws_last_error_message());
   fputs(",\"result\":", stdout);
-  put_json_string(stdout, result);
-  fputs("}\n", stdout);
-  if (st != WS_OK && result != NULL) {
+  put_json_string(stdout, result != NULL ? result : text);
+  fputs("}", stdout);
+  if (st != WS_OK && (result != NULL || rc != 0)) {
     fprintf(stderr, "compat_tool: %s failed with %s but left its out-parameter set\n", op,
             ws_status_name(st));
     rc = 1;
   }
+  ws_string_free(result);
+  return rc;
+}
+
+static int cmd_call(int argc, char **argv) {
+  int rc = 0;
+  ws_store *store = NULL;
+
+  if (argc < 3) {
+    fputs("usage: compat_tool call DB OP FLOW [SESSION [ARG...]]\n", stderr);
+    return 2;
+  }
+  CHECK(open_store(argv[0], &store));
+  rc = do_call(store, argc - 1, argv + 1);
+  fputs("\n", stdout);
 
 done:
   fflush(stdout);
-  ws_string_free(result);
   ws_store_close(store);
+  return rc;
+}
+
+static int cmd_calls(int argc, char **argv) {
+  int rc = 0, i, first;
+  ws_store *store = NULL;
+
+  if (argc < 3) {
+    fputs("usage: compat_tool calls DB OP FLOW [SESSION [ARG...]] [-- OP FLOW ...]...\n",
+          stderr);
+    return 2;
+  }
+  CHECK(open_store(argv[0], &store));
+  fputs("[", stdout);
+  for (first = 1, i = 1; i <= argc; i++) {
+    if (i == argc || strcmp(argv[i], "--") == 0) {
+      int one;
+      if (first > 1) fputs(",", stdout);
+      one = do_call(store, i - first, argv + first);
+      if (one == 2) {
+        rc = 2;
+        goto done;
+      }
+      if (one != 0) rc = one;
+      first = i + 1;
+    }
+  }
+  fputs("]\n", stdout);
+
+done:
+  fflush(stdout);
+  ws_store_close(store);
+  return rc;
+}
+
+/* ---- json-history --------------------------------------------------------------------- */
+
+/* One field of an operation object: a string (decoded), a scalar (its text), or null. */
+typedef struct {
+  const char *name;
+  bool present;
+  bool is_null;
+  char *value;
+} field;
+
+static char *copy_span(const char *from, const char *to) {
+  char *s = malloc((size_t)(to - from) + 1);
+  if (s == NULL) return NULL;
+  memcpy(s, from, (size_t)(to - from));
+  s[to - from] = '\0';
+  return s;
+}
+
+/* Reads one object at sc, filling the fields it names (other keys are skipped). */
+static void scan_fields(scanner *sc, field *fields, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    fields[i].present = fields[i].is_null = false;
+    fields[i].value = NULL;
+  }
+  if (!expect(sc, '{')) return;
+  skip_ws(sc);
+  if (*sc->p == '}') {
+    sc->p++;
+    return;
+  }
+  for (;;) {
+    bool nul;
+    field *f = NULL;
+    char *key = scan_string(sc, &nul);
+    if (key == NULL) return;
+    for (i = 0; i < n; i++)
+      if (strcmp(fields[i].name, key) == 0) f = &fields[i];
+    free(key);
+    if (!expect(sc, ':')) return;
+    skip_ws(sc);
+    if (f == NULL) {
+      skip_value(sc);
+    } else {
+      free(f->value);
+      f->value = NULL;
+      f->present = true;
+      f->is_null = false;
+      if (*sc->p == '"') {
+        f->value = scan_string(sc, &nul);
+        if (f->value != NULL && nul) sc->ok = false; /* not usable as a C string */
+      } else {
+        const char *start = sc->p;
+        skip_value(sc);
+        if (sc->ok) {
+          f->value = copy_span(start, sc->p);
+          if (f->value == NULL) sc->ok = false;
+          else if (strcmp(f->value, "null") == 0) {
+            free(f->value);
+            f->value = NULL;
+            f->is_null = true;
+          }
+        }
+      }
+    }
+    if (!sc->ok) return;
+    skip_ws(sc);
+    if (*sc->p == ',') {
+      sc->p++;
+      continue;
+    }
+    expect(sc, '}');
+    return;
+  }
+}
+
+static char *read_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL;
+  size_t len = 0, cap = 0, got;
+  if (f == NULL) return NULL;
+  for (;;) {
+    if (cap - len < 65536) {
+      char *grown = realloc(buf, cap + 65536 + 1);
+      if (grown == NULL) {
+        free(buf);
+        fclose(f);
+        return NULL;
+      }
+      buf = grown;
+      cap += 65536;
+    }
+    got = fread(buf + len, 1, cap - len, f);
+    len += got;
+    if (got == 0) break;
+  }
+  if (ferror(f)) {
+    free(buf);
+    fclose(f);
+    return NULL;
+  }
+  fclose(f);
+  buf[len] = '\0';
+  return buf;
+}
+
+/* Marks an out-parameter the library must set: still pointing here afterwards means it
+   was left unset. */
+static char unset_mark;
+
+static int cmd_json_history(int argc, char **argv) {
+  int rc = 0;
+  char *ops = NULL, *chain = NULL;
+  scanner sc;
+  field fields[4] = {{"op", false, false, NULL},
+                     {"history", false, false, NULL},
+                     {"snapshot", false, false, NULL},
+                     {"max_depth", false, false, NULL}};
+  size_t count = 0, k;
+
+  if (argc != 1) {
+    fputs("usage: compat_tool json-history OPS_FILE\n", stderr);
+    return 2;
+  }
+  ops = read_file(argv[0]);
+  if (ops == NULL) {
+    fprintf(stderr, "compat_tool: cannot read %s\n", argv[0]);
+    return 1;
+  }
+  sc.p = ops;
+  sc.ok = true;
+  if (!expect(&sc, '[')) goto syntax;
+  skip_ws(&sc);
+  fputs("[", stdout);
+  if (*sc.p == ']') goto end;
+  for (;;) {
+    const char *op, *in;
+    char *out_hist = &unset_mark, *out_snap = &unset_mark;
+    bool is_pop;
+    ws_status st;
+    char unset[32] = "";
+
+    scan_fields(&sc, fields, 4);
+    if (!sc.ok) goto syntax;
+    op = fields[0].value;
+    if (op == NULL || (strcmp(op, "push") != 0 && strcmp(op, "pop") != 0)) {
+      fprintf(stderr, "compat_tool: operation %lu: \"op\" must be \"push\" or \"pop\"\n",
+              (unsigned long)count);
+      rc = 1;
+      goto done;
+    }
+    is_pop = op[1] == 'o';
+    if (fields[1].present) in = fields[1].value; /* NULL for null */
+    else in = chain != NULL ? chain : "[]";
+
+    if (is_pop) {
+      st = ws_json_history_pop(in, &out_snap, &out_hist);
+    } else {
+      unsigned long long depth;
+      char *end = NULL;
+      if (fields[2].value == NULL || fields[3].value == NULL) {
+        fprintf(stderr, "compat_tool: operation %lu: a push needs \"snapshot\" and "
+                "\"max_depth\"\n", (unsigned long)count);
+        rc = 1;
+        goto done;
+      }
+      depth = strtoull(fields[3].value, &end, 10);
+      if (end == fields[3].value || *end != '\0' || depth > (unsigned long long)SIZE_MAX) {
+        fprintf(stderr, "compat_tool: operation %lu: bad max_depth %s\n",
+                (unsigned long)count, fields[3].value);
+        rc = 1;
+        goto done;
+      }
+      st = ws_json_history_push(in, fields[2].value, (size_t)depth, &out_hist);
+    }
+    if (out_hist == &unset_mark) {
+      strcat(unset, "history");
+      out_hist = NULL;
+    }
+    if (is_pop && out_snap == &unset_mark) {
+      strcat(unset, unset[0] != '\0' ? ",snapshot" : "snapshot");
+      out_snap = NULL;
+    }
+    if (!is_pop) out_snap = NULL;
+
+    if (count > 0) fputs(",\n", stdout);
+    fputs("{\"op\":", stdout);
+    put_json_string(stdout, op);
+    fputs(",\"status\":", stdout);
+    put_json_string(stdout, ws_status_name(st));
+    fputs(",\"message\":", stdout);
+    put_json_string(stdout, ws_last_error_message());
+    fputs(",\"in\":", stdout);
+    put_json_string(stdout, in);
+    fputs(",\"history\":", stdout);
+    put_json_string(stdout, out_hist);
+    if (is_pop) {
+      fputs(",\"snapshot\":", stdout);
+      put_json_string(stdout, out_snap);
+    }
+    fputs(",\"unset\":", stdout);
+    put_json_string(stdout, unset);
+    fputs("}", stdout);
+    count++;
+
+    ws_string_free(out_snap);
+    if (st == WS_OK && out_hist != NULL) {
+      ws_string_free(chain);
+      chain = out_hist;
+    } else {
+      ws_string_free(out_hist);
+    }
+    for (k = 0; k < 4; k++) {
+      free(fields[k].value);
+      fields[k].value = NULL;
+    }
+    skip_ws(&sc);
+    if (*sc.p == ',') {
+      sc.p++;
+      continue;
+    }
+    if (!expect(&sc, ']')) goto syntax;
+    break;
+  }
+end:
+  fputs("]\n", stdout);
+  goto done;
+syntax:
+  fprintf(stderr, "compat_tool: %s: not a JSON array of operations (near byte %lu)\n",
+          argv[0], (unsigned long)(sc.p - ops));
+  rc = 1;
+done:
+  fflush(stdout);
+  for (k = 0; k < 4; k++) free(fields[k].value);
+  ws_string_free(chain);
+  free(ops);
   return rc;
 }
 
@@ -629,10 +971,16 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "dump") == 0) return cmd_dump(argc - i - 1, argv + i + 1);
     if (strcmp(argv[i], "write") == 0) return cmd_write(argc - i - 1, argv + i + 1);
     if (strcmp(argv[i], "call") == 0) return cmd_call(argc - i - 1, argv + i + 1);
+    if (strcmp(argv[i], "calls") == 0) return cmd_calls(argc - i - 1, argv + i + 1);
+    if (strcmp(argv[i], "json-history") == 0)
+      return cmd_json_history(argc - i - 1, argv + i + 1);
   }
   fputs("usage: compat_tool [--options JSON] dump DB [--step STEP]... FLOW...\n"
         "       compat_tool [--options JSON] write DB\n"
-        "       compat_tool [--options JSON] call DB OP FLOW [SESSION [ARG...]]\n",
+        "       compat_tool [--options JSON] call DB OP FLOW [SESSION [ARG...]]\n"
+        "       compat_tool [--options JSON] calls DB OP FLOW [SESSION [ARG...]] "
+        "[-- OP FLOW ...]...\n"
+        "       compat_tool json-history OPS_FILE\n",
         stderr);
   return 2;
 }

@@ -12,31 +12,6 @@
 
 #include <stdint.h>
 
-#define CHECK_CURRENT_STEP(store, flow, session, expected)                     \
-  do {                                                                         \
-    char *step_ = DUMMY;                                                       \
-    CHECK_OK(ws_get_current_step((store), (flow), (session), &step_));         \
-    CHECK_STR(step_, (expected));                                              \
-    ws_string_free(step_);                                                     \
-  } while (0)
-
-#define CHECK_STEP_STATE(store, flow, session, step, expected)                  \
-  do {                                                                          \
-    char *value_ = DUMMY;                                                       \
-    CHECK_OK(ws_get_step_state((store), (flow), (session), (step), &value_));   \
-    CHECK_STR(value_, (expected));                                              \
-    ws_string_free(value_);                                                     \
-  } while (0)
-
-/* ws_undo_status must give exactly `expected` (key order included). */
-#define CHECK_UNDO_STATUS(store, flow, session, expected)                       \
-  do {                                                                          \
-    char *status_ = DUMMY;                                                      \
-    CHECK_OK(ws_undo_status((store), (flow), (session), &status_));             \
-    CHECK_STR(status_, (expected));                                             \
-    ws_string_free(status_);                                                    \
-  } while (0)
-
 #define CHECK_HISTORY_LEN(store, flow, session, expected)                       \
   do {                                                                          \
     size_t len_ = 12345;                                                        \
@@ -46,23 +21,6 @@
               __LINE__, len_, (size_t)(expected));                              \
       exit(1);                                                                  \
     }                                                                           \
-  } while (0)
-
-/* ws_history_peek / ws_history_pop must give `expected` (NULL: an empty stack). */
-#define CHECK_PEEK(store, flow, session, expected)                              \
-  do {                                                                          \
-    char *snapshot_ = DUMMY;                                                    \
-    CHECK_OK(ws_history_peek((store), (flow), (session), &snapshot_));          \
-    CHECK_STR(snapshot_, (expected));                                           \
-    ws_string_free(snapshot_);                                                  \
-  } while (0)
-
-#define CHECK_POP(store, flow, session, expected)                               \
-  do {                                                                          \
-    char *snapshot_ = DUMMY;                                                    \
-    CHECK_OK(ws_history_pop((store), (flow), (session), &snapshot_));           \
-    CHECK_STR(snapshot_, (expected));                                           \
-    ws_string_free(snapshot_);                                                  \
   } while (0)
 
 /* ws_undo / ws_redo must succeed with *out_done == expected. */

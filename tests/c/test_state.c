@@ -14,22 +14,6 @@
 #include <pthread.h>
 #include <time.h>
 
-#define CHECK_CURRENT_STEP(store, flow, session, expected)                     \
-  do {                                                                         \
-    char *step_ = DUMMY;                                                       \
-    CHECK_OK(ws_get_current_step((store), (flow), (session), &step_));         \
-    CHECK_STR(step_, (expected));                                              \
-    ws_string_free(step_);                                                     \
-  } while (0)
-
-#define CHECK_STEP_STATE(store, flow, session, step, expected)                  \
-  do {                                                                          \
-    char *value_ = DUMMY;                                                       \
-    CHECK_OK(ws_get_step_state((store), (flow), (session), (step), &value_));   \
-    CHECK_STR(value_, (expected));                                              \
-    ws_string_free(value_);                                                     \
-  } while (0)
-
 /* ------------------------------------------------------------------------------------ */
 
 static void test_status_names_and_version(void) {

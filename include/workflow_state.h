@@ -10,9 +10,9 @@
  * - Output strings (char **) belong to the caller, who releases them with
  *   ws_string_free() (never free()).
  * - flow_id, session_id and step_id must be non-empty; flow_id must not contain ':'.
- * - JSON out is compact UTF-8; object keys keep their order; numbers keep their digits
- *   exactly (2**70 and 0.1 survive any number of rewrites), only an exponent is spelled
- *   "e+N" / "e-N". JSON nested more than 127 levels deep is refused (WS_INVALID_JSON).
+ * - JSON out is compact UTF-8; object keys keep their order; numbers keep their exact
+ *   text (2**70 and 0.1 survive any number of rewrites). JSON nested deeper than 512
+ *   levels is refused (WS_INVALID_JSON), so that Python's json module reads every state.
  * - ws_last_error_message() explains the last failure on the calling thread.
  * - A ws_store * may be used by several threads at once; several processes may open the
  *   same file. Every read-modify-write is one transaction: no update is ever lost.

@@ -7,7 +7,6 @@ use crate::json;
 use crate::key::{describe, session_key};
 use crate::store::{execute, query_row, Store, NOW};
 use rusqlite::{params, Connection};
-use serde_json::Value;
 
 /// Which stack of a session an entry belongs to (the `stack` column).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,35 +114,33 @@ pub(crate) fn clear(conn: &Connection, key: &str, stack: Stack) -> Result<()> {
     .map(drop)
 }
 
-fn parse_history(text: &str) -> Result<Vec<Value>> {
-    match json::parse_value(text, "history_json")? {
-        Value::Array(items) => Ok(items),
-        other => Err(Error::invalid_json(format!(
-            "history_json must be a JSON array, got {}",
-            json::kind(&other)
-        ))),
-    }
-}
-
 /// cjm's `push_history` on JSON text: appends `snapshot_json` (any JSON value) to the
 /// array `history_json` (`None` is `[]`) and keeps the newest `max_depth` entries.
 pub fn json_history_push(history_json: Option<&str>, snapshot_json: &str, max_depth: usize) -> Result<String> {
     if max_depth == 0 {
         return Err(Error::invalid_argument("max_depth must be at least 1"));
     }
-    let mut history = history_json.map(parse_history).transpose()?.unwrap_or_default();
-    history.push(json::parse_value(snapshot_json, "snapshot_json")?);
+    let mut history = history_json.map(|h| json::array_arg(h, "history_json")).transpose()?.unwrap_or_default();
+    let snapshot = json::value_arg(snapshot_json, "snapshot_json")?;
+    history.push(&snapshot);
     let excess = history.len().saturating_sub(max_depth);
-    history.drain(..excess);
-    Ok(json::to_text(&Value::Array(history)))
+    array_text(&history[excess..])
 }
 
 /// cjm's `pop_history` on JSON text: the newest snapshot (`None` when the history is
 /// empty) and the rest of the history.
 pub fn json_history_pop(history_json: &str) -> Result<(Option<String>, String)> {
-    let mut history = parse_history(history_json)?;
-    let snapshot = history.pop().map(|v| json::to_text(&v));
-    Ok((snapshot, json::to_text(&Value::Array(history))))
+    let mut history = json::array_arg(history_json, "history_json")?;
+    let snapshot = history.pop().map(|last| {
+        json::Val::Raw(last)
+            .to_canonical()
+            .map_err(|e| Error::invalid_json(format!("history_json is not valid JSON: {e}")))
+    });
+    Ok((snapshot.transpose()?, array_text(&history)?))
+}
+
+fn array_text(items: &[&str]) -> Result<String> {
+    json::array_text(items).map_err(|e| Error::invalid_json(format!("history_json is not valid JSON: {e}")))
 }
 
 impl Store {
@@ -151,7 +148,7 @@ impl Store {
     /// session if needed, and trims the history to `max_history_depth`.
     pub fn history_push(&self, flow_id: &str, session_id: &str, snapshot_json: &str) -> Result<()> {
         let key = session_key(flow_id, session_id)?;
-        let snapshot = json::to_text(&json::parse_value(snapshot_json, "snapshot_json")?);
+        let snapshot = json::value_arg(snapshot_json, "snapshot_json")?;
         let owner = || describe(flow_id, session_id);
         let depth = self.options().max_history_depth;
         self.write(

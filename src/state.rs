@@ -2,11 +2,10 @@
 //! stored inside it under `"_step_" + step_id` (parity with `SQLiteWorkflowStateStore`).
 
 use crate::error::{quote, Error, Result, Status};
-use crate::json::{self, Object};
+use crate::json;
 use crate::key::{check_id, describe, session_key};
 use crate::store::{execute, query_row, Store, NOW};
 use rusqlite::{params, Connection};
-use serde_json::Value;
 
 /// The key under which a step's state lives inside the session state.
 fn step_key(step_id: &str) -> Result<String> {
@@ -14,30 +13,26 @@ fn step_key(step_id: &str) -> Result<String> {
     Ok(format!("_step_{step_id}"))
 }
 
-/// Reads a session's stored state; `None` when the session does not exist.
-fn load_state(conn: &Connection, key: &str, owner: impl Fn() -> String) -> Result<Option<Object>> {
-    let text: Option<Option<String>> = query_row(
+/// Reads a session's stored state text; `None` when the session does not exist.
+fn load_text(conn: &Connection, key: &str, owner: impl Fn() -> String) -> Result<Option<Option<String>>> {
+    query_row(
         conn,
         "SELECT state_json FROM workflow_state WHERE flow_session_key = ?1",
         [key],
         |row| row.get(0),
         || format!("read the state of {}", owner()),
-    )?;
-    text.map(|t| json::parse_stored_state(t.as_deref(), &owner())).transpose()
+    )
 }
 
-/// Writes a session's whole state, creating the row if it does not exist.
-fn save_state(conn: &Connection, key: &str, state: &Object, owner: impl Fn() -> String) -> Result<()> {
+/// Writes a session's whole state text, creating the row if it does not exist.
+fn save_text(conn: &Connection, key: &str, text: &str, owner: impl Fn() -> String) -> Result<()> {
     let sql = format!(
         "INSERT INTO workflow_state (flow_session_key, state_json, created_at, updated_at)
          VALUES (?1, ?2, {NOW}, {NOW})
          ON CONFLICT(flow_session_key) DO UPDATE SET
              state_json = excluded.state_json, updated_at = excluded.updated_at"
     );
-    execute(conn, &sql, params![key, json::object_to_text(state)], || {
-        format!("write the state of {}", owner())
-    })
-    .map(drop)
+    execute(conn, &sql, params![key, text], || format!("write the state of {}", owner())).map(drop)
 }
 
 impl Store {
@@ -73,22 +68,24 @@ impl Store {
     /// The session's whole state as compact JSON; `"{}"` when the session does not exist.
     pub fn get_state(&self, flow_id: &str, session_id: &str) -> Result<String> {
         let key = session_key(flow_id, session_id)?;
-        let state = self.read(|conn| load_state(conn, &key, || describe(flow_id, session_id)))?;
-        Ok(json::object_to_text(&state.unwrap_or_default()))
+        let owner = || describe(flow_id, session_id);
+        let text = self.read(|conn| load_text(conn, &key, owner))?.flatten();
+        json::stored_text(&json::stored_object(text.as_deref(), &owner())?, &owner())
     }
 
     /// Merges the top-level keys of `updates_json` (an object) into the session state,
     /// as Python's `dict.update` does; creates the session if needed.
     pub fn update_state(&self, flow_id: &str, session_id: &str, updates_json: &str) -> Result<()> {
         let key = session_key(flow_id, session_id)?;
-        let updates = json::parse_object(updates_json, "updates_json")?;
+        let updates = json::object_arg(updates_json, "updates_json")?;
         let owner = || describe(flow_id, session_id);
         self.write(
             || format!("update the state of {}", owner()),
             |tx| {
-                let mut state = load_state(tx, &key, owner)?.unwrap_or_default();
-                json::merge(&mut state, updates);
-                save_state(tx, &key, &state, owner)
+                let text = load_text(tx, &key, owner)?.flatten();
+                let mut state = json::stored_object(text.as_deref(), &owner())?;
+                state.merge(updates);
+                save_text(tx, &key, &json::stored_text(&state, &owner())?, owner)
             },
         )
     }
@@ -107,11 +104,13 @@ impl Store {
     pub fn get_step_state(&self, flow_id: &str, session_id: &str, step_id: &str) -> Result<String> {
         let key = session_key(flow_id, session_id)?;
         let step_key = step_key(step_id)?;
-        let state = self.read(|conn| load_state(conn, &key, || describe(flow_id, session_id)))?;
-        Ok(match state.as_ref().and_then(|s| s.get(&step_key)) {
-            Some(value) => json::to_text(value),
-            None => "{}".to_string(),
-        })
+        let owner = || describe(flow_id, session_id);
+        let text = self.read(|conn| load_text(conn, &key, owner))?.flatten();
+        let state = json::stored_object(text.as_deref(), &owner())?;
+        match state.get(&step_key) {
+            Some(value) => value.to_canonical().map_err(|e| json::stored_text_error(&e, &owner())),
+            None => Ok("{}".to_string()),
+        }
     }
 
     /// Merges `updates_json` (an object) into one step's object, creating the step
@@ -126,30 +125,33 @@ impl Store {
     ) -> Result<()> {
         let key = session_key(flow_id, session_id)?;
         let step_key = step_key(step_id)?;
-        let updates = json::parse_object(updates_json, "updates_json")?;
+        let updates = json::object_arg(updates_json, "updates_json")?;
         let owner = || describe(flow_id, session_id);
         self.write(
             || format!("update step {} of {}", quote(step_id), owner()),
             |tx| {
-                let mut state = load_state(tx, &key, owner)?.unwrap_or_default();
-                match state.get_mut(&step_key) {
-                    None => {
-                        state.insert(step_key, Value::Object(updates));
-                    }
-                    Some(Value::Object(step)) => json::merge(step, updates),
-                    Some(other) => {
-                        return Err(Error::new(
-                            Status::Conflict,
-                            format!(
-                                "the state of step {} of {} is {}, not an object, so it cannot be merged into; nothing was changed",
-                                quote(step_id),
-                                owner(),
-                                json::kind(other)
-                            ),
-                        ))
-                    }
-                }
-                save_state(tx, &key, &state, owner)
+                let text = load_text(tx, &key, owner)?.flatten();
+                let mut state = json::stored_object(text.as_deref(), &owner())?;
+                let step_text = {
+                    let mut step = match state.get(&step_key) {
+                        None => json::Entries::default(),
+                        Some(value) => value.as_entries().ok_or_else(|| {
+                            Error::new(
+                                Status::Conflict,
+                                format!(
+                                    "the state of step {} of {} is {}, not an object, so it cannot be merged into; nothing was changed",
+                                    quote(step_id),
+                                    owner(),
+                                    value.kind()
+                                ),
+                            )
+                        })?,
+                    };
+                    step.merge(updates);
+                    json::stored_text(&step, &owner())?
+                };
+                state.set(step_key.into(), json::Val::Canonical(step_text));
+                save_text(tx, &key, &json::stored_text(&state, &owner())?, owner)
             },
         )
     }
@@ -163,11 +165,12 @@ impl Store {
         self.write(
             || format!("clear step {} of {}", quote(step_id), owner()),
             |tx| {
-                let Some(mut state) = load_state(tx, &key, owner)? else { return Ok(()) };
-                if state.shift_remove(&step_key).is_none() {
+                let Some(text) = load_text(tx, &key, owner)? else { return Ok(()) };
+                let mut state = json::stored_object(text.as_deref(), &owner())?;
+                if !state.remove(&step_key) {
                     return Ok(());
                 }
-                save_state(tx, &key, &state, owner)
+                save_text(tx, &key, &json::stored_text(&state, &owner())?, owner)
             },
         )
     }

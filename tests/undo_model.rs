@@ -7,7 +7,7 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use workflow_state::{Options, Store};
 
@@ -119,13 +119,13 @@ impl Model {
     }
 }
 
-fn open(path: &PathBuf, depth: usize) -> Store {
+fn open(path: &Path, depth: usize) -> Store {
     let options = Options { max_history_depth: depth, ..Options::default() };
     Store::open(path.to_str().unwrap(), options).expect("the store opens")
 }
 
 /// Runs `op` on the store; for undo and redo, returns whether it did something.
-fn run(store: &mut Store, path: &PathBuf, op: &Op) -> Result<Option<bool>, workflow_state::Error> {
+fn run(store: &mut Store, path: &Path, op: &Op) -> Result<Option<bool>, workflow_state::Error> {
     match op {
         Op::Undo => return store.undo(FLOW, SESSION).map(Some),
         Op::Redo => return store.redo(FLOW, SESSION).map(Some),

@@ -510,12 +510,6 @@ def raw_get(obj, key):
     raise KeyError(key)
 
 
-def norm_exponents(text):
-    """JSON text with every exponent spelt e, e+ or e- (for texts without strings that
-    look like numbers)."""
-    return re.sub(r"([0-9])[eE]\+?(-?[0-9])", r"\1e\2", text)
-
-
 def compact(value):
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
@@ -895,11 +889,6 @@ def scenario_b(env):
         check_value([r[0] for r in expected[flow]], [s["session_id"] for s in cflow["sessions"]],
                     f"b: {flow}: C lists its sessions in creation order")
         for (sid, label, step, text), csess in zip(expected[flow], cflow["sessions"]):
-            if csess["state"] != text and norm_exponents(csess["state"]) == norm_exponents(text):
-                C.note(f"b: {flow}/{sid}: C respelled exponents: wrote {text}, reads "
-                       f"{csess['state']} (same values; API.md says numbers pass through "
-                       "as their text)")
-                text = csess["state"]
             check_text(text, csess["state"], f"b: {flow}/{sid}: C get_state text is exact")
             C.check(csess["steps"].get("tmp") == "{}",
                     f"b: {flow}/{sid}: the cleared step 'tmp' reads as {{}} in C")
@@ -938,8 +927,6 @@ def scenario_b(env):
             C.check(psum["updated_at"] >= psum["created_at"],
                     f"{where}: updated_at >= created_at")
             stored = raw["rows"][f"{flow}:{sid}"]["state_json"]
-            if norm_exponents(text) == norm_exponents(stored):
-                text = stored
             check_text(text, dump_raw(parse_raw(stored)),
                        f"{where}: the stored text keeps C's number texts and key order")
     s1 = pflows[FLOW_A]["sessions"]["s1"]["state"]
@@ -1415,11 +1402,13 @@ def scenario_e(env):
                 for k in ("history", "snapshot"):
                     if k not in want or r.get(k) == want[k]:
                         continue
-                    if (name.startswith("texts") and
-                            norm_exponents(r[k] or "") == norm_exponents(want[k] or "")):
-                        C.note(f"e: op {i}: C respelled exponents: {want[k]} became {r[k]} "
-                               "(same values; API.md says numbers pass through as their "
-                               "text)")
+                    if (name.startswith("texts") and r.get(k) is not None and want[k] is not None
+                            and json.loads(r[k]) == json.loads(want[k])
+                            and differences(json.loads(want[k]), json.loads(r[k]), "$") == []):
+                        # The library passes each value's text through: duplicate keys
+                        # inside a snapshot stay as written (any reader, Python included,
+                        # takes the last one), so only the values must agree here.
+                        C.note(f"e: op {i}: same values, text kept as written: {r[k]!r:.120}")
                         continue
                     problems.append(f"{k} text {r.get(k)!r:.300} != {want[k]!r:.300}")
             total_compared += 1

@@ -83,9 +83,14 @@ impl Store {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs `f` for reading inside one read transaction, so that a call made of several
-    /// queries sees one snapshot of the file even while other processes commit.
+    /// Runs `f`, which reads with a single query, on the connection.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        f(&self.lock())
+    }
+
+    /// Runs `f`, which reads with several queries, inside one read transaction, so that
+    /// it sees one snapshot of the file even while other processes commit.
+    pub(crate) fn read_snapshot<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let mut conn = self.lock();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Deferred)

@@ -84,7 +84,7 @@ impl Store {
     /// the labels are those of the entries an undo or a redo would apply next.
     pub fn undo_status(&self, flow_id: &str, session_id: &str) -> Result<String> {
         let key = session_key(flow_id, session_id)?;
-        self.read(|conn| {
+        self.read_snapshot(|conn| {
             let label = |stack| Ok::<_, crate::Error>(history::top(conn, &key, stack)?.and_then(|e| e.label));
             Ok(json!({
                 "undo_depth": history::len(conn, &key, Stack::Undo)?,

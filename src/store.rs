@@ -4,7 +4,7 @@
 use crate::error::{Error, Result, Status};
 use crate::options::{JournalMode, Options, Synchronous};
 use crate::schema;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -52,6 +52,8 @@ impl Store {
         let doing = || format!("configure {path:?}");
         conn.busy_timeout(std::time::Duration::from_millis(options.busy_timeout_ms.into()))
             .map_err(|e| Error::sqlite(&doing(), e))?;
+        // Every statement the library runs stays prepared (about 30 of them).
+        conn.set_prepared_statement_cache_capacity(64);
         if options.read_only {
             schema::adapt_read_only(conn, path)?;
             return conn.pragma_update(None, "query_only", true).map_err(|e| Error::sqlite(&doing(), e));
@@ -91,13 +93,8 @@ impl Store {
     /// Runs `f`, which reads with several queries, inside one read transaction, so that
     /// it sees one snapshot of the file even while other processes commit.
     pub(crate) fn read_snapshot<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(|e| Error::sqlite("start a read transaction", e))?;
-        let value = f(&tx)?;
-        tx.commit().map_err(|e| Error::sqlite("end a read transaction", e))?;
-        Ok(value)
+        let conn = self.lock();
+        in_transaction(&conn, "BEGIN", || "read a consistent snapshot".to_string(), || f(&conn))
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed only if `f` succeeds:
@@ -106,7 +103,7 @@ impl Store {
     pub(crate) fn write<T>(
         &self,
         doing: impl Fn() -> String,
-        f: impl FnOnce(&Transaction) -> Result<T>,
+        f: impl FnOnce(&Connection) -> Result<T>,
     ) -> Result<T> {
         if self.options.read_only {
             return Err(Error::new(
@@ -114,14 +111,32 @@ impl Store {
                 format!("cannot {}: the store was opened read_only", doing()),
             ));
         }
-        let mut conn = self.lock();
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| Error::sqlite(&doing(), e))?;
-        let value = f(&tx)?;
-        tx.commit().map_err(|e| Error::sqlite(&doing(), e))?;
-        Ok(value)
+        let conn = self.lock();
+        in_transaction(&conn, "BEGIN IMMEDIATE", doing, || f(&conn))
     }
+}
+
+/// Runs `f` between `begin` and COMMIT, through cached statements (a transaction per
+/// call is the hot path); any failure, or a panic, rolls back.
+fn in_transaction<T>(
+    conn: &Connection,
+    begin: &str,
+    doing: impl Fn() -> String,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    struct RollbackUnlessCommitted<'a>(&'a Connection);
+    impl Drop for RollbackUnlessCommitted<'_> {
+        fn drop(&mut self) {
+            if !self.0.is_autocommit() {
+                let _ = self.0.execute_batch("ROLLBACK");
+            }
+        }
+    }
+    execute(conn, begin, [], &doing)?;
+    let _guard = RollbackUnlessCommitted(conn);
+    let value = f()?;
+    execute(conn, "COMMIT", [], &doing)?;
+    Ok(value)
 }
 
 /// Runs one cached statement that changes rows and returns how many it changed;

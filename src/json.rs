@@ -62,15 +62,22 @@ pub fn to_text(value: &Value) -> String {
     serde_json::to_string(value).expect("serialising a serde_json::Value cannot fail")
 }
 
-/// A value inside [`Entries`]: validated text as it came in, or text this module made
-/// (already canonical).
+/// A value inside [`Entries`]: validated text as it came in (to be made canonical on
+/// output), or text already in canonical form (copied as it is).
 #[derive(Clone, Debug)]
 pub enum Val<'a> {
     Raw(&'a str),
-    Canonical(String),
+    Canonical(Cow<'a, str>),
 }
 
 impl Val<'_> {
+    fn text(&self) -> &str {
+        match self {
+            Val::Raw(raw) => raw,
+            Val::Canonical(text) => text,
+        }
+    }
+
     fn push_to(&self, out: &mut String) -> std::result::Result<(), String> {
         match self {
             Val::Raw(raw) => push_canonical(out, raw),
@@ -83,25 +90,61 @@ impl Val<'_> {
 
     /// The value's text in canonical form.
     pub fn to_canonical(&self) -> std::result::Result<String, String> {
-        let mut out = String::new();
+        let mut out = String::with_capacity(self.text().len());
         self.push_to(&mut out)?;
         Ok(out)
     }
 
     /// The value as an object's entries, if it is an object.
     pub fn as_entries(&self) -> Option<Entries<'_>> {
-        let text = match self {
-            Val::Raw(raw) => *raw,
-            Val::Canonical(text) => text.as_str(),
-        };
-        parse_shape(text).ok().and_then(|shape| shape.ok())
+        parse_shape(self.text()).ok().and_then(|shape| shape.ok())
     }
 
     pub fn kind(&self) -> &'static str {
-        match self {
-            Val::Raw(raw) => kind_of_text(raw),
-            Val::Canonical(text) => kind_of_text(text),
+        kind_of_text(self.text())
+    }
+}
+
+/// A JSON object in canonical text, with where each top-level value sits in it: what the
+/// library makes of a session's state, so that the next call can use the entries without
+/// scanning the text again.
+#[derive(Debug, Default)]
+pub struct CanonicalObject {
+    text: String,
+    entries: Vec<(String, std::ops::Range<usize>)>,
+}
+
+impl CanonicalObject {
+    pub fn text(&self) -> &str {
+        if self.text.is_empty() {
+            "{}"
+        } else {
+            &self.text
         }
+    }
+
+    pub fn into_text(self) -> String {
+        if self.text.is_empty() {
+            "{}".to_string()
+        } else {
+            self.text
+        }
+    }
+
+    /// The entries, borrowing the text (no scan, no copy of values).
+    pub fn entries(&self) -> Entries<'_> {
+        Entries {
+            items: self
+                .entries
+                .iter()
+                .map(|(key, range)| (Cow::Borrowed(key.as_str()), Val::Canonical(Cow::Borrowed(&self.text[range.clone()]))))
+                .collect(),
+        }
+    }
+
+    /// How much memory the object holds, roughly.
+    pub fn size(&self) -> usize {
+        self.text.len() + self.entries.iter().map(|(k, _)| k.len() + 32).sum::<usize>()
     }
 }
 
@@ -167,26 +210,26 @@ impl<'a> Entries<'a> {
         }
     }
 
-    /// The object as canonical JSON text. Fails only on a string holding a lone UTF-16
+    /// The object in canonical form. Fails only on a string holding a lone UTF-16
     /// surrogate, which has no UTF-8 form.
-    pub fn to_text(&self) -> std::result::Result<String, String> {
-        let mut out = String::with_capacity(
-            2 + self.items.iter().map(|(k, v)| k.len() + 4 + match v {
-                Val::Raw(raw) => raw.len(),
-                Val::Canonical(text) => text.len(),
-            }).sum::<usize>(),
+    pub fn to_canonical(&self) -> std::result::Result<CanonicalObject, String> {
+        let mut text = String::with_capacity(
+            2 + self.items.iter().map(|(k, v)| k.len() + 4 + v.text().len()).sum::<usize>(),
         );
-        out.push('{');
+        let mut entries = Vec::with_capacity(self.items.len());
+        text.push('{');
         for (i, (key, value)) in self.items.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                text.push(',');
             }
-            push_string(&mut out, key);
-            out.push(':');
-            value.push_to(&mut out)?;
+            push_string(&mut text, key);
+            text.push(':');
+            let start = text.len();
+            value.push_to(&mut text)?;
+            entries.push((key.to_string(), start..text.len()));
         }
-        out.push('}');
-        Ok(out)
+        text.push('}');
+        Ok(CanonicalObject { text, entries })
     }
 }
 
@@ -261,7 +304,7 @@ pub fn object_arg<'a>(text: &'a str, what: &str) -> Result<Entries<'a>> {
                 let canonical = value
                     .to_canonical()
                     .map_err(|e| Error::invalid_json(format!("{what} is not valid JSON: {e}")))?;
-                *value = Val::Canonical(canonical);
+                *value = Val::Canonical(Cow::Owned(canonical));
             }
             Ok(entries)
         }
@@ -288,9 +331,9 @@ pub fn stored_object<'a>(text: Option<&'a str>, owner: &str) -> Result<Entries<'
     }
 }
 
-/// Canonical text of stored entries, as corruption of `owner` when it cannot be made.
-pub fn stored_text(entries: &Entries, owner: &str) -> Result<String> {
-    entries.to_text().map_err(|e| stored_text_error(&e, owner))
+/// The canonical form of stored entries, as corruption of `owner` when it cannot be made.
+pub fn stored_canonical(entries: &Entries, owner: &str) -> Result<CanonicalObject> {
+    entries.to_canonical().map_err(|e| stored_text_error(&e, owner))
 }
 
 /// The error for stored text that validated but has no canonical form.
@@ -476,7 +519,7 @@ mod tests {
     fn merged(stored: &str, updates: &str) -> String {
         let mut state = object_arg(stored, "s").unwrap();
         state.merge(object_arg(updates, "u").unwrap());
-        state.to_text().unwrap()
+        state.to_canonical().unwrap().into_text()
     }
 
     #[test]
@@ -501,6 +544,17 @@ mod tests {
     }
 
     #[test]
+    fn a_canonical_object_reads_back_its_own_entries() {
+        let object = object_arg(r#"{"a": [1, 2], "b\"": {"c": "\u00e9"}}"#, "u").unwrap().to_canonical().unwrap();
+        assert_eq!(object.text(), r#"{"a":[1,2],"b\"":{"c":"é"}}"#);
+        let entries = object.entries();
+        assert_eq!(entries.get("a").unwrap().to_canonical().unwrap(), "[1,2]");
+        assert_eq!(entries.get("b\"").unwrap().to_canonical().unwrap(), r#"{"c":"é"}"#);
+        assert_eq!(entries.to_canonical().unwrap().text(), object.text());
+        assert_eq!(CanonicalObject::default().text(), "{}");
+    }
+
+    #[test]
     fn numbers_keep_their_exact_text() {
         let text = r#"{"big":1180591620717411303424,"f":0.1,"z":1.50,"neg":-0.0,"e":1E400,"x":2e-7}"#;
         assert_eq!(merged(text, "{}"), text);
@@ -515,7 +569,7 @@ mod tests {
     #[test]
     fn lone_surrogates_and_python_nan_are_corruption_naming_the_owner() {
         for text in [r#"{"x": NaN}"#, r#"{"x": "\ud800"}"#] {
-            let err = stored_object(Some(text), "session \"s\"").and_then(|e| stored_text(&e, "session \"s\""));
+            let err = stored_object(Some(text), "session \"s\"").and_then(|e| stored_canonical(&e, "session \"s\""));
             let err = err.unwrap_err();
             assert_eq!(err.status, crate::Status::Corrupt, "{text}");
             assert!(err.message.contains("session \"s\""), "{}", err.message);

@@ -5,6 +5,7 @@
 //! The safe Rust API is [`Store`]; the C API (`ws_*`, header `include/workflow_state.h`)
 //! is a thin layer over it in [`ffi`].
 
+mod cache;
 mod error;
 #[allow(non_camel_case_types)]
 pub mod ffi;

@@ -2,10 +2,12 @@
 //! stored inside it under `"_step_" + step_id` (parity with `SQLiteWorkflowStateStore`).
 
 use crate::error::{quote, Error, Result, Status};
-use crate::json;
+use crate::json::{self, CanonicalObject};
 use crate::key::{check_id, describe, session_key};
 use crate::store::{execute, query_row, Store, NOW};
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection};
+use std::sync::Arc;
 
 /// The key under which a step's state lives inside the session state.
 fn step_key(step_id: &str) -> Result<String> {
@@ -13,19 +15,76 @@ fn step_key(step_id: &str) -> Result<String> {
     Ok(format!("_step_{step_id}"))
 }
 
-/// Reads a session's stored state text; `None` when the session does not exist.
-fn load_text(conn: &Connection, key: &str, owner: impl Fn() -> String) -> Result<Option<Option<String>>> {
-    query_row(
+/// Reads a session's state as a canonical object; `None` when the session does not
+/// exist. A text the store wrote or validated before is taken from its cache after a
+/// byte comparison; any other text is validated (corruption of `owner` if it is not a
+/// strict JSON object) and, when already canonical, remembered.
+fn load_state(
+    store: &Store,
+    conn: &Connection,
+    key: &str,
+    owner: impl Fn() -> String,
+) -> Result<Option<Arc<CanonicalObject>>> {
+    enum Found {
+        Empty,
+        Cached(Arc<CanonicalObject>),
+        Text(String),
+        NotText,
+    }
+    let found = query_row(
         conn,
         "SELECT state_json FROM workflow_state WHERE flow_session_key = ?1",
         [key],
-        |row| row.get(0),
+        |row| {
+            Ok(match row.get_ref(0)? {
+                ValueRef::Null => Found::Empty,
+                ValueRef::Text(bytes) => match std::str::from_utf8(bytes) {
+                    Ok("") => Found::Empty,
+                    Ok(text) => match store.cache().get(key, text) {
+                        Some(object) => Found::Cached(object),
+                        None => Found::Text(text.to_string()),
+                    },
+                    Err(_) => Found::NotText,
+                },
+                _ => Found::NotText,
+            })
+        },
         || format!("read the state of {}", owner()),
-    )
+    )?;
+    match found {
+        None => Ok(None),
+        Some(Found::Empty) => Ok(Some(Arc::default())),
+        Some(Found::Cached(object)) => Ok(Some(object)),
+        Some(Found::NotText) => Err(Error::corrupt(format!(
+            "the stored state of {} is not UTF-8 text; it was left unchanged",
+            owner()
+        ))),
+        Some(Found::Text(text)) => {
+            let object = Arc::new(json::stored_canonical(&json::stored_object(Some(&text), &owner())?, &owner())?);
+            if object.text() == text {
+                store.cache().put(key, object.clone());
+            }
+            Ok(Some(object))
+        }
+    }
+}
+
+/// Writes a session's new state, creating the row if it does not exist, and remembers it.
+fn save_state(
+    store: &Store,
+    conn: &Connection,
+    key: &str,
+    entries: &json::Entries,
+    owner: impl Fn() -> String,
+) -> Result<()> {
+    let object = json::stored_canonical(entries, &owner())?;
+    save_text(conn, key, object.text(), &owner)?;
+    store.cache().put(key, Arc::new(object));
+    Ok(())
 }
 
 /// Writes a session's whole state text, creating the row if it does not exist.
-fn save_text(conn: &Connection, key: &str, text: &str, owner: impl Fn() -> String) -> Result<()> {
+fn save_text(conn: &Connection, key: &str, text: &str, owner: &impl Fn() -> String) -> Result<()> {
     let sql = format!(
         "INSERT INTO workflow_state (flow_session_key, state_json, created_at, updated_at)
          VALUES (?1, ?2, {NOW}, {NOW})
@@ -68,9 +127,8 @@ impl Store {
     /// The session's whole state as compact JSON; `"{}"` when the session does not exist.
     pub fn get_state(&self, flow_id: &str, session_id: &str) -> Result<String> {
         let key = session_key(flow_id, session_id)?;
-        let owner = || describe(flow_id, session_id);
-        let text = self.read(|conn| load_text(conn, &key, owner))?.flatten();
-        json::stored_text(&json::stored_object(text.as_deref(), &owner())?, &owner())
+        let state = self.read(|conn| load_state(self, conn, &key, || describe(flow_id, session_id)))?;
+        Ok(state.map_or_else(|| "{}".to_string(), |object| object.text().to_string()))
     }
 
     /// Merges the top-level keys of `updates_json` (an object) into the session state,
@@ -82,10 +140,10 @@ impl Store {
         self.write(
             || format!("update the state of {}", owner()),
             |tx| {
-                let text = load_text(tx, &key, owner)?.flatten();
-                let mut state = json::stored_object(text.as_deref(), &owner())?;
+                let object = load_state(self, tx, &key, owner)?.unwrap_or_default();
+                let mut state = object.entries();
                 state.merge(updates);
-                save_text(tx, &key, &json::stored_text(&state, &owner())?, owner)
+                save_state(self, tx, &key, &state, owner)
             },
         )
     }
@@ -95,7 +153,9 @@ impl Store {
         let key = session_key(flow_id, session_id)?;
         let doing = || format!("delete {}", describe(flow_id, session_id));
         self.write(doing, |tx| {
-            execute(tx, "DELETE FROM workflow_state WHERE flow_session_key = ?1", [&key], doing).map(drop)
+            execute(tx, "DELETE FROM workflow_state WHERE flow_session_key = ?1", [&key], doing)?;
+            self.cache().remove(&key);
+            Ok(())
         })
     }
 
@@ -105,9 +165,8 @@ impl Store {
         let key = session_key(flow_id, session_id)?;
         let step_key = step_key(step_id)?;
         let owner = || describe(flow_id, session_id);
-        let text = self.read(|conn| load_text(conn, &key, owner))?.flatten();
-        let state = json::stored_object(text.as_deref(), &owner())?;
-        match state.get(&step_key) {
+        let object = self.read(|conn| load_state(self, conn, &key, owner))?.unwrap_or_default();
+        match object.entries().get(&step_key) {
             Some(value) => value.to_canonical().map_err(|e| json::stored_text_error(&e, &owner())),
             None => Ok("{}".to_string()),
         }
@@ -130,8 +189,8 @@ impl Store {
         self.write(
             || format!("update step {} of {}", quote(step_id), owner()),
             |tx| {
-                let text = load_text(tx, &key, owner)?.flatten();
-                let mut state = json::stored_object(text.as_deref(), &owner())?;
+                let object = load_state(self, tx, &key, owner)?.unwrap_or_default();
+                let mut state = object.entries();
                 let step_text = {
                     let mut step = match state.get(&step_key) {
                         None => json::Entries::default(),
@@ -148,10 +207,10 @@ impl Store {
                         })?,
                     };
                     step.merge(updates);
-                    json::stored_text(&step, &owner())?
+                    json::stored_canonical(&step, &owner())?.into_text()
                 };
-                state.set(step_key.into(), json::Val::Canonical(step_text));
-                save_text(tx, &key, &json::stored_text(&state, &owner())?, owner)
+                state.set(step_key.into(), json::Val::Canonical(step_text.into()));
+                save_state(self, tx, &key, &state, owner)
             },
         )
     }
@@ -165,12 +224,12 @@ impl Store {
         self.write(
             || format!("clear step {} of {}", quote(step_id), owner()),
             |tx| {
-                let Some(text) = load_text(tx, &key, owner)? else { return Ok(()) };
-                let mut state = json::stored_object(text.as_deref(), &owner())?;
+                let Some(object) = load_state(self, tx, &key, owner)? else { return Ok(()) };
+                let mut state = object.entries();
                 if !state.remove(&step_key) {
                     return Ok(());
                 }
-                save_text(tx, &key, &json::stored_text(&state, &owner())?, owner)
+                save_state(self, tx, &key, &state, owner)
             },
         )
     }

@@ -1,6 +1,7 @@
 //! The `Store`: one SQLite connection, how it is opened, and the transaction helpers
 //! every operation goes through.
 
+use crate::cache::StateCache;
 use crate::error::{Error, Result, Status};
 use crate::options::{JournalMode, Options, Synchronous};
 use crate::schema;
@@ -20,6 +21,7 @@ pub const NOW: &str = "strftime('%Y-%m-%d %H:%M:%f','now')";
 /// that holds the store (calls are serialised; each is short).
 pub struct Store {
     conn: Mutex<Connection>,
+    cache: Mutex<StateCache>,
     options: Options,
 }
 
@@ -41,7 +43,7 @@ impl Store {
         } else {
             open_file(path, &options)?
         };
-        let mut store = Store { conn: Mutex::new(conn), options };
+        let mut store = Store { conn: Mutex::new(conn), cache: Mutex::default(), options };
         store.prepare(path)?;
         Ok(store)
     }
@@ -83,6 +85,11 @@ impl Store {
         // A panic inside a call leaves the connection usable: the transaction it
         // held was rolled back when the panic dropped it.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The store's cache of canonical states (see `cache.rs`).
+    pub(crate) fn cache(&self) -> MutexGuard<'_, StateCache> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs `f`, which reads with a single query, on the connection.

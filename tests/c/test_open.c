@@ -434,6 +434,41 @@ static void test_full_disk(void) {
   check_full_disk("delete");
 }
 
+/* A store that wrote a state and keeps it open sees what another process writes over
+ * it, including text that is not strict JSON: nothing it remembers goes stale. */
+static void test_other_writers_are_seen(void) {
+  const char *dir = fresh_dir("other_writers");
+  char path[512];
+  ws_store *store;
+  path_in(path, sizeof path, dir, "shared.db");
+  store = open_with(path, NULL);
+  CHECK_OK(ws_update_state(store, "f", "s", "{\"a\":1}"));
+  CHECK_STATE(store, "f", "s", "{\"a\":1}");
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "c.execute(\"UPDATE workflow_state SET state_json = '{\\\"a\\\": 2, \\\"b\\\": NaN}'"
+             " WHERE flow_session_key = 'f:s'\")\n"
+             "c.commit()\n",
+             path);
+  CHECK_STATUS(ws_update_state(store, "f", "s", "{\"c\":3}"), WS_CORRUPT);
+  CHECK_MESSAGE_HAS("session \"s\" of flow \"f\"");
+  {
+    char *text = NULL;
+    CHECK_STATUS(ws_get_state(store, "f", "s", &text), WS_CORRUPT);
+    CHECK(text == NULL);
+  }
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "c.execute(\"UPDATE workflow_state SET state_json = '{\\\"a\\\": 3}'"
+             " WHERE flow_session_key = 'f:s'\")\n"
+             "c.commit()\n",
+             path);
+  CHECK_STATE(store, "f", "s", "{\"a\":3}");
+  CHECK_OK(ws_update_state(store, "f", "s", "{\"c\":3}"));
+  CHECK_STATE(store, "f", "s", "{\"a\":3,\"c\":3}");
+  ws_store_close(store);
+}
+
 int main(void) {
   test_open_arguments();
   puts("ok open arguments");
@@ -453,5 +488,7 @@ int main(void) {
   puts("ok busy");
   test_full_disk();
   puts("ok full disk");
+  test_other_writers_are_seen();
+  puts("ok writes by other processes are seen");
   return 0;
 }

@@ -227,9 +227,9 @@ typedef struct Mode {
 } Mode;
 
 /* What the library does when it opens a file (src/store.rs), in its order: busy_timeout,
- * read the schema version, journal_mode, synchronous. These are all the pragmas it sets;
- * should it ever set more (cache_size, mmap_size, ...), set them here too, or the two
- * sides no longer run the same configuration. */
+ * cache_size, read the schema version, journal_mode, synchronous. These are all the
+ * pragmas it sets; should it ever set more (mmap_size, ...), set them here too, or the
+ * two sides no longer run the same configuration. */
 static sqlite3 *raw_connect(const char *path, const Mode *mode) {
   sqlite3 *db = NULL;
   char sql[64];
@@ -238,6 +238,7 @@ static sqlite3 *raw_connect(const char *path, const Mode *mode) {
   if (rc != SQLITE_OK) die("cannot open %s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   SQL_OK(db, sqlite3_extended_result_codes(db, 1));
   SQL_OK(db, sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS));
+  exec_sql(db, "PRAGMA cache_size = -8192");
   (void)query_int(db, "PRAGMA schema_version");
   snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", mode->journal_mode);
   got = query_text(db, sql);

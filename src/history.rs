@@ -63,31 +63,46 @@ pub(crate) fn push(conn: &Connection, key: &str, stack: Stack, entry: &Entry, de
     .map(drop)
 }
 
-/// The newest entry of a stack, if any.
-pub(crate) fn top(conn: &Connection, key: &str, stack: Stack) -> Result<Option<Entry>> {
+/// The newest entry of a stack and its seq, if any.
+fn top_with_seq(conn: &Connection, key: &str, stack: Stack) -> Result<Option<(i64, Entry)>> {
     query_row(
         conn,
-        "SELECT label, current_step, snapshot FROM ws_history
+        "SELECT seq, label, current_step, snapshot FROM ws_history
          WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
         params![key, stack as i64],
-        |row| Ok(Entry { label: row.get(0)?, current_step: row.get(1)?, snapshot: row.get(2)? }),
+        |row| Ok((row.get(0)?, Entry { label: row.get(1)?, current_step: row.get(2)?, snapshot: row.get(3)? })),
         || format!("read the {stack:?} stack of session key {key:?}"),
     )
 }
 
+/// The newest entry of a stack, if any.
+pub(crate) fn top(conn: &Connection, key: &str, stack: Stack) -> Result<Option<Entry>> {
+    Ok(top_with_seq(conn, key, stack)?.map(|(_, entry)| entry))
+}
+
+/// The label of the newest entry of a stack (`None` for an empty stack or no label),
+/// without reading its snapshot.
+pub(crate) fn top_label(conn: &Connection, key: &str, stack: Stack) -> Result<Option<String>> {
+    Ok(query_row(
+        conn,
+        "SELECT label FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
+        params![key, stack as i64],
+        |row| row.get::<_, Option<String>>(0),
+        || format!("read the {stack:?} stack of session key {key:?}"),
+    )?
+    .flatten())
+}
+
 /// Removes and returns the newest entry of a stack, if any.
 pub(crate) fn pop(conn: &Connection, key: &str, stack: Stack) -> Result<Option<Entry>> {
-    let entry = top(conn, key, stack)?;
-    if entry.is_some() {
-        execute(
-            conn,
-            "DELETE FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2
-             AND seq = (SELECT max(seq) FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2)",
-            params![key, stack as i64],
-            || format!("pop the {stack:?} stack of session key {key:?}"),
-        )?;
-    }
-    Ok(entry)
+    let Some((seq, entry)) = top_with_seq(conn, key, stack)? else { return Ok(None) };
+    execute(
+        conn,
+        "DELETE FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?3",
+        params![key, stack as i64, seq],
+        || format!("pop the {stack:?} stack of session key {key:?}"),
+    )?;
+    Ok(Some(entry))
 }
 
 /// The number of entries in a stack.

@@ -379,7 +379,7 @@ pub fn array_text(items: &[&str]) -> std::result::Result<String, String> {
 }
 
 /// Appends a string as a canonical JSON string literal.
-fn push_string(out: &mut String, s: &str) {
+pub fn push_string(out: &mut String, s: &str) {
     out.push('"');
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {

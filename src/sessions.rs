@@ -2,11 +2,11 @@
 //! (parity with cjm-workflow-state 0.0.3's session API).
 
 use crate::error::{quote, Error, Result, Status};
+use crate::json;
 use crate::key::{describe, flow_key_range, session_key};
 use crate::store::{execute, query_row, Store, NOW};
-use rusqlite::types::Value as Sql;
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Row};
-use serde_json::{json, Value};
 
 /// How `list_sessions` orders sessions. The numeric values are part of the C ABI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,30 +42,34 @@ impl Order {
 const SUMMARY_COLUMNS: &str =
     "flow_session_key, label, current_step, created_at, updated_at, octet_length(state_json)";
 
-/// A session summary as the JSON object of the API:
+/// Appends a session summary, the JSON object of the API:
 /// `{"flow_id","session_id","label","current_step","created_at","updated_at","state_size_bytes"}`.
-fn summary(flow_id: &str, row: &Row) -> rusqlite::Result<Value> {
-    let key: String = row.get(0)?;
-    let session_id = &key[flow_id.len() + 1..];
-    Ok(json!({
-        "flow_id": flow_id,
-        "session_id": session_id,
-        "label": text(row.get(1)?),
-        "current_step": text(row.get(2)?),
-        "created_at": text(row.get(3)?),
-        "updated_at": text(row.get(4)?),
-        "state_size_bytes": row.get::<_, Option<i64>>(5)?.unwrap_or(0),
-    }))
+/// Written straight into the output: a list of a thousand sessions builds no trees.
+fn push_summary(out: &mut String, flow_id: &str, row: &Row) -> rusqlite::Result<()> {
+    let key = row.get_ref(0)?.as_str()?;
+    out.push_str("{\"flow_id\":");
+    json::push_string(out, flow_id);
+    out.push_str(",\"session_id\":");
+    json::push_string(out, key.get(flow_id.len() + 1..).unwrap_or_default());
+    for (name, column) in [("label", 1), ("current_step", 2), ("created_at", 3), ("updated_at", 4)] {
+        out.push_str(",\"");
+        out.push_str(name);
+        out.push_str("\":");
+        push_text(out, row.get_ref(column)?);
+    }
+    out.push_str(",\"state_size_bytes\":");
+    out.push_str(&row.get::<_, Option<i64>>(5)?.unwrap_or(0).to_string());
+    out.push('}');
+    Ok(())
 }
 
 /// A nullable text column as JSON; a number another program stored there reads as text.
-fn text(value: Sql) -> Value {
+fn push_text(out: &mut String, value: ValueRef) {
     match value {
-        Sql::Null => Value::Null,
-        Sql::Text(s) => Value::String(s),
-        Sql::Integer(i) => Value::String(i.to_string()),
-        Sql::Real(f) => Value::String(f.to_string()),
-        Sql::Blob(b) => Value::String(String::from_utf8_lossy(&b).into_owned()),
+        ValueRef::Null => out.push_str("null"),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => json::push_string(out, &String::from_utf8_lossy(bytes)),
+        ValueRef::Integer(i) => json::push_string(out, &i.to_string()),
+        ValueRef::Real(f) => json::push_string(out, &f.to_string()),
     }
 }
 
@@ -115,12 +119,19 @@ impl Store {
     pub fn get_session_summary(&self, flow_id: &str, session_id: &str) -> Result<Option<String>> {
         let key = session_key(flow_id, session_id)?;
         let sql = format!("SELECT {SUMMARY_COLUMNS} FROM workflow_state WHERE flow_session_key = ?1");
-        let found = self.read(|conn| {
-            query_row(conn, &sql, [&key], |row| summary(flow_id, row), || {
-                format!("read the summary of {}", describe(flow_id, session_id))
-            })
-        })?;
-        Ok(found.map(|v| v.to_string()))
+        self.read(|conn| {
+            query_row(
+                conn,
+                &sql,
+                [&key],
+                |row| {
+                    let mut out = String::with_capacity(256);
+                    push_summary(&mut out, flow_id, row)?;
+                    Ok(out)
+                },
+                || format!("read the summary of {}", describe(flow_id, session_id)),
+            )
+        })
     }
 
     /// The summaries of exactly the sessions of `flow_id`, as a JSON array, ordered as
@@ -139,15 +150,23 @@ impl Store {
              WHERE flow_session_key >= ?1 AND flow_session_key < ?2
              ORDER BY {column} {dir}, {tie_breaks}"
         );
-        let list = self.read(|conn| {
+        self.read(|conn| {
+            let mut out = String::from("[");
             conn.prepare_cached(&sql)
                 .and_then(|mut stmt| {
-                    stmt.query_map([&low, &high], |row| summary(flow_id, row))?
-                        .collect::<rusqlite::Result<Vec<Value>>>()
+                    let mut rows = stmt.query([&low, &high])?;
+                    while let Some(row) = rows.next()? {
+                        if out.len() > 1 {
+                            out.push(',');
+                        }
+                        push_summary(&mut out, flow_id, row)?;
+                    }
+                    Ok(())
                 })
-                .map_err(|e| Error::sqlite(&format!("list the sessions of flow {}", quote(flow_id)), e))
-        })?;
-        Ok(Value::Array(list).to_string())
+                .map_err(|e| Error::sqlite(&format!("list the sessions of flow {}", quote(flow_id)), e))?;
+            out.push(']');
+            Ok(out)
+        })
     }
 
     /// Sets or (with `None`) clears the session's label. A no-op when the session does

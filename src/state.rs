@@ -128,7 +128,11 @@ impl Store {
     pub fn get_state(&self, flow_id: &str, session_id: &str) -> Result<String> {
         let key = session_key(flow_id, session_id)?;
         let state = self.read(|conn| load_state(self, conn, &key, || describe(flow_id, session_id)))?;
-        Ok(state.map_or_else(|| "{}".to_string(), |object| object.text().to_string()))
+        // One spare byte, so that the C layer adds its NUL without reallocating.
+        let text = state.as_deref().map_or("{}", CanonicalObject::text);
+        let mut out = String::with_capacity(text.len() + 1);
+        out.push_str(text);
+        Ok(out)
     }
 
     /// Merges the top-level keys of `updates_json` (an object) into the session state,

@@ -85,12 +85,11 @@ impl Store {
     pub fn undo_status(&self, flow_id: &str, session_id: &str) -> Result<String> {
         let key = session_key(flow_id, session_id)?;
         self.read_snapshot(|conn| {
-            let label = |stack| Ok::<_, crate::Error>(history::top(conn, &key, stack)?.and_then(|e| e.label));
             Ok(json!({
                 "undo_depth": history::len(conn, &key, Stack::Undo)?,
                 "redo_depth": history::len(conn, &key, Stack::Redo)?,
-                "undo_label": label(Stack::Undo)?,
-                "redo_label": label(Stack::Redo)?,
+                "undo_label": history::top_label(conn, &key, Stack::Undo)?,
+                "redo_label": history::top_label(conn, &key, Stack::Redo)?,
             })
             .to_string())
         })

@@ -20,9 +20,10 @@ pub(crate) struct StateCache {
 }
 
 impl StateCache {
-    /// The cached object for `key` if its text is exactly `text`.
-    pub fn get(&self, key: &str, text: &str) -> Option<Arc<CanonicalObject>> {
-        self.objects.get(key).filter(|object| object.text() == text).cloned()
+    /// The cached object for `key` if its text is exactly `text` (bytes as stored, so
+    /// that a hit needs no UTF-8 check).
+    pub fn get(&self, key: &str, text: &[u8]) -> Option<Arc<CanonicalObject>> {
+        self.objects.get(key).filter(|object| object.text().as_bytes() == text).cloned()
     }
 
     pub fn put(&mut self, key: &str, object: Arc<CanonicalObject>) {

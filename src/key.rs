@@ -26,7 +26,11 @@ pub fn check_flow_id(flow_id: &str) -> Result<()> {
 pub fn session_key(flow_id: &str, session_id: &str) -> Result<String> {
     check_flow_id(flow_id)?;
     check_id("session_id", session_id)?;
-    Ok(format!("{flow_id}:{session_id}"))
+    let mut key = String::with_capacity(flow_id.len() + 1 + session_id.len());
+    key.push_str(flow_id);
+    key.push(':');
+    key.push_str(session_id);
+    Ok(key)
 }
 
 /// The half-open key range `[flow_id + ":", flow_id + ";")` that holds exactly the

@@ -38,13 +38,13 @@ fn load_state(
         |row| {
             Ok(match row.get_ref(0)? {
                 ValueRef::Null => Found::Empty,
-                ValueRef::Text(bytes) => match std::str::from_utf8(bytes) {
-                    Ok("") => Found::Empty,
-                    Ok(text) => match store.cache().get(key, text) {
-                        Some(object) => Found::Cached(object),
-                        None => Found::Text(text.to_string()),
+                ValueRef::Text(b"") => Found::Empty,
+                ValueRef::Text(bytes) => match store.cache().get(key, bytes) {
+                    Some(object) => Found::Cached(object),
+                    None => match std::str::from_utf8(bytes) {
+                        Ok(text) => Found::Text(text.to_string()),
+                        Err(_) => Found::NotText,
                     },
-                    Err(_) => Found::NotText,
                 },
                 _ => Found::NotText,
             })

@@ -37,30 +37,41 @@ pub(crate) fn ensure_session(conn: &Connection, key: &str, owner: impl Fn() -> S
 /// Pushes an entry, then drops the oldest entries beyond `depth`. Seqs are contiguous,
 /// so trimming is one range delete, never a rewrite of the stack.
 pub(crate) fn push(conn: &Connection, key: &str, stack: Stack, entry: &Entry, depth: usize) -> Result<()> {
-    let doing = || format!("push onto the {stack:?} stack of session key {key:?}");
-    let seq: i64 = query_row(
-        conn,
-        "SELECT coalesce(max(seq), 0) + 1 FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2",
-        params![key, stack as i64],
-        |row| row.get(0),
-        doing,
-    )?
-    .unwrap_or(1);
+    let seq = next_seq(conn, key, stack, depth)?;
     execute(
         conn,
         "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![key, stack as i64, seq, entry.label, entry.current_step, entry.snapshot],
-        doing,
-    )?;
-    let keep_from = seq - i64::try_from(depth).unwrap_or(i64::MAX);
-    execute(
-        conn,
-        "DELETE FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 AND seq <= ?3",
-        params![key, stack as i64, keep_from],
-        doing,
+        || format!("push onto the {stack:?} stack of session key {key:?}"),
     )
     .map(drop)
+}
+
+/// Makes room for one more entry on a stack: drops the oldest entries beyond
+/// `depth - 1` (one range delete, and none while the stack has room), and returns the
+/// seq the new entry takes.
+pub(crate) fn next_seq(conn: &Connection, key: &str, stack: Stack, depth: usize) -> Result<i64> {
+    let doing = || format!("push onto the {stack:?} stack of session key {key:?}");
+    let (oldest, newest): (Option<i64>, Option<i64>) = query_row(
+        conn,
+        "SELECT min(seq), max(seq) FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2",
+        params![key, stack as i64],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+        doing,
+    )?
+    .unwrap_or_default();
+    let seq = newest.unwrap_or(0) + 1;
+    let keep_from = seq - i64::try_from(depth).unwrap_or(i64::MAX);
+    if oldest.is_some_and(|oldest| oldest <= keep_from) {
+        execute(
+            conn,
+            "DELETE FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 AND seq <= ?3",
+            params![key, stack as i64, keep_from],
+            doing,
+        )?;
+    }
+    Ok(seq)
 }
 
 /// The newest entry of a stack and its seq, if any.

@@ -4,21 +4,31 @@
 //! stacks live in `ws_history`, so they survive restarts and are deleted with the row.
 
 use crate::error::Result;
-use crate::history::{self, ensure_session, Entry, Stack};
+use crate::history::{self, ensure_session, Stack};
 use crate::key::{describe, session_key};
-use crate::store::{execute, query_row, Store, NOW};
+use crate::store::{execute, Store, NOW};
 use rusqlite::{params, Connection};
 use serde_json::json;
 
-/// The session's current state text and step, exactly as stored; `None` without a row.
-fn current(conn: &Connection, key: &str, owner: impl Fn() -> String) -> Result<Option<(Option<String>, Option<String>)>> {
-    query_row(
+/// Pushes the session's state text and current step, exactly as stored, onto a stack at
+/// `seq` (from `history::next_seq`); the text is copied inside SQLite, never through Rust.
+fn copy_state_to(
+    conn: &Connection,
+    key: &str,
+    stack: Stack,
+    seq: i64,
+    label: Option<&str>,
+    owner: impl Fn() -> String,
+) -> Result<()> {
+    execute(
         conn,
-        "SELECT state_json, current_step FROM workflow_state WHERE flow_session_key = ?1",
-        [key],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-        || format!("read {}", owner()),
+        "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot)
+         SELECT flow_session_key, ?2, ?3, ?4, current_step, state_json
+         FROM workflow_state WHERE flow_session_key = ?1",
+        params![key, stack as i64, seq, label],
+        || format!("keep the state of {}", owner()),
     )
+    .map(drop)
 }
 
 impl Store {
@@ -32,9 +42,8 @@ impl Store {
             || format!("checkpoint {}", owner()),
             |tx| {
                 ensure_session(tx, &key, owner)?;
-                let (snapshot, current_step) = current(tx, &key, owner)?.unwrap_or_default();
-                let entry = Entry { label: label.map(str::to_string), current_step, snapshot };
-                history::push(tx, &key, Stack::Undo, &entry, depth)?;
+                let seq = history::next_seq(tx, &key, Stack::Undo, depth)?;
+                copy_state_to(tx, &key, Stack::Undo, seq, label, owner)?;
                 history::clear(tx, &key, Stack::Redo)
             },
         )
@@ -62,19 +71,18 @@ impl Store {
             || format!("{} {}", if from == Stack::Undo { "undo" } else { "redo" }, owner()),
             |tx| {
                 let Some(target) = history::pop(tx, &key, from)? else { return Ok(false) };
-                let (state, step) = current(tx, &key, owner)?.unwrap_or_default();
-                let changed = state != target.snapshot || step != target.current_step;
-                let replaced = Entry { label: target.label, current_step: step, snapshot: state };
-                history::push(tx, &key, to, &replaced, depth)?;
-                if changed {
-                    let sql = format!(
-                        "UPDATE workflow_state SET state_json = ?2, current_step = ?3, updated_at = {NOW}
-                         WHERE flow_session_key = ?1"
-                    );
-                    execute(tx, &sql, params![key, target.snapshot, target.current_step], || {
-                        format!("restore {}", owner())
-                    })?;
-                }
+                let seq = history::next_seq(tx, &key, to, depth)?;
+                copy_state_to(tx, &key, to, seq, target.label.as_deref(), owner)?;
+                // updated_at moves only when the restore changes the session.
+                let sql = format!(
+                    "UPDATE workflow_state SET state_json = ?2, current_step = ?3,
+                         updated_at = CASE WHEN state_json IS ?2 AND current_step IS ?3
+                                           THEN updated_at ELSE {NOW} END
+                     WHERE flow_session_key = ?1"
+                );
+                execute(tx, &sql, params![key, target.snapshot, target.current_step], || {
+                    format!("restore {}", owner())
+                })?;
                 Ok(true)
             },
         )

@@ -9,7 +9,7 @@
 //! the session (`ws_clear_state`, `ws_delete_session`, or another program deleting the
 //! row). History calls never change the session's `updated_at`.
 
-use super::{arg_opt_str, arg_str, c_string, ffi_boundary, set_string, store_ref, ws_status, ws_store, Out, OutString};
+use super::{arg_opt_str, arg_str, c_string, ffi_boundary, session_args, set_string, ws_status, ws_store, Out, OutString};
 use crate::history::{json_history_pop, json_history_push};
 use std::ffi::c_char;
 
@@ -96,9 +96,10 @@ pub extern "C" fn ws_history_push(
     snapshot_json: *const c_char,
 ) -> ws_status {
     ffi_boundary! { unsafe {
-        store_ref(store)?.history_push(
-            arg_str(flow_id, "flow_id")?,
-            arg_str(session_id, "session_id")?,
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        store.history_push(
+            flow_id,
+            session_id,
             arg_str(snapshot_json, "snapshot_json")?,
         )
     } }
@@ -123,8 +124,8 @@ pub extern "C" fn ws_history_pop(
 ) -> ws_status {
     ffi_boundary! { unsafe {
         let out = OutString::string(out_snapshot_json, "out_snapshot_json")?;
-        let store = store_ref(store)?;
-        let snapshot = store.history_pop(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)?;
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        let snapshot = store.history_pop(flow_id, session_id)?;
         set_string(out, snapshot, "the snapshot")
     } }
 }
@@ -147,8 +148,8 @@ pub extern "C" fn ws_history_peek(
 ) -> ws_status {
     ffi_boundary! { unsafe {
         let out = OutString::string(out_snapshot_json, "out_snapshot_json")?;
-        let store = store_ref(store)?;
-        let snapshot = store.history_peek(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)?;
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        let snapshot = store.history_peek(flow_id, session_id)?;
         set_string(out, snapshot, "the snapshot")
     } }
 }
@@ -170,8 +171,8 @@ pub extern "C" fn ws_history_len(
 ) -> ws_status {
     ffi_boundary! { unsafe {
         let out = Out::new(out_len, "out_len", 0)?;
-        let store = store_ref(store)?;
-        out.set(store.history_len(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)?);
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        out.set(store.history_len(flow_id, session_id)?);
         Ok(())
     } }
 }
@@ -189,7 +190,8 @@ pub extern "C" fn ws_history_clear(
     session_id: *const c_char,
 ) -> ws_status {
     ffi_boundary! { unsafe {
-        store_ref(store)?.history_clear(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        store.history_clear(flow_id, session_id)
     } }
 }
 
@@ -211,9 +213,10 @@ pub extern "C" fn ws_checkpoint(
     label: *const c_char,
 ) -> ws_status {
     ffi_boundary! { unsafe {
-        store_ref(store)?.checkpoint(
-            arg_str(flow_id, "flow_id")?,
-            arg_str(session_id, "session_id")?,
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        store.checkpoint(
+            flow_id,
+            session_id,
             arg_opt_str(label, "label")?,
         )
     } }
@@ -238,8 +241,8 @@ pub extern "C" fn ws_undo(
 ) -> ws_status {
     ffi_boundary! { unsafe {
         let out = Out::new(out_done, "out_done", false)?;
-        let store = store_ref(store)?;
-        out.set(store.undo(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)?);
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        out.set(store.undo(flow_id, session_id)?);
         Ok(())
     } }
 }
@@ -262,8 +265,8 @@ pub extern "C" fn ws_redo(
 ) -> ws_status {
     ffi_boundary! { unsafe {
         let out = Out::new(out_done, "out_done", false)?;
-        let store = store_ref(store)?;
-        out.set(store.redo(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)?);
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        out.set(store.redo(flow_id, session_id)?);
         Ok(())
     } }
 }
@@ -288,8 +291,8 @@ pub extern "C" fn ws_undo_status(
 ) -> ws_status {
     ffi_boundary! { unsafe {
         let out = OutString::string(out_status_json, "out_status_json")?;
-        let store = store_ref(store)?;
-        let status = store.undo_status(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)?;
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        let status = store.undo_status(flow_id, session_id)?;
         set_string(out, Some(status), "the undo status")
     } }
 }

@@ -121,6 +121,18 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
     })
 }
 
+/// The arguments every session call starts with: the store, `flow_id`, `session_id`.
+///
+/// # Safety
+/// As [`store_ref`] and [`arg_str`].
+pub(crate) unsafe fn session_args<'a>(
+    store: *mut ws_store,
+    flow_id: *const c_char,
+    session_id: *const c_char,
+) -> Result<(&'a crate::Store, &'a str, &'a str)> {
+    Ok((store_ref(store)?, arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?))
+}
+
 /// A nullable NUL-terminated UTF-8 argument: NULL is `None`.
 ///
 /// # Safety

@@ -10,7 +10,7 @@
 //! null; timestamps are UTC text `YYYY-MM-DD HH:MM:SS[.SSS]`; `state_size_bytes` is the
 //! byte length of the stored state text.
 
-use super::{arg_opt_str, arg_str, ffi_boundary, set_string, store_ref, ws_status, ws_store, Out, OutString};
+use super::{arg_opt_str, arg_str, ffi_boundary, session_args, set_string, store_ref, ws_status, ws_store, Out, OutString};
 use crate::sessions::Order;
 use std::ffi::{c_char, c_int};
 
@@ -74,8 +74,8 @@ pub extern "C" fn ws_session_exists(
 ) -> ws_status {
     ffi_boundary! { unsafe {
         let out = Out::new(out_exists, "out_exists", false)?;
-        let store = store_ref(store)?;
-        out.set(store.session_exists(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)?);
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        out.set(store.session_exists(flow_id, session_id)?);
         Ok(())
     } }
 }
@@ -98,8 +98,8 @@ pub extern "C" fn ws_get_session_summary(
 ) -> ws_status {
     ffi_boundary! { unsafe {
         let out = OutString::string(out_summary_json, "out_summary_json")?;
-        let store = store_ref(store)?;
-        let summary = store.get_session_summary(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)?;
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        let summary = store.get_session_summary(flow_id, session_id)?;
         set_string(out, summary, "the session summary")
     } }
 }
@@ -151,9 +151,10 @@ pub extern "C" fn ws_set_session_label(
     label: *const c_char,
 ) -> ws_status {
     ffi_boundary! { unsafe {
-        store_ref(store)?.set_session_label(
-            arg_str(flow_id, "flow_id")?,
-            arg_str(session_id, "session_id")?,
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        store.set_session_label(
+            flow_id,
+            session_id,
             arg_opt_str(label, "label")?,
         )
     } }
@@ -173,6 +174,7 @@ pub extern "C" fn ws_delete_session(
     session_id: *const c_char,
 ) -> ws_status {
     ffi_boundary! { unsafe {
-        store_ref(store)?.delete_session(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        store.delete_session(flow_id, session_id)
     } }
 }

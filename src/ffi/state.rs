@@ -5,7 +5,7 @@
 //! Each call is thread-safe on a shared `store`, and each write is one transaction:
 //! on any failure the stored data is left exactly as it was.
 
-use super::{arg_str, ffi_boundary, set_string, store_ref, ws_status, ws_store, OutString};
+use super::{arg_str, ffi_boundary, session_args, set_string, ws_status, ws_store, OutString};
 use std::ffi::c_char;
 
 /// Reads the session's current step.
@@ -26,8 +26,8 @@ pub extern "C" fn ws_get_current_step(
 ) -> ws_status {
     ffi_boundary! { unsafe {
         let out = OutString::string(out_step_id, "out_step_id")?;
-        let store = store_ref(store)?;
-        let step = store.get_current_step(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)?;
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        let step = store.get_current_step(flow_id, session_id)?;
         set_string(out, step, "the stored current step")
     } }
 }
@@ -49,9 +49,10 @@ pub extern "C" fn ws_set_current_step(
     step_id: *const c_char,
 ) -> ws_status {
     ffi_boundary! { unsafe {
-        store_ref(store)?.set_current_step(
-            arg_str(flow_id, "flow_id")?,
-            arg_str(session_id, "session_id")?,
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        store.set_current_step(
+            flow_id,
+            session_id,
             arg_str(step_id, "step_id")?,
         )
     } }
@@ -78,8 +79,8 @@ pub extern "C" fn ws_get_state(
 ) -> ws_status {
     ffi_boundary! { unsafe {
         let out = OutString::string(out_state_json, "out_state_json")?;
-        let store = store_ref(store)?;
-        let state = store.get_state(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)?;
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        let state = store.get_state(flow_id, session_id)?;
         set_string(out, Some(state), "the stored state")
     } }
 }
@@ -104,9 +105,10 @@ pub extern "C" fn ws_update_state(
     updates_json: *const c_char,
 ) -> ws_status {
     ffi_boundary! { unsafe {
-        store_ref(store)?.update_state(
-            arg_str(flow_id, "flow_id")?,
-            arg_str(session_id, "session_id")?,
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        store.update_state(
+            flow_id,
+            session_id,
             arg_str(updates_json, "updates_json")?,
         )
     } }
@@ -127,7 +129,8 @@ pub extern "C" fn ws_clear_state(
     session_id: *const c_char,
 ) -> ws_status {
     ffi_boundary! { unsafe {
-        store_ref(store)?.clear_state(arg_str(flow_id, "flow_id")?, arg_str(session_id, "session_id")?)
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        store.clear_state(flow_id, session_id)
     } }
 }
 
@@ -153,10 +156,10 @@ pub extern "C" fn ws_get_step_state(
 ) -> ws_status {
     ffi_boundary! { unsafe {
         let out = OutString::string(out_step_state_json, "out_step_state_json")?;
-        let store = store_ref(store)?;
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
         let value = store.get_step_state(
-            arg_str(flow_id, "flow_id")?,
-            arg_str(session_id, "session_id")?,
+            flow_id,
+            session_id,
             arg_str(step_id, "step_id")?,
         )?;
         set_string(out, Some(value), "the stored step state")
@@ -184,9 +187,10 @@ pub extern "C" fn ws_update_step_state(
     updates_json: *const c_char,
 ) -> ws_status {
     ffi_boundary! { unsafe {
-        store_ref(store)?.update_step_state(
-            arg_str(flow_id, "flow_id")?,
-            arg_str(session_id, "session_id")?,
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        store.update_step_state(
+            flow_id,
+            session_id,
             arg_str(step_id, "step_id")?,
             arg_str(updates_json, "updates_json")?,
         )
@@ -210,9 +214,10 @@ pub extern "C" fn ws_clear_step_state(
     step_id: *const c_char,
 ) -> ws_status {
     ffi_boundary! { unsafe {
-        store_ref(store)?.clear_step_state(
-            arg_str(flow_id, "flow_id")?,
-            arg_str(session_id, "session_id")?,
+        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+        store.clear_step_state(
+            flow_id,
+            session_id,
             arg_str(step_id, "step_id")?,
         )
     } }

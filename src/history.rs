@@ -81,7 +81,9 @@ fn top_with_seq(conn: &Connection, key: &str, stack: Stack) -> Result<Option<(i6
         "SELECT seq, label, current_step, snapshot FROM ws_history
          WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
         params![key, stack as i64],
-        |row| Ok((row.get(0)?, Entry { label: row.get(1)?, current_step: row.get(2)?, snapshot: row.get(3)? })),
+        |row| {
+            Ok((row.get(0)?, Entry { label: row.get(1)?, current_step: row.get(2)?, snapshot: row.get(3)? }))
+        },
         || format!("read the {stack:?} stack of session key {key:?}"),
     )
 }
@@ -142,11 +144,16 @@ pub(crate) fn clear(conn: &Connection, key: &str, stack: Stack) -> Result<()> {
 
 /// cjm's `push_history` on JSON text: appends `snapshot_json` (any JSON value) to the
 /// array `history_json` (`None` is `[]`) and keeps the newest `max_depth` entries.
-pub fn json_history_push(history_json: Option<&str>, snapshot_json: &str, max_depth: usize) -> Result<String> {
+pub fn json_history_push(
+    history_json: Option<&str>,
+    snapshot_json: &str,
+    max_depth: usize,
+) -> Result<String> {
     if max_depth == 0 {
         return Err(Error::invalid_argument("max_depth must be at least 1"));
     }
-    let mut history = history_json.map(|h| json::array_arg(h, "history_json")).transpose()?.unwrap_or_default();
+    let mut history =
+        history_json.map(|h| json::array_arg(h, "history_json")).transpose()?.unwrap_or_default();
     let snapshot = json::value_arg(snapshot_json, "snapshot_json")?;
     history.push(&snapshot);
     let excess = history.len().saturating_sub(max_depth);

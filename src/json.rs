@@ -137,7 +137,9 @@ impl CanonicalObject {
             items: self
                 .entries
                 .iter()
-                .map(|(key, range)| (Cow::Borrowed(key.as_str()), Val::Canonical(Cow::Borrowed(&self.text[range.clone()]))))
+                .map(|(key, range)| {
+                    (Cow::Borrowed(key.as_str()), Val::Canonical(Cow::Borrowed(&self.text[range.clone()])))
+                })
                 .collect(),
         }
     }
@@ -338,7 +340,9 @@ pub fn stored_canonical(entries: &Entries, owner: &str) -> Result<CanonicalObjec
 
 /// The error for stored text that validated but has no canonical form.
 pub fn stored_text_error(reason: &str, owner: &str) -> Error {
-    Error::corrupt(format!("the stored state of {owner} is not strict JSON ({reason}); it was left unchanged"))
+    Error::corrupt(format!(
+        "the stored state of {owner} is not strict JSON ({reason}); it was left unchanged"
+    ))
 }
 
 /// Caller-supplied text of any JSON value, in canonical form.
@@ -529,11 +533,16 @@ mod tests {
 
     #[test]
     fn large_merges_use_the_index_with_the_same_result() {
-        let stored: String = format!("{{{}}}", (0..40).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(","));
-        let updates: String = format!("{{{}}}", (30..50).map(|i| format!("\"k{i}\":-{i}")).collect::<Vec<_>>().join(","));
+        let stored: String =
+            format!("{{{}}}", (0..40).map(|i| format!("\"k{i}\":{i}")).collect::<Vec<_>>().join(","));
+        let updates: String =
+            format!("{{{}}}", (30..50).map(|i| format!("\"k{i}\":-{i}")).collect::<Vec<_>>().join(","));
         let expected: String = format!(
             "{{{}}}",
-            (0..50).map(|i| if i < 30 { format!("\"k{i}\":{i}") } else { format!("\"k{i}\":-{i}") }).collect::<Vec<_>>().join(",")
+            (0..50)
+                .map(|i| if i < 30 { format!("\"k{i}\":{i}") } else { format!("\"k{i}\":-{i}") })
+                .collect::<Vec<_>>()
+                .join(",")
         );
         assert_eq!(merged(&stored, &updates), expected);
     }
@@ -545,7 +554,8 @@ mod tests {
 
     #[test]
     fn a_canonical_object_reads_back_its_own_entries() {
-        let object = object_arg(r#"{"a": [1, 2], "b\"": {"c": "\u00e9"}}"#, "u").unwrap().to_canonical().unwrap();
+        let object =
+            object_arg(r#"{"a": [1, 2], "b\"": {"c": "\u00e9"}}"#, "u").unwrap().to_canonical().unwrap();
         assert_eq!(object.text(), r#"{"a":[1,2],"b\"":{"c":"é"}}"#);
         let entries = object.entries();
         assert_eq!(entries.get("a").unwrap().to_canonical().unwrap(), "[1,2]");
@@ -562,14 +572,16 @@ mod tests {
 
     #[test]
     fn python_text_becomes_canonical() {
-        let python = "{\"a\": [1, 2, {\"b\": \"caf\\u00e9 \\ud83d\\ude00\"}], \"c\": \"\\/\\u001f\\u0022\\n\"}";
+        let python =
+            "{\"a\": [1, 2, {\"b\": \"caf\\u00e9 \\ud83d\\ude00\"}], \"c\": \"\\/\\u001f\\u0022\\n\"}";
         assert_eq!(merged(python, "{}"), "{\"a\":[1,2,{\"b\":\"café 😀\"}],\"c\":\"/\\u001f\\\"\\n\"}");
     }
 
     #[test]
     fn lone_surrogates_and_python_nan_are_corruption_naming_the_owner() {
         for text in [r#"{"x": NaN}"#, r#"{"x": "\ud800"}"#] {
-            let err = stored_object(Some(text), "session \"s\"").and_then(|e| stored_canonical(&e, "session \"s\""));
+            let err = stored_object(Some(text), "session \"s\"")
+                .and_then(|e| stored_canonical(&e, "session \"s\""));
             let err = err.unwrap_err();
             assert_eq!(err.status, crate::Status::Corrupt, "{text}");
             assert!(err.message.contains("session \"s\""), "{}", err.message);
@@ -578,7 +590,10 @@ mod tests {
 
     #[test]
     fn wrong_shapes_say_what_was_expected() {
-        assert_eq!(object_arg("[1]", "updates_json").unwrap_err().message, "updates_json must be a JSON object, got an array");
+        assert_eq!(
+            object_arg("[1]", "updates_json").unwrap_err().message,
+            "updates_json must be a JSON object, got an array"
+        );
         assert_eq!(object_arg(" 12", "u").unwrap_err().message, "u must be a JSON object, got a number");
         assert_eq!(array_arg("{}", "h").unwrap_err().message, "h must be a JSON array, got an object");
         assert!(object_arg("{\"a\":}", "u").unwrap_err().message.starts_with("u is not valid JSON: "));

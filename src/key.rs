@@ -14,10 +14,7 @@ pub fn check_id(name: &str, value: &str) -> Result<()> {
 pub fn check_flow_id(flow_id: &str) -> Result<()> {
     check_id("flow_id", flow_id)?;
     if flow_id.contains(':') {
-        return Err(Error::invalid_argument(format!(
-            "flow_id {} must not contain ':'",
-            quote(flow_id)
-        )));
+        return Err(Error::invalid_argument(format!("flow_id {} must not contain ':'", quote(flow_id))));
     }
     Ok(())
 }

@@ -108,10 +108,7 @@ fn integer(key: &str, value: &Value, min: u64, max: u64) -> Result<u64> {
 
 fn boolean(key: &str, value: &Value) -> Result<bool> {
     value.as_bool().ok_or_else(|| {
-        Error::invalid_argument(format!(
-            "option {key} must be true or false, got {}",
-            json::to_text(value)
-        ))
+        Error::invalid_argument(format!("option {key} must be true or false, got {}", json::to_text(value)))
     })
 }
 

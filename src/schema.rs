@@ -109,8 +109,7 @@ pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
         tx.execute_batch("ALTER TABLE workflow_state ADD COLUMN label TEXT")
             .map_err(|e| Error::sqlite(&doing(), e))?;
     }
-    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-        .map_err(|e| Error::sqlite(&doing(), e))?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(|e| Error::sqlite(&doing(), e))?;
     tx.commit().map_err(|e| Error::sqlite(&doing(), e))
 }
 

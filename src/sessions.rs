@@ -67,7 +67,9 @@ fn push_summary(out: &mut String, flow_id: &str, row: &Row) -> rusqlite::Result<
 fn push_text(out: &mut String, value: ValueRef) {
     match value {
         ValueRef::Null => out.push_str("null"),
-        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => json::push_string(out, &String::from_utf8_lossy(bytes)),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+            json::push_string(out, &String::from_utf8_lossy(bytes))
+        }
         ValueRef::Integer(i) => json::push_string(out, &i.to_string()),
         ValueRef::Real(f) => json::push_string(out, &f.to_string()),
     }
@@ -174,7 +176,8 @@ impl Store {
     pub fn set_session_label(&self, flow_id: &str, session_id: &str, label: Option<&str>) -> Result<()> {
         let key = session_key(flow_id, session_id)?;
         let doing = || format!("set the label of {}", describe(flow_id, session_id));
-        let sql = format!("UPDATE workflow_state SET label = ?2, updated_at = {NOW} WHERE flow_session_key = ?1");
+        let sql =
+            format!("UPDATE workflow_state SET label = ?2, updated_at = {NOW} WHERE flow_session_key = ?1");
         self.write(doing, |tx| execute(tx, &sql, params![key, label], doing).map(drop))
     }
 

@@ -60,7 +60,8 @@ fn load_state(
             owner()
         ))),
         Some(Found::Text(text)) => {
-            let object = Arc::new(json::stored_canonical(&json::stored_object(Some(&text), &owner())?, &owner())?);
+            let object =
+                Arc::new(json::stored_canonical(&json::stored_object(Some(&text), &owner())?, &owner())?);
             if object.text() == text {
                 store.cache().put(key, object.clone());
             }

@@ -152,10 +152,13 @@ fn in_transaction<T>(
 
 /// Runs one cached statement that changes rows and returns how many it changed;
 /// `doing` describes it for the error message.
-pub(crate) fn execute(conn: &Connection, sql: &str, params: impl Params, doing: impl Fn() -> String) -> Result<usize> {
-    conn.prepare_cached(sql)
-        .and_then(|mut stmt| stmt.execute(params))
-        .map_err(|e| Error::sqlite(&doing(), e))
+pub(crate) fn execute(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    doing: impl Fn() -> String,
+) -> Result<usize> {
+    conn.prepare_cached(sql).and_then(|mut stmt| stmt.execute(params)).map_err(|e| Error::sqlite(&doing(), e))
 }
 
 /// Runs one cached query for at most one row; `None` when there is none.
@@ -213,7 +216,10 @@ fn set_journal_mode(conn: &Connection, path: &str, mode: JournalMode) -> Result<
     if !got.eq_ignore_ascii_case(wanted) {
         return Err(Error::new(
             Status::Busy,
-            format!("cannot {}: the file stayed in {got} mode (another connection may have it open)", doing()),
+            format!(
+                "cannot {}: the file stayed in {got} mode (another connection may have it open)",
+                doing()
+            ),
         ));
     }
     Ok(())

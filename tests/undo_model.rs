@@ -109,7 +109,8 @@ impl Model {
     }
 
     fn undo_status(&self) -> Value {
-        let label = |stack: &Vec<(Option<String>, Snapshot)>| json!(stack.last().and_then(|(l, _)| l.clone()));
+        let label =
+            |stack: &Vec<(Option<String>, Snapshot)>| json!(stack.last().and_then(|(l, _)| l.clone()));
         json!({
             "undo_depth": self.undo.len(),
             "redo_depth": self.redo.len(),

@@ -9,7 +9,10 @@
 //! the session (`ws_clear_state`, `ws_delete_session`, or another program deleting the
 //! row). History calls never change the session's `updated_at`.
 
-use super::{arg_opt_str, arg_str, c_string, ffi_boundary, session_args, set_string, ws_status, ws_store, Out, OutString};
+use super::{
+    arg_opt_str, arg_str, c_string, ffi_boundary, session_args, set_string, ws_status, ws_store, Out,
+    OutString,
+};
 use crate::history::{json_history_pop, json_history_push};
 use std::ffi::c_char;
 

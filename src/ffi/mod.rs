@@ -75,7 +75,10 @@ pub(crate) fn boundary(body: impl FnOnce() -> Result<()>) -> ws_status {
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_string());
-        Err(Error::new(Status::Internal, format!("internal error (a bug in workflow_state, please report it): {what}")))
+        Err(Error::new(
+            Status::Internal,
+            format!("internal error (a bug in workflow_state, please report it): {what}"),
+        ))
     });
     match outcome {
         Ok(()) => {
@@ -114,10 +117,7 @@ pub(crate) fn check_ptr<T>(ptr: *const T, name: &str) -> Result<*const T> {
 pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str> {
     let ptr = check_ptr(ptr, name)?;
     CStr::from_ptr(ptr).to_str().map_err(|e| {
-        Error::invalid_argument(format!(
-            "{name} is not valid UTF-8 (bad byte at offset {})",
-            e.valid_up_to()
-        ))
+        Error::invalid_argument(format!("{name} is not valid UTF-8 (bad byte at offset {})", e.valid_up_to()))
     })
 }
 
@@ -181,7 +181,9 @@ pub(crate) fn c_string(text: String, what: &str) -> Result<CString> {
     // memchr's SIMD search: CString::new's own scan costs more than the SQLite read on
     // a small state.
     if memchr::memchr(0, text.as_bytes()).is_some() {
-        return Err(Error::corrupt(format!("{what} contains a NUL byte, so it cannot be returned as a C string")));
+        return Err(Error::corrupt(format!(
+            "{what} contains a NUL byte, so it cannot be returned as a C string"
+        )));
     }
     // SAFETY: the text was checked for NUL bytes just above.
     Ok(unsafe { CString::from_vec_unchecked(text.into_bytes()) })
@@ -228,10 +230,11 @@ pub extern "C" fn ws_last_error_message() -> *const c_char {
 /// Thread-safe. Leaves `ws_last_error_message()` as it was.
 #[no_mangle]
 pub extern "C" fn ws_version() -> *const c_char {
-    const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-        Ok(v) => v,
-        Err(_) => panic!("version contains a NUL byte"),
-    };
+    const VERSION: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(v) => v,
+            Err(_) => panic!("version contains a NUL byte"),
+        };
     VERSION.as_ptr()
 }
 
@@ -260,8 +263,16 @@ mod tests {
             assert_eq!(name.to_str().unwrap(), status.name());
         }
         let codes = [
-            WS_OK, WS_INVALID_ARGUMENT, WS_INVALID_JSON, WS_NOT_FOUND, WS_ALREADY_EXISTS,
-            WS_CONFLICT, WS_BUSY, WS_IO, WS_CORRUPT, WS_INTERNAL,
+            WS_OK,
+            WS_INVALID_ARGUMENT,
+            WS_INVALID_JSON,
+            WS_NOT_FOUND,
+            WS_ALREADY_EXISTS,
+            WS_CONFLICT,
+            WS_BUSY,
+            WS_IO,
+            WS_CORRUPT,
+            WS_INTERNAL,
         ];
         let core: Vec<ws_status> = Status::ALL.iter().map(|s| *s as ws_status).collect();
         assert_eq!(codes.to_vec(), core);

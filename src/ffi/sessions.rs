@@ -10,7 +10,10 @@
 //! null; timestamps are UTC text `YYYY-MM-DD HH:MM:SS[.SSS]`; `state_size_bytes` is the
 //! byte length of the stored state text.
 
-use super::{arg_opt_str, arg_str, ffi_boundary, session_args, set_string, store_ref, ws_status, ws_store, Out, OutString};
+use super::{
+    arg_opt_str, arg_str, ffi_boundary, session_args, set_string, store_ref, ws_status, ws_store, Out,
+    OutString,
+};
 use crate::sessions::Order;
 use std::ffi::{c_char, c_int};
 

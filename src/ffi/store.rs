@@ -21,7 +21,11 @@ pub(crate) unsafe fn store_ref<'a>(ptr: *mut ws_store) -> Result<&'a Store> {
     Ok(&(*check_ptr(ptr, "store")?).store)
 }
 
-unsafe fn open(path: *const c_char, options_json: *const c_char, out_store: *mut *mut ws_store) -> Result<()> {
+unsafe fn open(
+    path: *const c_char,
+    options_json: *const c_char,
+    out_store: *mut *mut ws_store,
+) -> Result<()> {
     let out = Out::new(out_store, "out_store", std::ptr::null_mut())?;
     let path = arg_str(path, "path")?;
     let options = match arg_opt_str(options_json, "options_json")? {

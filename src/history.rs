@@ -75,7 +75,7 @@ pub(crate) fn next_seq(conn: &Connection, key: &str, stack: Stack, depth: usize)
 }
 
 /// The newest entry of a stack and its seq, if any.
-fn top_with_seq(conn: &Connection, key: &str, stack: Stack) -> Result<Option<(i64, Entry)>> {
+pub(crate) fn top_with_seq(conn: &Connection, key: &str, stack: Stack) -> Result<Option<(i64, Entry)>> {
     query_row(
         conn,
         "SELECT seq, label, current_step, snapshot FROM ws_history

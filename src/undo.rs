@@ -70,9 +70,20 @@ impl Store {
         self.write(
             || format!("{} {}", if from == Stack::Undo { "undo" } else { "redo" }, owner()),
             |tx| {
-                let Some(target) = history::pop(tx, &key, from)? else { return Ok(false) };
+                let Some((from_seq, target)) = history::top_with_seq(tx, &key, from)? else {
+                    return Ok(false);
+                };
+                // The entry moves to the other stack in place: its label stays, its
+                // snapshot becomes the state it is about to replace (copied inside SQLite).
                 let seq = history::next_seq(tx, &key, to, depth)?;
-                copy_state_to(tx, &key, to, seq, target.label.as_deref(), owner)?;
+                execute(
+                    tx,
+                    "UPDATE ws_history SET stack = ?3, seq = ?4, (current_step, snapshot) =
+                         (SELECT current_step, state_json FROM workflow_state WHERE flow_session_key = ?1)
+                     WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?5",
+                    params![key, from as i64, to as i64, seq, from_seq],
+                    || format!("keep the replaced state of {}", owner()),
+                )?;
                 // updated_at moves only when the restore changes the session.
                 let sql = format!(
                     "UPDATE workflow_state SET state_json = ?2, current_step = ?3,

@@ -34,24 +34,69 @@ pub(crate) fn ensure_session(conn: &Connection, key: &str, owner: impl Fn() -> S
     execute(conn, &sql, [key], || format!("create {}", owner())).map(drop)
 }
 
-/// Pushes an entry, then drops the oldest entries beyond `depth`. Seqs are contiguous,
-/// so trimming is one range delete, never a rewrite of the stack.
-pub(crate) fn push(conn: &Connection, key: &str, stack: Stack, entry: &Entry, depth: usize) -> Result<()> {
-    let seq = next_seq(conn, key, stack, depth)?;
-    execute(
-        conn,
-        "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![key, stack as i64, seq, entry.label, entry.current_step, entry.snapshot],
-        || format!("push onto the {stack:?} stack of session key {key:?}"),
-    )
+/// What a new stack entry holds.
+pub(crate) enum Content<'a> {
+    /// These values.
+    Entry(&'a Entry),
+    /// The session's state text and current step, exactly as stored, copied inside
+    /// SQLite, under this label.
+    SessionState(Option<&'a str>),
+}
+
+/// Pushes an entry onto a stack of at most `depth` entries. When the stack is full, the
+/// oldest entry's row is rewritten as the newest instead of one row being deleted and
+/// another inserted: SQLite then writes only the pages whose bytes change, which for
+/// successive checkpoints of a large state is a small part of it.
+pub(crate) fn push(conn: &Connection, key: &str, stack: Stack, content: Content, depth: usize) -> Result<()> {
+    let (seq, reusable) = make_room(conn, key, stack, depth)?;
+    let doing = || format!("push onto the {stack:?} stack of session key {key:?}");
+    let stack = stack as i64;
+    match (content, reusable) {
+        (Content::Entry(entry), None) => execute(
+            conn,
+            "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![key, stack, seq, entry.label, entry.current_step, entry.snapshot],
+            doing,
+        ),
+        (Content::Entry(entry), Some(oldest)) => execute(
+            conn,
+            "UPDATE ws_history SET seq = ?3, label = ?4, current_step = ?5, snapshot = ?6
+             WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?7",
+            params![key, stack, seq, entry.label, entry.current_step, entry.snapshot, oldest],
+            doing,
+        ),
+        (Content::SessionState(label), None) => execute(
+            conn,
+            "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot)
+             SELECT flow_session_key, ?2, ?3, ?4, current_step, state_json
+             FROM workflow_state WHERE flow_session_key = ?1",
+            params![key, stack, seq, label],
+            doing,
+        ),
+        (Content::SessionState(label), Some(oldest)) => execute(
+            conn,
+            "UPDATE ws_history SET seq = ?3, label = ?4, (current_step, snapshot) =
+                 (SELECT current_step, state_json FROM workflow_state WHERE flow_session_key = ?1)
+             WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?5",
+            params![key, stack, seq, label, oldest],
+            doing,
+        ),
+    }
     .map(drop)
 }
 
-/// Makes room for one more entry on a stack: drops the oldest entries beyond
-/// `depth - 1` (one range delete, and none while the stack has room), and returns the
-/// seq the new entry takes.
-pub(crate) fn next_seq(conn: &Connection, key: &str, stack: Stack, depth: usize) -> Result<i64> {
+/// Makes room for one more entry on a stack of at most `depth` entries. Returns the seq
+/// the new entry takes and, when the stack is full, the seq of the oldest entry, which
+/// is to go and whose row may be reused; older ones still (left by a store with a
+/// larger depth) are deleted in one range delete. Seqs are contiguous, so this never
+/// rewrites the stack.
+pub(crate) fn make_room(
+    conn: &Connection,
+    key: &str,
+    stack: Stack,
+    depth: usize,
+) -> Result<(i64, Option<i64>)> {
     let doing = || format!("push onto the {stack:?} stack of session key {key:?}");
     let (oldest, newest): (Option<i64>, Option<i64>) = query_row(
         conn,
@@ -62,16 +107,21 @@ pub(crate) fn next_seq(conn: &Connection, key: &str, stack: Stack, depth: usize)
     )?
     .unwrap_or_default();
     let seq = newest.unwrap_or(0) + 1;
-    let keep_from = seq - i64::try_from(depth).unwrap_or(i64::MAX);
-    if oldest.is_some_and(|oldest| oldest <= keep_from) {
-        execute(
-            conn,
-            "DELETE FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 AND seq <= ?3",
-            params![key, stack as i64, keep_from],
-            doing,
-        )?;
+    let last_to_go = seq - i64::try_from(depth).unwrap_or(i64::MAX);
+    match oldest {
+        Some(oldest) if oldest <= last_to_go => {
+            if oldest < last_to_go {
+                execute(
+                    conn,
+                    "DELETE FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 AND seq < ?3",
+                    params![key, stack as i64, last_to_go],
+                    doing,
+                )?;
+            }
+            Ok((seq, Some(last_to_go)))
+        }
+        _ => Ok((seq, None)),
     }
-    Ok(seq)
 }
 
 /// The newest entry of a stack and its seq, if any.
@@ -109,13 +159,19 @@ pub(crate) fn top_label(conn: &Connection, key: &str, stack: Stack) -> Result<Op
 /// Removes and returns the newest entry of a stack, if any.
 pub(crate) fn pop(conn: &Connection, key: &str, stack: Stack) -> Result<Option<Entry>> {
     let Some((seq, entry)) = top_with_seq(conn, key, stack)? else { return Ok(None) };
+    remove(conn, key, stack, seq)?;
+    Ok(Some(entry))
+}
+
+/// Removes one entry of a stack.
+pub(crate) fn remove(conn: &Connection, key: &str, stack: Stack, seq: i64) -> Result<()> {
     execute(
         conn,
         "DELETE FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?3",
         params![key, stack as i64, seq],
         || format!("pop the {stack:?} stack of session key {key:?}"),
-    )?;
-    Ok(Some(entry))
+    )
+    .map(drop)
 }
 
 /// The number of entries in a stack.
@@ -189,7 +245,7 @@ impl Store {
             |tx| {
                 ensure_session(tx, &key, owner)?;
                 let entry = Entry { label: None, current_step: None, snapshot: Some(snapshot) };
-                push(tx, &key, Stack::Snapshots, &entry, depth)
+                push(tx, &key, Stack::Snapshots, Content::Entry(&entry), depth)
             },
         )
     }

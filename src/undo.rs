@@ -4,32 +4,11 @@
 //! stacks live in `ws_history`, so they survive restarts and are deleted with the row.
 
 use crate::error::Result;
-use crate::history::{self, ensure_session, Stack};
+use crate::history::{self, ensure_session, Content, Stack};
 use crate::key::{describe, session_key};
 use crate::store::{execute, Store, NOW};
-use rusqlite::{params, Connection};
+use rusqlite::params;
 use serde_json::json;
-
-/// Pushes the session's state text and current step, exactly as stored, onto a stack at
-/// `seq` (from `history::next_seq`); the text is copied inside SQLite, never through Rust.
-fn copy_state_to(
-    conn: &Connection,
-    key: &str,
-    stack: Stack,
-    seq: i64,
-    label: Option<&str>,
-    owner: impl Fn() -> String,
-) -> Result<()> {
-    execute(
-        conn,
-        "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot)
-         SELECT flow_session_key, ?2, ?3, ?4, current_step, state_json
-         FROM workflow_state WHERE flow_session_key = ?1",
-        params![key, stack as i64, seq, label],
-        || format!("keep the state of {}", owner()),
-    )
-    .map(drop)
-}
 
 impl Store {
     /// Records the session's state and current step as a checkpoint (creating the
@@ -42,8 +21,7 @@ impl Store {
             || format!("checkpoint {}", owner()),
             |tx| {
                 ensure_session(tx, &key, owner)?;
-                let seq = history::next_seq(tx, &key, Stack::Undo, depth)?;
-                copy_state_to(tx, &key, Stack::Undo, seq, label, owner)?;
+                history::push(tx, &key, Stack::Undo, Content::SessionState(label), depth)?;
                 history::clear(tx, &key, Stack::Redo)
             },
         )
@@ -75,7 +53,10 @@ impl Store {
                 };
                 // The entry moves to the other stack in place: its label stays, its
                 // snapshot becomes the state it is about to replace (copied inside SQLite).
-                let seq = history::next_seq(tx, &key, to, depth)?;
+                let (seq, full) = history::make_room(tx, &key, to, depth)?;
+                if let Some(oldest) = full {
+                    history::remove(tx, &key, to, oldest)?;
+                }
                 execute(
                     tx,
                     "UPDATE ws_history SET stack = ?3, seq = ?4, (current_step, snapshot) =

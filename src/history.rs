@@ -8,12 +8,21 @@ use crate::key::{describe, session_key};
 use crate::store::{execute, query_row, Store, NOW};
 use rusqlite::{params, Connection};
 
+/// The seq of the first entry of a stack: seqs from 2^23 to 2^31 all take four bytes in
+/// a record (see `Stack`), and that leaves two billion pushes per stack.
+const FIRST_SEQ: i64 = 1 << 23;
+
 /// Which stack of a session an entry belongs to (the `stack` column).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Stack {
-    Snapshots = 0,
-    Undo = 1,
-    Redo = 2,
+    // Codes from 10 and seqs from FIRST_SEQ keep every entry's stored record the same
+    // size whichever stack and position it is on (SQLite stores 0 and 1 in no bytes,
+    // small numbers in fewer bytes than large ones). An entry that moves between
+    // stacks, or a row reused for a new entry, is then rewritten in place, and SQLite
+    // writes only the pages whose bytes change instead of the whole snapshot.
+    Snapshots = 10,
+    Undo = 11,
+    Redo = 12,
 }
 
 /// One stack entry. For undo and redo entries `snapshot` is the session's `state_json`
@@ -106,7 +115,7 @@ pub(crate) fn make_room(
         doing,
     )?
     .unwrap_or_default();
-    let seq = newest.unwrap_or(0) + 1;
+    let seq = newest.map_or(FIRST_SEQ, |newest| newest + 1);
     let last_to_go = seq - i64::try_from(depth).unwrap_or(i64::MAX);
     match oldest {
         Some(oldest) if oldest <= last_to_go => {

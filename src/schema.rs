@@ -24,8 +24,9 @@ CREATE INDEX IF NOT EXISTS idx_workflow_state_updated ON workflow_state(updated_
 ";
 
 /// The library's own table: every stack of every session, one row per entry. `stack` is
-/// 0 for the `ws_history_*` snapshots, 1 for undo, 2 for redo; `seq` orders a stack's
-/// entries (the newest is the largest, and a stack's seqs are always contiguous).
+/// 10 for the `ws_history_*` snapshots, 11 for undo, 12 for redo; `seq` orders a stack's
+/// entries (the newest is the largest, a stack's seqs are contiguous and start at 2^23;
+/// `history.rs` says why).
 /// Only SQL that CPython's SQLite (3.40) understands, so Python can still use the file.
 const CREATE_HISTORY_TABLE: &str = "
 CREATE TABLE IF NOT EXISTS ws_history (

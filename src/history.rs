@@ -59,20 +59,20 @@ pub(crate) enum Content<'a> {
 pub(crate) fn push(conn: &Connection, key: &str, stack: Stack, content: Content, depth: usize) -> Result<()> {
     let (seq, reusable) = make_room(conn, key, stack, depth)?;
     let doing = || format!("push onto the {stack:?} stack of session key {key:?}");
-    let stack = stack as i64;
+    let code = stack as i64;
     match (content, reusable) {
         (Content::Entry(entry), None) => execute(
             conn,
             "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![key, stack, seq, entry.label, entry.current_step, entry.snapshot],
+            params![key, code, seq, entry.label, entry.current_step, entry.snapshot],
             doing,
         ),
         (Content::Entry(entry), Some(oldest)) => execute(
             conn,
             "UPDATE ws_history SET seq = ?3, label = ?4, current_step = ?5, snapshot = ?6
              WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?7",
-            params![key, stack, seq, entry.label, entry.current_step, entry.snapshot, oldest],
+            params![key, code, seq, entry.label, entry.current_step, entry.snapshot, oldest],
             doing,
         ),
         (Content::SessionState(label), None) => execute(
@@ -80,18 +80,34 @@ pub(crate) fn push(conn: &Connection, key: &str, stack: Stack, content: Content,
             "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot)
              SELECT flow_session_key, ?2, ?3, ?4, current_step, state_json
              FROM workflow_state WHERE flow_session_key = ?1",
-            params![key, stack, seq, label],
+            params![key, code, seq, label],
             doing,
         ),
-        (Content::SessionState(label), Some(oldest)) => execute(
-            conn,
-            "UPDATE ws_history SET seq = ?3, label = ?4, (current_step, snapshot) =
-                 (SELECT current_step, state_json FROM workflow_state WHERE flow_session_key = ?1)
-             WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?5",
-            params![key, stack, seq, label, oldest],
-            doing,
-        ),
+        (Content::SessionState(label), Some(oldest)) => {
+            return rewrite_with_session_state(conn, key, (stack, oldest), (stack, seq), label);
+        }
     }
+    .map(drop)
+}
+
+/// Rewrites the entry at `from` (stack, seq) in place as the entry at `to`, holding the
+/// session's current state text and step (copied inside SQLite) under `label`: a reused
+/// row for a full stack, or an undo/redo entry moving to the other stack.
+pub(crate) fn rewrite_with_session_state(
+    conn: &Connection,
+    key: &str,
+    from: (Stack, i64),
+    to: (Stack, i64),
+    label: Option<&str>,
+) -> Result<()> {
+    execute(
+        conn,
+        "UPDATE ws_history SET stack = ?4, seq = ?5, label = ?6, (current_step, snapshot) =
+             (SELECT current_step, state_json FROM workflow_state WHERE flow_session_key = ?1)
+         WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?3",
+        params![key, from.0 as i64, from.1, to.0 as i64, to.1, label],
+        || format!("keep the state of session key {key:?} on its {:?} stack", to.0),
+    )
     .map(drop)
 }
 

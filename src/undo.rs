@@ -57,13 +57,12 @@ impl Store {
                 if let Some(oldest) = full {
                     history::remove(tx, &key, to, oldest)?;
                 }
-                execute(
+                history::rewrite_with_session_state(
                     tx,
-                    "UPDATE ws_history SET stack = ?3, seq = ?4, (current_step, snapshot) =
-                         (SELECT current_step, state_json FROM workflow_state WHERE flow_session_key = ?1)
-                     WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?5",
-                    params![key, from as i64, to as i64, seq, from_seq],
-                    || format!("keep the replaced state of {}", owner()),
+                    &key,
+                    (from, from_seq),
+                    (to, seq),
+                    target.label.as_deref(),
                 )?;
                 // updated_at moves only when the restore changes the session.
                 let sql = format!(

@@ -1,0 +1,118 @@
+package workflowstate
+
+/*
+#include "workflow_state.h"
+*/
+import "C"
+
+import "fmt"
+
+// OrderBy is the sort key of ListSessions.
+type OrderBy int
+
+// The orders of ListSessions, with the values of the C API's WS_ORDER_* constants.
+const (
+	OrderByUpdatedAt OrderBy = C.WS_ORDER_UPDATED_AT // last update
+	OrderByCreatedAt OrderBy = C.WS_ORDER_CREATED_AT // creation
+	OrderByLabel     OrderBy = C.WS_ORDER_LABEL      // label, compared bytewise; unlabelled sessions first ascending, last descending
+)
+
+// SessionSummary describes one session, as GetSessionSummary and ListSessions return
+// it. The JSON tags are the C API's field names.
+type SessionSummary struct {
+	FlowID      string  `json:"flow_id"`
+	SessionID   string  `json:"session_id"`
+	Label       *string `json:"label"`        // nil when the session has no label
+	CurrentStep *string `json:"current_step"` // nil when it has no current step
+	// CreatedAt and UpdatedAt are UTC timestamps as stored, "YYYY-MM-DD HH:MM:SS" with
+	// an optional ".SSS": their text order is their time order.
+	CreatedAt      string `json:"created_at"`
+	UpdatedAt      string `json:"updated_at"`
+	StateSizeBytes int64  `json:"state_size_bytes"` // the byte length of the stored state
+}
+
+// CreateSession creates an empty session and returns its id. sessionID "" generates a
+// lowercase UUID4; label "" means no label. ErrAlreadyExists (and nothing changed)
+// when the id is taken.
+func (s *Store) CreateSession(flow, sessionID, label string) (string, error) {
+	var a cArgs
+	f, id, l := a.str("flow_id", flow), a.optStr("session_id", sessionID), a.optStr("label", label)
+	var out *C.char
+	err := s.call(&a, func(h *C.ws_store) C.ws_status { return C.ws_create_session(h, f, id, l, &out) })
+	created, _ := takeString(out)
+	return created, err
+}
+
+// SessionExists reports whether the session exists.
+func (s *Store) SessionExists(flow, session string) (bool, error) {
+	var a cArgs
+	f, id := a.str("flow_id", flow), a.str("session_id", session)
+	var out C.bool
+	err := s.call(&a, func(h *C.ws_store) C.ws_status { return C.ws_session_exists(h, f, id, &out) })
+	return bool(out), err
+}
+
+// GetSessionSummary returns the session's summary, or nil (and no error) when the
+// session does not exist.
+func (s *Store) GetSessionSummary(flow, session string) (*SessionSummary, error) {
+	var a cArgs
+	f, id := a.str("flow_id", flow), a.str("session_id", session)
+	var out *C.char
+	if err := s.call(&a, func(h *C.ws_store) C.ws_status { return C.ws_get_session_summary(h, f, id, &out) }); err != nil {
+		return nil, err
+	}
+	text := takeJSON(out)
+	if text == nil {
+		return nil, nil
+	}
+	var summary SessionSummary
+	if err := decodeValue(text, &summary, "a session summary"); err != nil {
+		return nil, err
+	}
+	return &summary, nil
+}
+
+// ListSessions returns the summaries of exactly the sessions of flow (an exact match:
+// '%' and '_' are ordinary characters), sorted by order, ties in creation order, in
+// the same direction; an empty slice when there are none. An order that is not one of
+// the OrderBy constants gives ErrInvalidArgument.
+func (s *Store) ListSessions(flow string, order OrderBy, descending bool) ([]SessionSummary, error) {
+	var a cArgs
+	f := a.str("flow_id", flow)
+	if OrderBy(C.ws_order_by(order)) != order && a.err == nil {
+		// Beyond the C int's range: never let it wrap onto a valid order.
+		a.err = newError(StatusInvalidArgument, fmt.Sprintf("order_by %d is not a WS_ORDER_* value", int(order)))
+	}
+	var out *C.char
+	err := s.call(&a, func(h *C.ws_store) C.ws_status {
+		return C.ws_list_sessions(h, f, C.ws_order_by(order), C.bool(descending), &out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	summaries := []SessionSummary{}
+	if err := decodeValue(takeJSON(out), &summaries, "the session list"); err != nil {
+		return nil, err
+	}
+	return summaries, nil
+}
+
+// SetSessionLabel sets the session's label, or clears it when label is nil. Nothing
+// happens when the session does not exist.
+func (s *Store) SetSessionLabel(flow, session string, label *string) error {
+	var a cArgs
+	f, id := a.str("flow_id", flow), a.str("session_id", session)
+	var l *C.char
+	if label != nil {
+		l = a.str("label", *label)
+	}
+	return s.call(&a, func(h *C.ws_store) C.ws_status { return C.ws_set_session_label(h, f, id, l) })
+}
+
+// DeleteSession deletes the session and everything stored with it (as ClearState).
+// Deleting a session that does not exist succeeds.
+func (s *Store) DeleteSession(flow, session string) error {
+	var a cArgs
+	f, id := a.str("flow_id", flow), a.str("session_id", session)
+	return s.call(&a, func(h *C.ws_store) C.ws_status { return C.ws_delete_session(h, f, id) })
+}

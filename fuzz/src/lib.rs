@@ -1,0 +1,12 @@
+//! The fuzz harness of workflow_state's C API: an input is a script of `ws_*` calls
+//! (format in `script.rs`), run on a private in-memory store, every call checked against
+//! the contract and a model of the store.
+
+mod capi;
+mod leaks;
+mod model;
+mod script;
+mod tree;
+
+pub use leaks::live_bytes;
+pub use script::run;

@@ -1,0 +1,915 @@
+//! The fuzz input and how it runs.
+//!
+//! An input is a script: one call per line (`\n`), fields separated by tabs. The first
+//! byte of a line picks the call (the letters below; any other byte picks one by its
+//! value, so every mutation still means something); the other fields are its string
+//! arguments in the C order, store excluded. A missing field or one that starts with a
+//! NUL byte is a NULL pointer; any other field is passed as the bytes up to its first
+//! NUL (so ids and JSON may be empty, not UTF-8, or anything else). Integer arguments
+//! are decimal text. For example:
+//!
+//! ```text
+//! u	signup	s1	{"name":"Ada","n":1e400}
+//! U	signup	s1	profile	{"age":36}
+//! K	signup	s1	Typing
+//! z	signup	s1
+//! l	signup	2	1
+//! ```
+//!
+//! Every input runs on its own new private in-memory store (`:memory:`), so it
+//! reproduces on its own. Each call's status must be the one the contract gives for its
+//! arguments and the store's content (a [`Model`] of every session), and after each call
+//! on a session the library's view of that session (state, summary, history, undo
+//! status) must equal the model's.
+
+use crate::capi::{self, expect, json_out, status_name, Arg, Call, NULL};
+use crate::model::{push_trimmed, Checkpoint, Key, Model};
+use crate::tree::{self, Obj, Text, J};
+use std::ffi::CStr;
+use workflow_state::ffi::*;
+
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    GetState,
+    UpdateState,
+    ClearState,
+    GetStepState,
+    UpdateStepState,
+    ClearStepState,
+    GetCurrentStep,
+    SetCurrentStep,
+    CreateSession,
+    SessionExists,
+    GetSessionSummary,
+    ListSessions,
+    SetSessionLabel,
+    DeleteSession,
+    HistoryPush,
+    HistoryPop,
+    HistoryPeek,
+    HistoryLen,
+    HistoryClear,
+    Checkpoint,
+    Undo,
+    Redo,
+    UndoStatus,
+    JsonHistoryPush,
+    JsonHistoryPop,
+    Reopen,
+    StatusName,
+}
+
+/// The letter of each call, and its arguments.
+const OPS: &[(u8, Op)] = &[
+    (b'g', Op::GetState),          // flow, session
+    (b'u', Op::UpdateState),       // flow, session, updates
+    (b'c', Op::ClearState),        // flow, session
+    (b'G', Op::GetStepState),      // flow, session, step
+    (b'U', Op::UpdateStepState),   // flow, session, step, updates
+    (b'C', Op::ClearStepState),    // flow, session, step
+    (b't', Op::GetCurrentStep),    // flow, session
+    (b'T', Op::SetCurrentStep),    // flow, session, step
+    (b'n', Op::CreateSession),     // flow, session (NULL: a UUID), label
+    (b'e', Op::SessionExists),     // flow, session
+    (b'm', Op::GetSessionSummary), // flow, session
+    (b'l', Op::ListSessions),      // flow, order_by, descending
+    (b'L', Op::SetSessionLabel),   // flow, session, label
+    (b'd', Op::DeleteSession),     // flow, session
+    (b'p', Op::HistoryPush),       // flow, session, snapshot
+    (b'P', Op::HistoryPop),        // flow, session
+    (b'k', Op::HistoryPeek),       // flow, session
+    (b'h', Op::HistoryLen),        // flow, session
+    (b'H', Op::HistoryClear),      // flow, session
+    (b'K', Op::Checkpoint),        // flow, session, label
+    (b'z', Op::Undo),              // flow, session
+    (b'Z', Op::Redo),              // flow, session
+    (b's', Op::UndoStatus),        // flow, session
+    (b'j', Op::JsonHistoryPush),   // history, snapshot, max_depth
+    (b'J', Op::JsonHistoryPop),    // history
+    (b'o', Op::Reopen),            // options (NULL: ws_store_open)
+    (b'x', Op::StatusName),        // status
+];
+
+fn op_of(code: u8) -> Op {
+    OPS.iter().find(|(c, _)| *c == code).map_or(OPS[code as usize % OPS.len()].1, |&(_, op)| op)
+}
+
+/// No call takes more string arguments.
+const MAX_ARGS: usize = 4;
+
+pub fn run(data: &[u8]) {
+    let mut harness = Harness::open(&NULL);
+    for line in data.split(|&b| b == b'\n') {
+        let mut fields = line.split(|&b| b == b'\t');
+        let Some(&code) = fields.next().and_then(<[u8]>::first) else { continue };
+        let args: Vec<Arg> = fields.take(MAX_ARGS).map(Arg::field).collect();
+        harness.step(op_of(code), &args);
+    }
+    harness.close();
+    capi::clear_message();
+}
+
+/// A flow id the library must take: UTF-8, non-empty, no ':'.
+fn flow_id(arg: &Arg) -> Option<&str> {
+    arg.str().filter(|f| !f.is_empty() && !f.contains(':'))
+}
+
+/// A session or step id the library must take: UTF-8, non-empty.
+fn id(arg: &Arg) -> Option<&str> {
+    arg.str().filter(|s| !s.is_empty())
+}
+
+fn session_key(flow: &Arg, session: &Arg) -> Option<Key> {
+    Some((flow_id(flow)?.to_owned(), id(session)?.to_owned()))
+}
+
+/// A nullable string argument the library must take: NULL or UTF-8.
+fn nullable(arg: &Arg) -> Option<Option<String>> {
+    if arg.is_null() {
+        Some(None)
+    } else {
+        arg.str().map(|s| Some(s.to_owned()))
+    }
+}
+
+/// An integer argument: decimal text, else the bytes folded into a number (so that
+/// mutated text still reaches odd values).
+fn integer(arg: &Arg) -> i64 {
+    let text = String::from_utf8_lossy(arg.bytes());
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| arg.bytes().iter().fold(0i64, |n, &b| n.wrapping_mul(31).wrapping_add(b as i64)))
+}
+
+/// The library refuses JSON nested 512 levels deep or deeper, counting the containers it
+/// wraps the text in (`wrap`). A few levels either side of the limit are left to it, so
+/// that the oracle does not depend on exactly how it counts.
+fn depth_refusal(depth: usize) -> Option<bool> {
+    match depth {
+        0..=509 => Some(false),
+        510..=513 => None,
+        _ => Some(true),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Shape {
+    Any,
+    Object,
+    Array,
+}
+
+/// A JSON argument as the oracle reads it: the status the call must fail with, or the
+/// tree and whether the call may still refuse it for its depth.
+fn json_arg(arg: &Arg, shape: Shape, wrap: usize) -> Result<(J, bool), ws_status> {
+    let text = arg.str().ok_or(WS_INVALID_ARGUMENT)?;
+    let read = Text::read(text);
+    let refused = depth_refusal(read.depth + wrap);
+    if refused == Some(true) {
+        return Err(WS_INVALID_JSON);
+    }
+    let tree = read.tree.ok_or(WS_INVALID_JSON)?;
+    let fits = match (&tree, shape) {
+        (_, Shape::Any) | (J::Obj(_), Shape::Object) | (J::Arr(_), Shape::Array) => true,
+        _ => false,
+    };
+    if !fits {
+        return Err(WS_INVALID_JSON);
+    }
+    Ok((tree, refused.is_none()))
+}
+
+/// The statuses a call may return once its ids are known to be good or bad.
+fn allowed(ids_ok: bool, json: &Result<(J, bool), ws_status>) -> Vec<ws_status> {
+    match (ids_ok, json) {
+        (false, _) => vec![WS_INVALID_ARGUMENT],
+        (true, Err(status)) => vec![*status],
+        (true, Ok((_, false))) => vec![WS_OK],
+        (true, Ok((_, true))) => vec![WS_OK, WS_INVALID_JSON],
+    }
+}
+
+fn status_allowed(ok: bool) -> [ws_status; 1] {
+    [if ok { WS_OK } else { WS_INVALID_ARGUMENT }]
+}
+
+fn str_or_null(value: &Option<String>) -> J {
+    value.as_ref().map_or(J::Null, |s| J::Str(s.clone()))
+}
+
+fn obj(fields: Vec<(&str, J)>) -> J {
+    J::Obj(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+struct Harness {
+    store: *mut ws_store,
+    model: Model,
+}
+
+impl Harness {
+    /// A new private store with `options` (NULL: `ws_store_open`); with the defaults if
+    /// the library refuses the options, after checking that it had to.
+    fn open(options: &Arg) -> Harness {
+        let call = Call { name: "store_open_with", args: &[options], extra: String::new(), checking: false };
+        let path = c":memory:";
+        let mut store = std::ptr::null_mut();
+        let status = capi::plain(&call, || {
+            if options.is_null() {
+                ws_store_open(path.as_ptr(), &mut store)
+            } else {
+                ws_store_open_with(path.as_ptr(), options.ptr(), &mut store)
+            }
+        });
+        let expected = expected_open(options);
+        expect(&call, status, &[expected.map_or_else(|s| s, |_| WS_OK)]);
+        match expected {
+            Ok(depth) => {
+                assert!(!store.is_null(), "{call} returned WS_OK without a store");
+                Harness { store, model: Model::new(depth) }
+            }
+            Err(_) => {
+                assert!(store.is_null(), "{call} failed but set its store");
+                Harness::open(&NULL)
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        ws_store_close(self.store);
+        self.store = std::ptr::null_mut();
+    }
+
+    fn step(&mut self, op: Op, args: &[Arg]) {
+        let a = |i: usize| args.get(i).unwrap_or(&NULL);
+        let store = self.store;
+        let depth = self.model.max_history_depth;
+        // The session the call names, when its ids are good: checked against the model
+        // afterwards (also when the call failed: then nothing may have changed).
+        let mut verify: Option<Key> = None;
+        // Whether the call may move the session's `updated_at`.
+        let mut touches = false;
+        match op {
+            Op::GetState => {
+                let (f, s) = (a(0), a(1));
+                let call = Call { name: "get_state", args: &[f, s], extra: String::new(), checking: false };
+                let (status, out) = capi::with_string(&call, |o| ws_get_state(store, f.ptr(), s.ptr(), o));
+                let key = session_key(f, s);
+                expect(&call, status, &status_allowed(key.is_some()));
+                if let (Some(key), Some(out)) = (&key, out) {
+                    let want = self.model.sessions.get(key).map_or_else(Obj::new, |m| m.state.clone());
+                    assert_eq!(json_out(&call, &out), J::Obj(want), "{call}: state differs from the model");
+                }
+                verify = key;
+            }
+            Op::UpdateState => {
+                let (f, s, u) = (a(0), a(1), a(2));
+                let call =
+                    Call { name: "update_state", args: &[f, s, u], extra: String::new(), checking: false };
+                let status = capi::plain(&call, || ws_update_state(store, f.ptr(), s.ptr(), u.ptr()));
+                let key = session_key(f, s);
+                let json = json_arg(u, Shape::Object, 0);
+                expect(&call, status, &allowed(key.is_some(), &json));
+                if let (WS_OK, Some(key), Ok((J::Obj(updates), _))) = (status, &key, &json) {
+                    tree::merge(&mut self.model.upsert(key).state, updates);
+                }
+                verify = key;
+                touches = status == WS_OK;
+            }
+            Op::ClearState | Op::DeleteSession => {
+                let (f, s) = (a(0), a(1));
+                let name = if matches!(op, Op::ClearState) { "clear_state" } else { "delete_session" };
+                let call = Call { name, args: &[f, s], extra: String::new(), checking: false };
+                let status = capi::plain(&call, || {
+                    if matches!(op, Op::ClearState) {
+                        ws_clear_state(store, f.ptr(), s.ptr())
+                    } else {
+                        ws_delete_session(store, f.ptr(), s.ptr())
+                    }
+                });
+                let key = session_key(f, s);
+                expect(&call, status, &status_allowed(key.is_some()));
+                if let Some(key) = &key {
+                    self.model.sessions.remove(key);
+                }
+                verify = key;
+            }
+            Op::GetStepState => {
+                let (f, s, st) = (a(0), a(1), a(2));
+                let call =
+                    Call { name: "get_step_state", args: &[f, s, st], extra: String::new(), checking: false };
+                let (status, out) =
+                    capi::with_string(&call, |o| ws_get_step_state(store, f.ptr(), s.ptr(), st.ptr(), o));
+                let key = session_key(f, s);
+                let step = id(st);
+                expect(&call, status, &status_allowed(key.is_some() && step.is_some()));
+                if let (Some(key), Some(step), Some(out)) = (&key, step, out) {
+                    let want = self
+                        .model
+                        .sessions
+                        .get(key)
+                        .and_then(|m| tree::get(&m.state, &format!("_step_{step}")).cloned())
+                        .unwrap_or(J::Obj(Obj::new()));
+                    assert_eq!(json_out(&call, &out), want, "{call}: step state differs from the model");
+                }
+                verify = key;
+            }
+            Op::UpdateStepState => {
+                let (f, s, st, u) = (a(0), a(1), a(2), a(3));
+                let call = Call {
+                    name: "update_step_state",
+                    args: &[f, s, st, u],
+                    extra: String::new(),
+                    checking: false,
+                };
+                let status =
+                    capi::plain(&call, || ws_update_step_state(store, f.ptr(), s.ptr(), st.ptr(), u.ptr()));
+                let key = session_key(f, s);
+                let step = id(st).map(|st| format!("_step_{st}"));
+                // The step's object sits one level inside the state.
+                let json = json_arg(u, Shape::Object, 1);
+                let current = key.as_ref().zip(step.as_ref()).and_then(|(key, step)| {
+                    self.model.sessions.get(key).and_then(|m| tree::get(&m.state, step))
+                });
+                let mut want = allowed(key.is_some() && step.is_some(), &json);
+                if want.contains(&WS_OK) && current.is_some_and(|v| !matches!(v, J::Obj(_))) {
+                    want = vec![WS_CONFLICT];
+                }
+                expect(&call, status, &want);
+                if let (WS_OK, Some(key), Some(step), Ok((J::Obj(updates), _))) = (status, &key, step, &json)
+                {
+                    let session = self.model.upsert(key);
+                    let mut object = match tree::get(&session.state, &step) {
+                        Some(J::Obj(o)) => o.clone(),
+                        _ => Obj::new(),
+                    };
+                    tree::merge(&mut object, updates);
+                    tree::set(&mut session.state, step, J::Obj(object));
+                }
+                verify = key;
+                touches = status == WS_OK;
+            }
+            Op::ClearStepState => {
+                let (f, s, st) = (a(0), a(1), a(2));
+                let call = Call {
+                    name: "clear_step_state",
+                    args: &[f, s, st],
+                    extra: String::new(),
+                    checking: false,
+                };
+                let status = capi::plain(&call, || ws_clear_step_state(store, f.ptr(), s.ptr(), st.ptr()));
+                let key = session_key(f, s);
+                let step = id(st);
+                expect(&call, status, &status_allowed(key.is_some() && step.is_some()));
+                if let (Some(key), Some(step)) = (&key, step) {
+                    if let Some(session) = self.model.sessions.get_mut(key) {
+                        let step = format!("_step_{step}");
+                        touches = tree::get(&session.state, &step).is_some();
+                        tree::remove(&mut session.state, &step);
+                    }
+                }
+                verify = key;
+            }
+            Op::GetCurrentStep => {
+                let (f, s) = (a(0), a(1));
+                let call =
+                    Call { name: "get_current_step", args: &[f, s], extra: String::new(), checking: false };
+                let (status, out) =
+                    capi::with_string(&call, |o| ws_get_current_step(store, f.ptr(), s.ptr(), o));
+                let key = session_key(f, s);
+                expect(&call, status, &status_allowed(key.is_some()));
+                if let Some(key) = &key {
+                    let want = self.model.sessions.get(key).and_then(|m| m.step.clone());
+                    assert_eq!(out, want, "{call}: current step differs from the model");
+                }
+                verify = key;
+            }
+            Op::SetCurrentStep => {
+                let (f, s, st) = (a(0), a(1), a(2));
+                let call = Call {
+                    name: "set_current_step",
+                    args: &[f, s, st],
+                    extra: String::new(),
+                    checking: false,
+                };
+                let status = capi::plain(&call, || ws_set_current_step(store, f.ptr(), s.ptr(), st.ptr()));
+                let key = session_key(f, s);
+                let step = id(st);
+                expect(&call, status, &status_allowed(key.is_some() && step.is_some()));
+                if let (Some(key), Some(step)) = (&key, step) {
+                    self.model.upsert(key).step = Some(step.to_owned());
+                }
+                verify = key;
+                touches = status == WS_OK;
+            }
+            Op::CreateSession => {
+                let (f, s, l) = (a(0), a(1), a(2));
+                let call =
+                    Call { name: "create_session", args: &[f, s, l], extra: String::new(), checking: false };
+                let (status, out) =
+                    capi::with_string(&call, |o| ws_create_session(store, f.ptr(), s.ptr(), l.ptr(), o));
+                let flow = flow_id(f);
+                let session = if s.is_null() { Some(None) } else { id(s).map(Some) };
+                let label = nullable(l);
+                let mut want = status_allowed(flow.is_some() && session.is_some() && label.is_some());
+                if let (Some(flow), Some(Some(session))) = (flow, session) {
+                    if want[0] == WS_OK
+                        && self.model.sessions.contains_key(&(flow.to_owned(), session.to_owned()))
+                    {
+                        want = [WS_ALREADY_EXISTS];
+                    }
+                }
+                expect(&call, status, &want);
+                if status == WS_OK {
+                    let out = out.unwrap_or_else(|| panic!("{call} returned WS_OK without an id"));
+                    match session.flatten() {
+                        Some(given) => assert_eq!(out, given, "{call} returned another id"),
+                        None => assert!(is_uuid4(&out), "{call} generated {out:?}, not a lowercase UUID4"),
+                    }
+                    let key = (flow.expect("checked").to_owned(), out);
+                    assert!(!self.model.sessions.contains_key(&key), "{call} reused the id of {key:?}");
+                    self.model.upsert(&key).label = label.flatten();
+                    verify = Some(key);
+                } else if let (Some(flow), Some(Some(session))) = (flow, session) {
+                    verify = Some((flow.to_owned(), session.to_owned()));
+                }
+            }
+            Op::SessionExists => {
+                let (f, s) = (a(0), a(1));
+                let call =
+                    Call { name: "session_exists", args: &[f, s], extra: String::new(), checking: false };
+                let (status, out) = capi::with_bool(&call, |o| ws_session_exists(store, f.ptr(), s.ptr(), o));
+                let key = session_key(f, s);
+                expect(&call, status, &status_allowed(key.is_some()));
+                if let Some(key) = &key {
+                    assert_eq!(
+                        out,
+                        self.model.sessions.contains_key(key),
+                        "{call}: existence differs from the model"
+                    );
+                }
+                verify = key;
+            }
+            Op::GetSessionSummary => {
+                let (f, s) = (a(0), a(1));
+                let call = Call {
+                    name: "get_session_summary",
+                    args: &[f, s],
+                    extra: String::new(),
+                    checking: false,
+                };
+                let (status, out) =
+                    capi::with_string(&call, |o| ws_get_session_summary(store, f.ptr(), s.ptr(), o));
+                let key = session_key(f, s);
+                expect(&call, status, &status_allowed(key.is_some()));
+                if let Some(key) = &key {
+                    assert_eq!(
+                        out.is_some(),
+                        self.model.sessions.contains_key(key),
+                        "{call}: existence differs"
+                    );
+                    if let Some(out) = out {
+                        json_out(&call, &out);
+                    }
+                }
+                verify = key;
+            }
+            Op::ListSessions => self.list_sessions(a(0), a(1), a(2)),
+            Op::SetSessionLabel => {
+                let (f, s, l) = (a(0), a(1), a(2));
+                let call = Call {
+                    name: "set_session_label",
+                    args: &[f, s, l],
+                    extra: String::new(),
+                    checking: false,
+                };
+                let status = capi::plain(&call, || ws_set_session_label(store, f.ptr(), s.ptr(), l.ptr()));
+                let key = session_key(f, s);
+                let label = nullable(l);
+                expect(&call, status, &status_allowed(key.is_some() && label.is_some()));
+                if let (Some(key), Some(label)) = (&key, label) {
+                    if let Some(session) = self.model.sessions.get_mut(key) {
+                        session.label = label;
+                        touches = true;
+                    }
+                }
+                verify = key;
+            }
+            Op::HistoryPush => {
+                let (f, s, j) = (a(0), a(1), a(2));
+                let call =
+                    Call { name: "history_push", args: &[f, s, j], extra: String::new(), checking: false };
+                let status = capi::plain(&call, || ws_history_push(store, f.ptr(), s.ptr(), j.ptr()));
+                let key = session_key(f, s);
+                let json = json_arg(j, Shape::Any, 0);
+                expect(&call, status, &allowed(key.is_some(), &json));
+                if let (WS_OK, Some(key), Ok((snapshot, _))) = (status, &key, json) {
+                    push_trimmed(&mut self.model.upsert(key).history, snapshot, depth);
+                }
+                verify = key;
+            }
+            Op::HistoryPop | Op::HistoryPeek => {
+                let (f, s) = (a(0), a(1));
+                let pop = matches!(op, Op::HistoryPop);
+                let call = Call {
+                    name: if pop { "history_pop" } else { "history_peek" },
+                    args: &[f, s],
+                    extra: String::new(),
+                    checking: false,
+                };
+                let (status, out) = capi::with_string(&call, |o| {
+                    if pop {
+                        ws_history_pop(store, f.ptr(), s.ptr(), o)
+                    } else {
+                        ws_history_peek(store, f.ptr(), s.ptr(), o)
+                    }
+                });
+                let key = session_key(f, s);
+                expect(&call, status, &status_allowed(key.is_some()));
+                if let Some(key) = &key {
+                    let history = self.model.sessions.get_mut(key).map(|m| &mut m.history);
+                    let want = match history {
+                        Some(h) if pop => h.pop(),
+                        Some(h) => h.last().cloned(),
+                        None => None,
+                    };
+                    assert_eq!(
+                        out.map(|o| json_out(&call, &o)),
+                        want,
+                        "{call}: snapshot differs from the model"
+                    );
+                }
+                verify = key;
+            }
+            Op::HistoryLen => {
+                let (f, s) = (a(0), a(1));
+                let call = Call { name: "history_len", args: &[f, s], extra: String::new(), checking: false };
+                let (status, len) = capi::with_len(&call, |o| ws_history_len(store, f.ptr(), s.ptr(), o));
+                let key = session_key(f, s);
+                expect(&call, status, &status_allowed(key.is_some()));
+                if let Some(key) = &key {
+                    let want = self.model.sessions.get(key).map_or(0, |m| m.history.len());
+                    assert_eq!(len, want, "{call}: length differs from the model");
+                }
+                verify = key;
+            }
+            Op::HistoryClear => {
+                let (f, s) = (a(0), a(1));
+                let call =
+                    Call { name: "history_clear", args: &[f, s], extra: String::new(), checking: false };
+                let status = capi::plain(&call, || ws_history_clear(store, f.ptr(), s.ptr()));
+                let key = session_key(f, s);
+                expect(&call, status, &status_allowed(key.is_some()));
+                if let Some(session) = key.as_ref().and_then(|k| self.model.sessions.get_mut(k)) {
+                    session.history.clear();
+                }
+                verify = key;
+            }
+            Op::Checkpoint => {
+                let (f, s, l) = (a(0), a(1), a(2));
+                let call =
+                    Call { name: "checkpoint", args: &[f, s, l], extra: String::new(), checking: false };
+                let status = capi::plain(&call, || ws_checkpoint(store, f.ptr(), s.ptr(), l.ptr()));
+                let key = session_key(f, s);
+                let label = nullable(l);
+                expect(&call, status, &status_allowed(key.is_some() && label.is_some()));
+                if let (Some(key), Some(label)) = (&key, label) {
+                    let session = self.model.upsert(key);
+                    let entry =
+                        Checkpoint { state: session.state.clone(), step: session.step.clone(), label };
+                    push_trimmed(&mut session.undo, entry, depth);
+                    session.redo.clear();
+                }
+                verify = key;
+            }
+            Op::Undo | Op::Redo => {
+                let (f, s) = (a(0), a(1));
+                let undo = matches!(op, Op::Undo);
+                let call = Call {
+                    name: if undo { "undo" } else { "redo" },
+                    args: &[f, s],
+                    extra: String::new(),
+                    checking: false,
+                };
+                let (status, done) = capi::with_bool(&call, |o| {
+                    if undo {
+                        ws_undo(store, f.ptr(), s.ptr(), o)
+                    } else {
+                        ws_redo(store, f.ptr(), s.ptr(), o)
+                    }
+                });
+                let key = session_key(f, s);
+                expect(&call, status, &status_allowed(key.is_some()));
+                if let Some(session) = key.as_ref().and_then(|k| self.model.sessions.get_mut(k)) {
+                    let (from, to) = if undo {
+                        (&mut session.undo, &mut session.redo)
+                    } else {
+                        (&mut session.redo, &mut session.undo)
+                    };
+                    let target = from.pop();
+                    assert_eq!(done, target.is_some(), "{call}: done differs from the model");
+                    if let Some(target) = target {
+                        let replaced = Checkpoint {
+                            state: std::mem::replace(&mut session.state, target.state),
+                            step: std::mem::replace(&mut session.step, target.step),
+                            label: target.label,
+                        };
+                        push_trimmed(to, replaced, depth);
+                        touches = true;
+                    }
+                } else if key.is_some() {
+                    assert!(!done, "{call}: done on a session that does not exist");
+                }
+                verify = key;
+            }
+            Op::UndoStatus => {
+                let (f, s) = (a(0), a(1));
+                let call = Call { name: "undo_status", args: &[f, s], extra: String::new(), checking: false };
+                let (status, out) = capi::with_string(&call, |o| ws_undo_status(store, f.ptr(), s.ptr(), o));
+                let key = session_key(f, s);
+                expect(&call, status, &status_allowed(key.is_some()));
+                if let (Some(key), Some(out)) = (&key, out) {
+                    assert_eq!(
+                        json_out(&call, &out),
+                        self.undo_status(key),
+                        "{call}: differs from the model"
+                    );
+                }
+                verify = key;
+            }
+            Op::JsonHistoryPush => json_history_push(a(0), a(1), a(2)),
+            Op::JsonHistoryPop => json_history_pop(a(0)),
+            Op::Reopen => {
+                self.close();
+                *self = Harness::open(a(0));
+            }
+            Op::StatusName => status_name_and_version(a(0)),
+        }
+        if let Some(key) = verify {
+            self.verify(&key, touches);
+        }
+    }
+
+    fn list_sessions(&mut self, f: &Arg, order: &Arg, descending: &Arg) {
+        let (order, descending) = (integer(order) as ws_order_by, integer(descending) != 0);
+        let call = Call {
+            name: "list_sessions",
+            args: &[f],
+            extra: format!(", {order}, {descending}"),
+            checking: false,
+        };
+        let (status, out) =
+            capi::with_string(&call, |o| ws_list_sessions(self.store, f.ptr(), order, descending, o));
+        let flow = flow_id(f);
+        expect(&call, status, &status_allowed(flow.is_some() && (0..=2).contains(&order)));
+        let (Some(flow), Some(out)) = (flow, out) else { return };
+        let J::Arr(rows) = json_out(&call, &out) else { panic!("{call} returned {out:?}, not an array") };
+        let mut want: Vec<_> = self.model.sessions.iter().filter(|((f, _), _)| f == flow).collect();
+        // ORDER BY the key, then creation order; descending reverses both.
+        want.sort_by(|(_, a), (_, b)| {
+            let by = match order {
+                WS_ORDER_UPDATED_AT => a.updated_at.cmp(&b.updated_at),
+                WS_ORDER_CREATED_AT => a.created_at.cmp(&b.created_at),
+                _ => a.label.cmp(&b.label),
+            };
+            by.then(a.seq.cmp(&b.seq))
+        });
+        if descending {
+            want.reverse();
+        }
+        let got: Vec<J> = rows.iter().map(|row| summary_field(row, "session_id")).collect();
+        let expected: Vec<J> = want.iter().map(|((_, s), _)| J::Str(s.clone())).collect();
+        assert_eq!(got, expected, "{call}: sessions or their order differ from the model");
+        for (row, ((_, _), session)) in rows.iter().zip(&want) {
+            assert_eq!(summary_field(row, "flow_id"), J::Str(flow.to_owned()), "{call}: flow_id");
+            assert_eq!(summary_field(row, "label"), str_or_null(&session.label), "{call}: label");
+            assert_eq!(
+                summary_field(row, "current_step"),
+                str_or_null(&session.step),
+                "{call}: current_step"
+            );
+            assert_eq!(
+                summary_field(row, "updated_at"),
+                str_or_null(&session.updated_at),
+                "{call}: updated_at"
+            );
+        }
+    }
+
+    fn undo_status(&self, key: &Key) -> J {
+        let (undo, redo) =
+            self.model.sessions.get(key).map_or((&[][..], &[][..]), |m| (&m.undo[..], &m.redo[..]));
+        let label = |stack: &[Checkpoint]| stack.last().map_or(J::Null, |c| str_or_null(&c.label));
+        obj(vec![
+            ("undo_depth", J::Num(undo.len().to_string())),
+            ("redo_depth", J::Num(redo.len().to_string())),
+            ("undo_label", label(undo)),
+            ("redo_label", label(redo)),
+        ])
+    }
+
+    /// The library's view of one session must be the model's: state, summary, history
+    /// and undo status. `updated_at` may move only when `touches`; `created_at` never.
+    fn verify(&mut self, key: &Key, touches: bool) {
+        let (f, s) = (Arg::text(&key.0), Arg::text(&key.1));
+        let store = self.store;
+        let args = [&f, &s];
+        let call = |name| Call { name, args: &args, extra: String::new(), checking: true };
+
+        let get_state = call("get_state");
+        let (status, state) = capi::with_string(&get_state, |o| ws_get_state(store, f.ptr(), s.ptr(), o));
+        expect(&get_state, status, &[WS_OK]);
+        let state = state.expect("WS_OK gives a state");
+        let model = self.model.sessions.get(key);
+        let want = J::Obj(model.map_or_else(Obj::new, |m| m.state.clone()));
+        assert_eq!(json_out(&get_state, &state), want, "{get_state}: state differs from the model");
+
+        let get_summary = call("get_session_summary");
+        let (status, summary) =
+            capi::with_string(&get_summary, |o| ws_get_session_summary(store, f.ptr(), s.ptr(), o));
+        expect(&get_summary, status, &[WS_OK]);
+        match (summary, self.model.sessions.get_mut(key)) {
+            (None, None) => {}
+            (Some(summary), Some(session)) => {
+                let summary = json_out(&get_summary, &summary);
+                let field = |name| summary_field(&summary, name);
+                assert_eq!(field("flow_id"), J::Str(key.0.clone()), "{get_summary}: flow_id");
+                assert_eq!(field("session_id"), J::Str(key.1.clone()), "{get_summary}: session_id");
+                assert_eq!(field("label"), str_or_null(&session.label), "{get_summary}: label");
+                assert_eq!(field("current_step"), str_or_null(&session.step), "{get_summary}: current_step");
+                assert_eq!(
+                    field("state_size_bytes"),
+                    J::Num(state.len().to_string()),
+                    "{get_summary}: state_size_bytes is not the size of the state"
+                );
+                let (J::Str(created), J::Str(updated)) = (field("created_at"), field("updated_at")) else {
+                    panic!("{get_summary}: timestamps are not strings: {summary:?}")
+                };
+                if let Some(was) = &session.created_at {
+                    assert_eq!(&created, was, "{get_summary}: created_at changed");
+                }
+                if let (false, Some(was)) = (touches, &session.updated_at) {
+                    assert_eq!(
+                        &updated, was,
+                        "{get_summary}: updated_at changed on a call that must leave it"
+                    );
+                }
+                session.created_at = Some(created);
+                session.updated_at = Some(updated);
+            }
+            (summary, _) => panic!(
+                "{get_summary} gave {summary:?}, but the model says the session exists: {}",
+                summary.is_none()
+            ),
+        }
+
+        let model_history = self.model.sessions.get(key).map_or(&[][..], |m| &m.history[..]);
+        let history_len = call("history_len");
+        let (status, len) = capi::with_len(&history_len, |o| ws_history_len(store, f.ptr(), s.ptr(), o));
+        expect(&history_len, status, &[WS_OK]);
+        assert_eq!(len, model_history.len(), "{history_len}: length differs from the model");
+        let history_peek = call("history_peek");
+        let (status, top) = capi::with_string(&history_peek, |o| ws_history_peek(store, f.ptr(), s.ptr(), o));
+        expect(&history_peek, status, &[WS_OK]);
+        assert_eq!(
+            top.map(|t| json_out(&history_peek, &t)).as_ref(),
+            model_history.last(),
+            "{history_peek}: snapshot differs from the model"
+        );
+
+        let undo_status = call("undo_status");
+        let (status, out) = capi::with_string(&undo_status, |o| ws_undo_status(store, f.ptr(), s.ptr(), o));
+        expect(&undo_status, status, &[WS_OK]);
+        let out = out.expect("WS_OK gives a status");
+        assert_eq!(
+            json_out(&undo_status, &out),
+            self.undo_status(key),
+            "{undo_status}: differs from the model"
+        );
+    }
+}
+
+fn summary_field(summary: &J, name: &str) -> J {
+    let J::Obj(fields) = summary else { panic!("a summary is not an object: {summary:?}") };
+    tree::get(fields, name).cloned().unwrap_or_else(|| panic!("a summary has no {name}: {summary:?}"))
+}
+
+/// What `ws_store_open_with(":memory:", options)` must do: open with this history depth,
+/// or fail with this status.
+fn expected_open(options: &Arg) -> Result<usize, ws_status> {
+    let mut depth = WS_DEFAULT_MAX_HISTORY_DEPTH;
+    if options.is_null() {
+        return Ok(depth);
+    }
+    let text = options.str().ok_or(WS_INVALID_ARGUMENT)?;
+    let Ok(serde_json::Value::Object(options)) = serde_json::from_str(text) else {
+        return Err(WS_INVALID_JSON);
+    };
+    for (key, value) in &options {
+        let one_of = |allowed: &[&str]| {
+            value.as_str().is_some_and(|v| allowed.iter().any(|a| a.eq_ignore_ascii_case(v)))
+        };
+        let fine = match key.as_str() {
+            "journal_mode" => one_of(&["wal", "delete"]),
+            "synchronous" => one_of(&["normal", "full", "off"]),
+            "busy_timeout_ms" => value.as_u64().is_some_and(|n| n <= i32::MAX as u64),
+            "max_history_depth" => match value.as_u64() {
+                Some(n @ 1..=0xffff_ffff) => {
+                    depth = n as usize;
+                    true
+                }
+                _ => false,
+            },
+            // A private in-memory store cannot be read-only: it would always be empty.
+            "read_only" => value.as_bool() == Some(false),
+            "create" => value.is_boolean(),
+            _ => false,
+        };
+        if !fine {
+            return Err(WS_INVALID_ARGUMENT);
+        }
+    }
+    Ok(depth)
+}
+
+fn json_history_push(history: &Arg, snapshot: &Arg, max_depth: &Arg) {
+    let max_depth = integer(max_depth) as usize;
+    let call = Call {
+        name: "json_history_push",
+        args: &[history, snapshot],
+        extra: format!(", {max_depth}"),
+        checking: false,
+    };
+    let (status, out) =
+        capi::with_string(&call, |o| ws_json_history_push(history.ptr(), snapshot.ptr(), max_depth, o));
+    let items =
+        if history.is_null() { Ok((J::Arr(Vec::new()), false)) } else { json_arg(history, Shape::Array, 0) };
+    // The snapshot ends up inside the history array.
+    let snap = json_arg(snapshot, Shape::Any, 1);
+    let args_ok =
+        (history.is_null() || history.str().is_some()) && snapshot.str().is_some() && max_depth != 0;
+    let want = match (&items, &snap) {
+        _ if !args_ok => vec![WS_INVALID_ARGUMENT],
+        (Err(status), _) | (_, Err(status)) => vec![*status],
+        (Ok((_, a)), Ok((_, b))) => allowed(true, &Ok((J::Null, *a || *b))),
+    };
+    expect(&call, status, &want);
+    if let (WS_OK, Ok((J::Arr(mut items), _)), Ok((snap, _))) = (status, items, snap) {
+        push_trimmed(&mut items, snap, max_depth);
+        let out = out.unwrap_or_else(|| panic!("{call} returned WS_OK without a history"));
+        assert_eq!(json_out(&call, &out), J::Arr(items), "{call}: history differs from the oracle's");
+    }
+}
+
+fn json_history_pop(history: &Arg) {
+    let call = Call { name: "json_history_pop", args: &[history], extra: String::new(), checking: false };
+    let (status, snapshot, rest) =
+        capi::with_two_strings(&call, |snap, rest| ws_json_history_pop(history.ptr(), snap, rest));
+    let items = json_arg(history, Shape::Array, 0);
+    expect(&call, status, &allowed(true, &items));
+    if let (WS_OK, Ok((J::Arr(mut items), _))) = (status, items) {
+        let want = items.pop();
+        assert_eq!(snapshot.map(|s| json_out(&call, &s)), want, "{call}: snapshot differs from the oracle's");
+        let rest = rest.unwrap_or_else(|| panic!("{call} returned WS_OK without the rest"));
+        assert_eq!(json_out(&call, &rest), J::Arr(items), "{call}: rest differs from the oracle's");
+    }
+}
+
+/// `ws_status_name` and `ws_version` return static text and leave the thread's message
+/// as it was.
+fn status_name_and_version(status: &Arg) {
+    let status = integer(status) as ws_status;
+    let message = capi::last_message();
+    const NAMES: [&str; 10] = [
+        "WS_OK",
+        "WS_INVALID_ARGUMENT",
+        "WS_INVALID_JSON",
+        "WS_NOT_FOUND",
+        "WS_ALREADY_EXISTS",
+        "WS_CONFLICT",
+        "WS_BUSY",
+        "WS_IO",
+        "WS_CORRUPT",
+        "WS_INTERNAL",
+    ];
+    let want = usize::try_from(status).ok().and_then(|i| NAMES.get(i)).copied().unwrap_or("WS_UNKNOWN");
+    assert_eq!(status_name(status), want, "ws_status_name({status})");
+    // SAFETY: ws_version returns a static NUL-terminated string.
+    let version = unsafe { CStr::from_ptr(ws_version()) }.to_str().expect("the version is ASCII");
+    let parts: Vec<&str> = version.split('.').collect();
+    assert!(
+        parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
+        "ws_version() is {version:?}, not MAJOR.MINOR.PATCH"
+    );
+    assert_eq!(capi::last_message(), message, "ws_status_name or ws_version changed the message");
+}
+
+fn is_uuid4(id: &str) -> bool {
+    let b = id.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => matches!(c, b'0'..=b'9' | b'a'..=b'f'),
+        })
+        && b[14] == b'4'
+        && matches!(b[19], b'8' | b'9' | b'a' | b'b')
+}

@@ -23,9 +23,11 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use workflow_state::{json_history_pop, json_history_push, JournalMode, Options, Order, Status, Store, Synchronous};
+use workflow_state::{
+    json_history_pop, json_history_push, JournalMode, Options, Order, Status, Store, Synchronous,
+};
 
-/// Cases run by `cargo test` (about 10,000 operations); `PROPTEST_CASES` overrides it.
+/// Cases run by `cargo test` (about 7,600 operations); `PROPTEST_CASES` overrides it.
 const DEFAULT_CASES: u32 = 160;
 
 /// "wiz" is a prefix of "wizard", and '%' and '_' are LIKE wildcards: listing one flow
@@ -113,15 +115,17 @@ fn json_of(value: &Value, spelling: u8) -> Json {
         1 => serde_json::to_string_pretty(value).unwrap(),
         _ => python_spelling(&text),
     };
-    let object =
-        value.as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), serde_json::to_string(v).unwrap())).collect());
+    let object = value
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), serde_json::to_string(v).unwrap())).collect());
     Json { input, val: Val { text, object } }
 }
 
 /// Values whose text the library keeps exactly although serde_json would not: numbers
 /// beyond 64 bits or with trailing zeros, escapes it rewrites.
 fn specials() -> Vec<Json> {
-    let raw = |input: &str, text: &str| Json { input: input.into(), val: Val { text: text.into(), object: None } };
+    let raw =
+        |input: &str, text: &str| Json { input: input.into(), val: Val { text: text.into(), object: None } };
     vec![
         raw("1180591620717411303424", "1180591620717411303424"),
         raw("0.10", "0.10"),
@@ -152,7 +156,8 @@ fn value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(2, 8, 3, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
-            prop::collection::vec((key(), inner), 0..3).prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            prop::collection::vec((key(), inner), 0..3)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
         ]
     })
 }
@@ -171,7 +176,8 @@ fn updates() -> impl Strategy<Value = Vec<(String, Json)>> {
 
 fn updates_text(updates: &[(String, Json)], spaced: bool) -> String {
     let (colon, comma) = if spaced { (" : ", " ,\n ") } else { (":", ",") };
-    let items: Vec<String> = updates.iter().map(|(k, v)| format!("{}{colon}{}", quoted(k), v.input)).collect();
+    let items: Vec<String> =
+        updates.iter().map(|(k, v)| format!("{}{colon}{}", quoted(k), v.input)).collect();
     format!("{{{}}}", items.join(comma))
 }
 
@@ -209,6 +215,30 @@ enum Op {
     Bad(At, usize),
     /// Close both handles and open them again: depths, journal mode, second read-only.
     Reopen([usize; 2], JournalMode, bool),
+}
+
+impl Op {
+    /// The handle, flow and session the operation works on; the first of each for the
+    /// operations that name none.
+    fn at(&self) -> At {
+        match self {
+            Op::SetStep(a, ..)
+            | Op::Update(a, ..)
+            | Op::UpdateStep(a, ..)
+            | Op::ClearStepState(a, ..)
+            | Op::Delete(a, ..)
+            | Op::Create(a, ..)
+            | Op::SetLabel(a, ..)
+            | Op::HistoryPush(a, ..)
+            | Op::HistoryPop(a)
+            | Op::HistoryClear(a)
+            | Op::Checkpoint(a, ..)
+            | Op::Undo(a)
+            | Op::Redo(a)
+            | Op::Bad(a, _) => *a,
+            Op::JsonPush(..) | Op::JsonPop(..) | Op::Reopen(..) => At { handle: 0, flow: 0, session: 0 },
+        }
+    }
 }
 
 const BAD_CALLS: usize = 14;
@@ -250,22 +280,75 @@ fn op() -> impl Strategy<Value = Op> {
 
 /// An invalid call: what it does, and the status and message part it must fail with.
 /// None of them may change anything.
-fn bad_call(store: &Store, at_flow: &str, at_session: &str, which: usize) -> (workflow_state::Error, Status, &'static str) {
+fn bad_call(
+    store: &Store,
+    at_flow: &str,
+    at_session: &str,
+    which: usize,
+) -> (workflow_state::Error, Status, &'static str) {
     let deep = format!("{{\"a\":{}{}}}", "[".repeat(600), "]".repeat(600));
     let (result, status, needle) = match which {
-        0 => (store.update_state("a:b", at_session, "{}"), Status::InvalidArgument, "flow_id \"a:b\" must not contain ':'"),
-        1 => (store.set_current_step(at_flow, "", "one"), Status::InvalidArgument, "session_id must not be empty"),
-        2 => (store.update_step_state(at_flow, at_session, "", "{}"), Status::InvalidArgument, "step_id must not be empty"),
-        3 => (store.update_state(at_flow, at_session, "[1]"), Status::InvalidJson, "updates_json must be a JSON object, got an array"),
-        4 => (store.update_state(at_flow, at_session, "{\"a\":"), Status::InvalidJson, "updates_json is not valid JSON"),
+        0 => (
+            store.update_state("a:b", at_session, "{}"),
+            Status::InvalidArgument,
+            "flow_id \"a:b\" must not contain ':'",
+        ),
+        1 => (
+            store.set_current_step(at_flow, "", "one"),
+            Status::InvalidArgument,
+            "session_id must not be empty",
+        ),
+        2 => (
+            store.update_step_state(at_flow, at_session, "", "{}"),
+            Status::InvalidArgument,
+            "step_id must not be empty",
+        ),
+        3 => (
+            store.update_state(at_flow, at_session, "[1]"),
+            Status::InvalidJson,
+            "updates_json must be a JSON object, got an array",
+        ),
+        4 => (
+            store.update_state(at_flow, at_session, "{\"a\":"),
+            Status::InvalidJson,
+            "updates_json is not valid JSON",
+        ),
         5 => (store.update_state(at_flow, at_session, &deep), Status::InvalidJson, "deeper than 512 levels"),
-        6 => (store.history_push(at_flow, at_session, "NaN"), Status::InvalidJson, "snapshot_json is not valid JSON"),
-        7 => (store.update_step_state(at_flow, at_session, "one", "\"x\""), Status::InvalidJson, "updates_json must be a JSON object, got a string"),
-        8 => (store.create_session("", Some("x"), None).map(drop), Status::InvalidArgument, "flow_id must not be empty"),
-        9 => (store.list_sessions("a:b", Order::Label, false).map(drop), Status::InvalidArgument, "must not contain ':'"),
-        10 => (json_history_push(None, "1", 0).map(drop), Status::InvalidArgument, "max_depth must be at least 1"),
-        11 => (json_history_pop("{}").map(drop), Status::InvalidJson, "history_json must be a JSON array, got an object"),
-        12 => (store.update_state(at_flow, at_session, r#"{"a":"\ud800"}"#), Status::InvalidJson, "lone leading surrogate"),
+        6 => (
+            store.history_push(at_flow, at_session, "NaN"),
+            Status::InvalidJson,
+            "snapshot_json is not valid JSON",
+        ),
+        7 => (
+            store.update_step_state(at_flow, at_session, "one", "\"x\""),
+            Status::InvalidJson,
+            "updates_json must be a JSON object, got a string",
+        ),
+        8 => (
+            store.create_session("", Some("x"), None).map(drop),
+            Status::InvalidArgument,
+            "flow_id must not be empty",
+        ),
+        9 => (
+            store.list_sessions("a:b", Order::Label, false).map(drop),
+            Status::InvalidArgument,
+            "must not contain ':'",
+        ),
+        10 => (
+            json_history_push(None, "1", 0).map(drop),
+            Status::InvalidArgument,
+            "max_depth must be at least 1",
+        ),
+        11 => (
+            json_history_pop("{}").map(drop),
+            Status::InvalidJson,
+            "history_json must be a JSON array, got an object",
+        ),
+        12 => (
+            store.update_state(at_flow, at_session, r#"{"a":"\ud800"}"#),
+            Status::InvalidJson,
+            "lone leading surrogate",
+        ),
         _ => (store.checkpoint(at_flow, "", None), Status::InvalidArgument, "session_id must not be empty"),
     };
     let err = result.err().unwrap_or_else(|| workflow_state::Error::new(Status::Ok, "succeeded".to_string()));
@@ -283,7 +366,8 @@ struct Snapshot {
 
 impl Snapshot {
     fn text(&self) -> String {
-        let entries: Vec<(String, String)> = self.state.iter().map(|(k, v)| (k.clone(), v.text.clone())).collect();
+        let entries: Vec<(String, String)> =
+            self.state.iter().map(|(k, v)| (k.clone(), v.text.clone())).collect();
         object_text(&entries)
     }
 }
@@ -448,8 +532,11 @@ impl Model {
                 let Some(s) = self.sessions.get_mut(&(a.flow, id.to_string())) else {
                     return Ok(Out::Done(false));
                 };
-                let (from, to) =
-                    if matches!(op, Op::Undo(_)) { (&mut s.undo, &mut s.redo) } else { (&mut s.redo, &mut s.undo) };
+                let (from, to) = if matches!(op, Op::Undo(_)) {
+                    (&mut s.undo, &mut s.redo)
+                } else {
+                    (&mut s.redo, &mut s.undo)
+                };
                 let Some((label, snapshot)) = from.pop() else { return Ok(Out::Done(false)) };
                 if snapshot.text() != s.now.text() || snapshot.step != s.now.step {
                     s.touched = true;
@@ -499,7 +586,8 @@ struct World {
 /// (which rollback-journal mode does even at `normal`) would only slow the run down.
 fn open(path: &Path, depth: usize, journal_mode: JournalMode, read_only: bool) -> Store {
     let synchronous = Synchronous::Off;
-    let options = Options { max_history_depth: depth, journal_mode, synchronous, read_only, ..Options::default() };
+    let options =
+        Options { max_history_depth: depth, journal_mode, synchronous, read_only, ..Options::default() };
     Store::open(path.to_str().unwrap(), options).expect("the store opens")
 }
 
@@ -544,36 +632,23 @@ impl World {
     }
 
     fn call(&mut self, op: &Op, id: &str) -> Result<Out, workflow_state::Error> {
-        let (store, flow) = match op {
-            Op::SetStep(a, ..)
-            | Op::Update(a, ..)
-            | Op::UpdateStep(a, ..)
-            | Op::ClearStepState(a, ..)
-            | Op::Delete(a, ..)
-            | Op::Create(a, ..)
-            | Op::SetLabel(a, ..)
-            | Op::HistoryPush(a, ..)
-            | Op::HistoryPop(a)
-            | Op::HistoryClear(a)
-            | Op::Checkpoint(a, ..)
-            | Op::Undo(a)
-            | Op::Redo(a)
-            | Op::Bad(a, _) => (&self.stores[a.handle], FLOWS[a.flow]),
-            Op::JsonPush(..) | Op::JsonPop(..) | Op::Reopen(..) => (&self.stores[0], FLOWS[0]),
-        };
+        let at = op.at();
+        let (store, flow) = (&self.stores[at.handle], FLOWS[at.flow]);
         let unit = |r: workflow_state::Result<()>| r.map(|()| Out::Unit);
         match op {
             Op::SetStep(_, step) => unit(store.set_current_step(flow, id, STEPS[*step])),
-            Op::Update(_, updates, spaced) => unit(store.update_state(flow, id, &updates_text(updates, *spaced))),
+            Op::Update(_, updates, spaced) => {
+                unit(store.update_state(flow, id, &updates_text(updates, *spaced)))
+            }
             Op::UpdateStep(_, step, updates) => {
                 unit(store.update_step_state(flow, id, STEPS[*step], &updates_text(updates, false)))
             }
             Op::ClearStepState(_, step) => unit(store.clear_step_state(flow, id, STEPS[*step])),
             Op::Delete(_, true) => unit(store.clear_state(flow, id)),
             Op::Delete(_, false) => unit(store.delete_session(flow, id)),
-            Op::Create(_, session, label) => store
-                .create_session(flow, session.map(|_| id), label.map(|l| LABELS[l]))
-                .map(Out::Created),
+            Op::Create(_, session, label) => {
+                store.create_session(flow, session.map(|_| id), label.map(|l| LABELS[l])).map(Out::Created)
+            }
             Op::SetLabel(_, label) => unit(store.set_session_label(flow, id, label.map(|l| LABELS[l]))),
             Op::HistoryPush(_, snapshot) => unit(store.history_push(flow, id, &snapshot.input)),
             Op::HistoryPop(_) => store.history_pop(flow, id).map(Out::Text),
@@ -592,7 +667,10 @@ impl World {
             Op::Bad(_, which) => {
                 let (err, status, needle) = bad_call(store, flow, id, *which);
                 if err.status != status || !err.message.contains(needle) {
-                    let msg = format!("bad call {which}: got {:?} {:?}, expected {status:?} with {needle:?}", err.status, err.message);
+                    let msg = format!(
+                        "bad call {which}: got {:?} {:?}, expected {status:?} with {needle:?}",
+                        err.status, err.message
+                    );
                     return Err(workflow_state::Error::new(Status::Internal, msg));
                 }
                 Ok(Out::Unit)
@@ -614,29 +692,15 @@ impl World {
     }
 
     fn step(&mut self, i: usize, op: &Op) -> Result<(), TestCaseError> {
-        let at = match op {
-            Op::SetStep(a, ..)
-            | Op::Update(a, ..)
-            | Op::UpdateStep(a, ..)
-            | Op::ClearStepState(a, ..)
-            | Op::Delete(a, ..)
-            | Op::Create(a, ..)
-            | Op::SetLabel(a, ..)
-            | Op::HistoryPush(a, ..)
-            | Op::HistoryPop(a)
-            | Op::HistoryClear(a)
-            | Op::Checkpoint(a, ..)
-            | Op::Undo(a)
-            | Op::Redo(a)
-            | Op::Bad(a, _) => *a,
-            _ => At { handle: 0, flow: 0, session: 0 },
-        };
+        let at = op.at();
         let id = self.id(&at);
         let got = self.call(op, &id);
         let created = match (&got, op) {
             (Ok(Out::Created(new)), Op::Create(_, None, _)) => {
                 if !is_uuid4(new) {
-                    return Err(fail(format!("op {i} {op:?}: generated id {new:?} is not a lowercase UUID4")));
+                    return Err(fail(format!(
+                        "op {i} {op:?}: generated id {new:?} is not a lowercase UUID4"
+                    )));
                 }
                 Some(new.clone())
             }
@@ -648,7 +712,9 @@ impl World {
             (Err(err), Err(status)) if err.status == *status && !err.message.is_empty() => {}
             _ => {
                 let got = got.as_ref().map_err(|e| (e.status, e.message.clone()));
-                return Err(fail(format!("op {i} {op:?} on {id:?}:\n  library: {got:?}\n  model:   {expected:?}")));
+                return Err(fail(format!(
+                    "op {i} {op:?} on {id:?}:\n  library: {got:?}\n  model:   {expected:?}"
+                )));
             }
         }
         if let Some(new) = created {
@@ -683,10 +749,15 @@ impl World {
 
     fn check_state(&self, handle: usize, flow: usize, id: &str) -> Result<(), String> {
         let f = FLOWS[flow];
-        let want = self.model.sessions.get(&(flow, id.to_string())).map_or("{}".to_string(), |s| s.now.text());
-        let state = self.stores[handle].get_state(f, id).map_err(|e| format!("get_state of {f:?}/{id:?} via handle {handle}: {e}"))?;
+        let want =
+            self.model.sessions.get(&(flow, id.to_string())).map_or("{}".to_string(), |s| s.now.text());
+        let state = self.stores[handle]
+            .get_state(f, id)
+            .map_err(|e| format!("get_state of {f:?}/{id:?} via handle {handle}: {e}"))?;
         if state != want {
-            return Err(format!("state of {f:?}/{id:?} via handle {handle}:\n  library: {state}\n  model:   {want}"));
+            return Err(format!(
+                "state of {f:?}/{id:?} via handle {handle}:\n  library: {state}\n  model:   {want}"
+            ));
         }
         Ok(())
     }
@@ -695,18 +766,23 @@ impl World {
         self.check_state(handle, flow, id)?;
         let store = &self.stores[handle];
         let f = FLOWS[flow];
-        let err = |what: &str, e: workflow_state::Error| format!("{what} of {f:?}/{id:?} via handle {handle}: {e}");
+        let err =
+            |what: &str, e: workflow_state::Error| format!("{what} of {f:?}/{id:?} via handle {handle}: {e}");
         let model = self.model.sessions.get_mut(&(flow, id.to_string()));
         let empty = Snapshot::default();
         let now = model.as_ref().map_or(&empty, |s| &s.now);
         let step = store.get_current_step(f, id).map_err(|e| err("get_current_step", e))?;
         if step != now.step {
-            return Err(format!("current step of {f:?}/{id:?} via handle {handle}: {step:?}, model {:?}", now.step));
+            return Err(format!(
+                "current step of {f:?}/{id:?} via handle {handle}: {step:?}, model {:?}",
+                now.step
+            ));
         }
         for s in STEPS {
             let got = store.get_step_state(f, id, s).map_err(|e| err("get_step_state", e))?;
             let key = format!("_step_{s}");
-            let want = now.state.iter().find(|(k, _)| *k == key).map_or("{}".to_string(), |(_, v)| v.text.clone());
+            let want =
+                now.state.iter().find(|(k, _)| *k == key).map_or("{}".to_string(), |(_, v)| v.text.clone());
             if got != want {
                 return Err(format!("step {s:?} of {f:?}/{id:?} via handle {handle}: {got}, model {want}"));
             }
@@ -755,7 +831,9 @@ impl World {
                 let latest = &self.latest;
                 let times_ok = match &s.seen {
                     None => created == updated && created >= *latest,
-                    Some((c, u)) => *c == created && if s.touched { updated >= *latest } else { updated == *u },
+                    Some((c, u)) => {
+                        *c == created && if s.touched { updated >= *latest } else { updated == *u }
+                    }
                 };
                 if !times_ok {
                     return Err(format!(
@@ -766,7 +844,9 @@ impl World {
                 s.seen = Some((created, updated));
                 let want = summary_text(f, id, s);
                 if text != want {
-                    return Err(format!("summary of {f:?}/{id:?} via handle {handle}:\n  library: {text}\n  model:   {want}"));
+                    return Err(format!(
+                        "summary of {f:?}/{id:?} via handle {handle}:\n  library: {text}\n  model:   {want}"
+                    ));
                 }
                 Ok(())
             }
@@ -776,8 +856,13 @@ impl World {
 
     fn check_lists(&self, handle: usize, flow: usize) -> Result<(), String> {
         let f = FLOWS[flow];
-        let mut sessions: Vec<(&String, &Session)> =
-            self.model.sessions.iter().filter(|((fl, _), _)| *fl == flow).map(|((_, id), s)| (id, s)).collect();
+        let mut sessions: Vec<(&String, &Session)> = self
+            .model
+            .sessions
+            .iter()
+            .filter(|((fl, _), _)| *fl == flow)
+            .map(|((_, id), s)| (id, s))
+            .collect();
         for order in [Order::UpdatedAt, Order::CreatedAt, Order::Label] {
             // ORDER BY the column, then created_at, then rowid (creation order); NULL first.
             let sort_key = |s: &Session| {

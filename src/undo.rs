@@ -2,7 +2,9 @@
 //! step on the undo stack; undo restores the newest checkpoint and keeps what it
 //! replaced on the redo stack (with the same label); redo does the opposite. Both
 //! stacks live in `ws_history`, so they survive restarts and are deleted with the row.
+//! Large states are kept as shared chunks (`chunks.rs`), small ones inline.
 
+use crate::chunks;
 use crate::error::Result;
 use crate::history::{self, ensure_session, Content, Stack};
 use crate::key::{describe, session_key};
@@ -21,7 +23,8 @@ impl Store {
             || format!("checkpoint {}", owner()),
             |tx| {
                 ensure_session(tx, &key, owner)?;
-                history::push(tx, &key, Stack::Undo, Content::SessionState(label), depth)?;
+                let chunks = self.save_session_chunks(tx, &key)?;
+                history::push(tx, &key, Stack::Undo, Content::SessionState(label, chunks.as_deref()), depth)?;
                 history::clear(tx, &key, Stack::Redo)
             },
         )
@@ -52,17 +55,19 @@ impl Store {
                     return Ok(false);
                 };
                 // The entry moves to the other stack in place: its label stays, its
-                // snapshot becomes the state it is about to replace (copied inside SQLite).
+                // snapshot becomes the state it is about to replace.
                 let (seq, full) = history::make_room(tx, &key, to, depth)?;
                 if let Some(oldest) = full {
                     history::remove(tx, &key, to, oldest)?;
                 }
+                let chunks = self.save_session_chunks(tx, &key)?;
                 history::rewrite_with_session_state(
                     tx,
                     &key,
                     (from, from_seq),
                     (to, seq),
                     target.label.as_deref(),
+                    chunks.as_deref(),
                 )?;
                 // updated_at moves only when the restore changes the session.
                 let sql = format!(
@@ -71,12 +76,22 @@ impl Store {
                                            THEN updated_at ELSE {NOW} END
                      WHERE flow_session_key = ?1"
                 );
-                execute(tx, &sql, params![key, target.snapshot, target.current_step], || {
+                execute(tx, &sql, params![key, target.snapshot_text(), target.current_step], || {
                     format!("restore {}", owner())
                 })?;
+                // The restored text's cut is where the session's next one starts from.
+                if let Some(chunked) = target.chunked {
+                    self.chunk_cache().put(&key, chunked.into());
+                }
                 Ok(true)
             },
         )
+    }
+
+    /// The chunks of the session's state, stored, when it is large enough to be kept
+    /// as chunks: the ids for the entry's `chunks` column; `None` to keep it inline.
+    fn save_session_chunks(&self, tx: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
+        chunks::chunk_session_state(self, tx, key)?.map(|chunked| chunks::save(tx, &chunked)).transpose()
     }
 
     /// `{"undo_depth":N,"redo_depth":N,"undo_label":str|null,"redo_label":str|null}`:

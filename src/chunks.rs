@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::json::CanonicalObject;
 use crate::store::{execute, query_row, Store};
 use rusqlite::types::ValueRef;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension, MAIN_DB};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -178,45 +178,68 @@ fn common_suffix(a: &[u8], b: &[u8]) -> usize {
     i + a[..n - i].iter().rev().zip(b[..n - i].iter().rev()).take_while(|(x, y)| x == y).count()
 }
 
-/// The session's stored state text, cut into chunks, when it is text of at least the
-/// threshold's size (else `None`: the entry keeps the state inline). The cut reuses the
-/// session's last chunked text, and is remembered for the next one.
-pub(crate) fn chunk_session_state(
+/// The session's stored state text cut into chunks and the chunks saved, when it is text
+/// of at least the threshold's size: the cut text and the entry's `chunks` value (else
+/// `None`: the entry keeps the state inline). The cut reuses the session's last chunked
+/// text, and is remembered for the next one.
+pub(crate) fn save_session_state(
     store: &Store,
     conn: &Connection,
     key: &str,
-) -> Result<Option<Arc<Chunked>>> {
+) -> Result<Option<(Arc<Chunked>, String)>> {
+    let Some(chunked) = chunk_session_state(store, conn, key)? else { return Ok(None) };
+    let ids = save(conn, &chunked)?;
+    Ok(Some((chunked, ids)))
+}
+
+fn chunk_session_state(store: &Store, conn: &Connection, key: &str) -> Result<Option<Arc<Chunked>>> {
+    enum Found {
+        Inline,
+        Same(Arc<Chunked>),
+        New(Text),
+    }
     let sizes = store.options().chunking;
-    let text = query_row(
+    let prev = store.chunk_cache().get(key);
+    let found = query_row(
         conn,
         "SELECT state_json FROM workflow_state WHERE flow_session_key = ?1",
         [key],
         |row| {
-            Ok(match row.get_ref(0)? {
-                ValueRef::Text(bytes) if bytes.len() >= sizes.threshold => {
-                    match store.cache().matching(key, bytes) {
-                        Some(object) => Some(Text::State(object)),
-                        // Text that is not UTF-8 stays inline, copied as it is.
-                        None => std::str::from_utf8(bytes).ok().map(|s| Text::Owned(Arc::new(s.to_string()))),
-                    }
-                }
-                _ => None,
+            let ValueRef::Text(bytes) = row.get_ref(0)? else { return Ok(Found::Inline) };
+            if bytes.len() < sizes.threshold {
+                return Ok(Found::Inline);
+            }
+            // The text cut last (as after an undo, which restores a cut text) needs
+            // no copy and no cut; else the state cache's object needs no copy.
+            if let Some(prev) = prev.as_ref().filter(|prev| prev.text().as_bytes() == bytes) {
+                return Ok(Found::Same(prev.clone()));
+            }
+            Ok(match store.cache().matching(key, bytes) {
+                Some(object) => Found::New(Text::State(object)),
+                // Text that is not UTF-8 stays inline, copied as it is.
+                None => match std::str::from_utf8(bytes) {
+                    Ok(text) => Found::New(Text::Owned(Arc::new(text.to_string()))),
+                    Err(_) => Found::Inline,
+                },
             })
         },
         || format!("read the state of session key {key:?}"),
-    )?
-    .flatten();
-    let Some(text) = text else { return Ok(None) };
-    let prev = store.chunk_cache().get(key);
-    let chunked = Arc::new(Chunked::new(text, prev.as_deref(), &sizes));
-    store.chunk_cache().put(key, chunked.clone());
-    Ok(Some(chunked))
+    )?;
+    match found {
+        None | Some(Found::Inline) => Ok(None),
+        Some(Found::Same(chunked)) => Ok(Some(chunked)),
+        Some(Found::New(text)) => {
+            let chunked = Arc::new(Chunked::new(text, prev.as_deref(), &sizes));
+            store.chunk_cache().put(key, chunked.clone());
+            Ok(Some(chunked))
+        }
+    }
 }
 
 /// Stores the chunks `ws_chunk` does not have yet and returns the entry's `chunks`
 /// value, a JSON array of chunk ids. New chunks start with no reference: the entry that
 /// lists them, written next in the same transaction, adds it (through the triggers).
-pub(crate) fn save(conn: &Connection, chunked: &Chunked) -> Result<String> {
+fn save(conn: &Connection, chunked: &Chunked) -> Result<String> {
     let doing = || "store the chunks of a snapshot".to_string();
     let mut ids = String::with_capacity(chunked.ends.len() * 8 + 2);
     for (bytes, hash) in chunked.pieces() {
@@ -244,37 +267,40 @@ pub(crate) fn save(conn: &Connection, chunked: &Chunked) -> Result<String> {
 }
 
 /// Reads back the text of an entry whose `chunks` are `ids`, with its cut. One lookup
-/// per chunk: a join with `json_each` ordered by position would sort the chunks' data.
+/// per chunk (a join with `json_each` ordered by position would sort the chunks' data),
+/// and each chunk's data read by incremental blob I/O straight into the text, instead of
+/// being copied into a value first.
 pub(crate) fn load(conn: &Connection, ids: &str, owner: impl Fn() -> String) -> Result<Chunked> {
     let doing = || format!("read a snapshot of {}", owner());
+    let sqlite = |e| Error::sqlite(&doing(), e);
     let bad = |what: &str| Error::corrupt(format!("a snapshot of {} {what}: {ids}", owner()));
     let ids: Vec<i64> =
         serde_json::from_str(ids).map_err(|_| bad("has a chunk list that is not an array of ids"))?;
     let mut stmt = conn
         .prepare_cached(
-            "SELECT c.hash, d.data FROM ws_chunk AS c JOIN ws_chunk_data AS d ON d.id = c.id WHERE c.id = ?1",
+            "SELECT c.hash, length(d.data) FROM ws_chunk AS c JOIN ws_chunk_data AS d ON d.id = c.id
+             WHERE c.id = ?1",
         )
-        .map_err(|e| Error::sqlite(&doing(), e))?;
-    let (mut bytes, mut ends, mut hashes) =
-        (Vec::new(), Vec::with_capacity(ids.len()), Vec::with_capacity(ids.len()));
-    for id in ids {
-        let mut rows = stmt.query([id]).map_err(|e| Error::sqlite(&doing(), e))?;
-        let row = rows
-            .next()
-            .map_err(|e| Error::sqlite(&doing(), e))?
+        .map_err(sqlite)?;
+    let mut sizes = Vec::with_capacity(ids.len());
+    let mut hashes = Vec::with_capacity(ids.len());
+    for &id in &ids {
+        let (hash, size): (Vec<u8>, i64) = stmt
+            .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()
+            .map_err(sqlite)?
             .ok_or_else(|| bad("lists a chunk that is not in ws_chunk"))?;
-        let (ValueRef::Blob(hash), ValueRef::Blob(data)) = (
-            row.get_ref(0).map_err(|e| Error::sqlite(&doing(), e))?,
-            row.get_ref(1).map_err(|e| Error::sqlite(&doing(), e))?,
-        ) else {
-            return Err(bad("lists a chunk whose hash or data is not a blob"));
-        };
-        if bytes.is_empty() {
-            bytes.reserve(data.len() * ends.capacity());
-        }
-        bytes.extend_from_slice(data);
-        ends.push(bytes.len());
         hashes.push(Hash::try_from(hash).map_err(|_| bad("lists a chunk whose hash is not 32 bytes"))?);
+        sizes.push(usize::try_from(size).map_err(|_| bad("lists a chunk of negative size"))?);
+    }
+    let mut bytes = vec![0; sizes.iter().sum()];
+    let mut ends = Vec::with_capacity(ids.len());
+    let mut start = 0;
+    for (&id, size) in ids.iter().zip(sizes) {
+        let blob = conn.blob_open(MAIN_DB, c"ws_chunk_data", c"data", id, true).map_err(sqlite)?;
+        blob.read_at_exact(&mut bytes[start..start + size], 0).map_err(sqlite)?;
+        start += size;
+        ends.push(start);
     }
     let text = String::from_utf8(bytes).map_err(|_| bad("is not UTF-8 text"))?;
     Ok(Chunked { text: Text::Owned(Arc::new(text)), ends, hashes })

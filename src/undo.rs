@@ -23,8 +23,9 @@ impl Store {
             || format!("checkpoint {}", owner()),
             |tx| {
                 ensure_session(tx, &key, owner)?;
-                let chunks = self.save_session_chunks(tx, &key)?;
-                history::push(tx, &key, Stack::Undo, Content::SessionState(label, chunks.as_deref()), depth)?;
+                let current = chunks::save_session_state(self, tx, &key)?;
+                let chunks = current.as_ref().map(|(_, ids)| ids.as_str());
+                history::push(tx, &key, Stack::Undo, Content::SessionState(label, chunks), depth)?;
                 history::clear(tx, &key, Stack::Redo)
             },
         )
@@ -60,23 +61,27 @@ impl Store {
                 if let Some(oldest) = full {
                     history::remove(tx, &key, to, oldest)?;
                 }
-                let chunks = self.save_session_chunks(tx, &key)?;
+                let current = chunks::save_session_state(self, tx, &key)?;
+                let chunks = current.as_ref().map(|(_, ids)| ids.as_str());
                 history::rewrite_with_session_state(
                     tx,
                     &key,
                     (from, from_seq),
                     (to, seq),
                     target.label.as_deref(),
-                    chunks.as_deref(),
+                    chunks,
                 )?;
-                // updated_at moves only when the restore changes the session.
+                // updated_at moves only when the restore changes the session. A state
+                // that was just cut is compared here, not read again by SQLite (?4).
                 let sql = format!(
                     "UPDATE workflow_state SET state_json = ?2, current_step = ?3,
-                         updated_at = CASE WHEN state_json IS ?2 AND current_step IS ?3
+                         updated_at = CASE WHEN coalesce(?4, state_json IS ?2) AND current_step IS ?3
                                            THEN updated_at ELSE {NOW} END
                      WHERE flow_session_key = ?1"
                 );
-                execute(tx, &sql, params![key, target.snapshot_text(), target.current_step], || {
+                let target_text = target.snapshot_text();
+                let same_text = current.map(|(chunked, _)| target_text == Some(chunked.text()));
+                execute(tx, &sql, params![key, target_text, target.current_step, same_text], || {
                     format!("restore {}", owner())
                 })?;
                 // The restored text's cut is where the session's next one starts from.
@@ -86,12 +91,6 @@ impl Store {
                 Ok(true)
             },
         )
-    }
-
-    /// The chunks of the session's state, stored, when it is large enough to be kept
-    /// as chunks: the ids for the entry's `chunks` column; `None` to keep it inline.
-    fn save_session_chunks(&self, tx: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
-        chunks::chunk_session_state(self, tx, key)?.map(|chunked| chunks::save(tx, &chunked)).transpose()
     }
 
     /// `{"undo_depth":N,"redo_depth":N,"undo_label":str|null,"redo_label":str|null}`:

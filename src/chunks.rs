@@ -289,7 +289,7 @@ pub(crate) fn load(conn: &Connection, ids: &str, owner: impl Fn() -> String) -> 
             .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()
             .map_err(sqlite)?
-            .ok_or_else(|| bad("lists a chunk that is not in ws_chunk"))?;
+            .ok_or_else(|| bad("lists a chunk missing from ws_chunk or ws_chunk_data"))?;
         hashes.push(Hash::try_from(hash).map_err(|_| bad("lists a chunk whose hash is not 32 bytes"))?);
         sizes.push(usize::try_from(size).map_err(|_| bad("lists a chunk of negative size"))?);
     }
@@ -544,5 +544,22 @@ mod tests {
         assert!(store.redo("f", "s").unwrap());
         assert_eq!(store.get_state("f", "s").unwrap(), "{\"now\":2}");
         check_rules(&store);
+    }
+
+    #[test]
+    fn an_entry_whose_chunks_are_gone_is_corrupt_and_nothing_changes() {
+        let path = scratch("lost.db");
+        let store = open(&path, 5);
+        store.update_state("f", "s", &big_state(4, 1, 1)).unwrap();
+        store.checkpoint("f", "s", Some("big")).unwrap();
+        store.update_state("f", "s", "{\"k1\":0}").unwrap();
+        let before = store.get_state("f", "s").unwrap();
+        store
+            .write(|| "lose".into(), |tx| Ok(tx.execute_batch("DELETE FROM ws_chunk_data").unwrap()))
+            .unwrap();
+        let err = store.undo("f", "s").unwrap_err();
+        assert_eq!(err.status, crate::Status::Corrupt, "{err:?}");
+        assert_eq!(store.get_state("f", "s").unwrap(), before);
+        assert!(store.undo_status("f", "s").unwrap().contains("\"undo_depth\":1"));
     }
 }

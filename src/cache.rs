@@ -81,6 +81,6 @@ impl StateCache {
     /// The cached object for `key` if its text is exactly `text` (bytes as stored, so
     /// that a hit needs no UTF-8 check).
     pub fn matching(&self, key: &str, text: &[u8]) -> Option<Arc<CanonicalObject>> {
-        self.get(key).filter(|object| object.text().as_bytes() == text)
+        self.objects.get(key).filter(|object| object.text().as_bytes() == text).cloned()
     }
 }

@@ -82,7 +82,19 @@ pub(crate) enum Content<'a> {
 /// another inserted: SQLite then writes only the pages whose bytes change, which for
 /// successive checkpoints of a large state is a small part of it.
 pub(crate) fn push(conn: &Connection, key: &str, stack: Stack, content: Content, depth: usize) -> Result<()> {
-    let (seq, reusable) = make_room(conn, key, stack, depth)?;
+    let room = make_room(conn, key, stack, depth)?;
+    push_into(conn, key, stack, room, content)
+}
+
+/// Writes the new entry of a stack into the room `make_room` made: (its seq, the oldest
+/// entry's seq when that row is to be reused).
+pub(crate) fn push_into(
+    conn: &Connection,
+    key: &str,
+    stack: Stack,
+    (seq, reusable): (i64, Option<i64>),
+    content: Content,
+) -> Result<()> {
     let doing = || format!("push onto the {stack:?} stack of session key {key:?}");
     let code = stack as i64;
     match (content, reusable) {

@@ -23,9 +23,12 @@ impl Store {
             || format!("checkpoint {}", owner()),
             |tx| {
                 ensure_session(tx, &key, owner)?;
+                // Room first: a chunk is then never found by hash just before the
+                // deletion of the last entry that lists it deletes it.
+                let room = history::make_room(tx, &key, Stack::Undo, depth)?;
                 let current = chunks::save_session_state(self, tx, &key)?;
                 let chunks = current.as_ref().map(|(_, ids)| ids.as_str());
-                history::push(tx, &key, Stack::Undo, Content::SessionState(label, chunks), depth)?;
+                history::push_into(tx, &key, Stack::Undo, room, Content::SessionState(label, chunks))?;
                 history::clear(tx, &key, Stack::Redo)
             },
         )

@@ -1,4 +1,6 @@
-//! The canonical states a store has written or validated, by session key.
+//! What a store remembers about texts, by session key, within a memory budget: the
+//! canonical states it has written or validated (`StateCache`), and how it last cut
+//! each session's state into chunks (`ChunkCache`, see `chunks.rs`).
 //!
 //! A stored text that equals a cached one byte for byte is known to be valid, canonical
 //! JSON with known entries, so reading it or merging into it needs no scan: a merge into
@@ -6,27 +8,49 @@
 //! text, not a claim about the file: whoever changes the row (another process, the Python
 //! package, a rolled-back write), the comparison decides, so the cache is never stale.
 
+use crate::chunks::Chunked;
 use crate::json::CanonicalObject;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The most memory the cache holds; past it, it starts again empty.
+/// The most memory each cache holds; past it, it starts again empty.
 const BUDGET_BYTES: usize = 32 << 20;
 
-#[derive(Default)]
-pub(crate) struct StateCache {
-    objects: HashMap<String, Arc<CanonicalObject>>,
+/// What an entry of a cache weighs.
+pub(crate) trait Weigh {
+    fn size(&self) -> usize;
+}
+
+impl Weigh for CanonicalObject {
+    fn size(&self) -> usize {
+        CanonicalObject::size(self)
+    }
+}
+
+impl Weigh for Chunked {
+    fn size(&self) -> usize {
+        Chunked::size(self)
+    }
+}
+
+/// One value per session key, at most `BUDGET_BYTES` in all.
+pub(crate) struct Cache<V> {
+    objects: HashMap<String, Arc<V>>,
     bytes: usize,
 }
 
-impl StateCache {
-    /// The cached object for `key` if its text is exactly `text` (bytes as stored, so
-    /// that a hit needs no UTF-8 check).
-    pub fn get(&self, key: &str, text: &[u8]) -> Option<Arc<CanonicalObject>> {
-        self.objects.get(key).filter(|object| object.text().as_bytes() == text).cloned()
+impl<V> Default for Cache<V> {
+    fn default() -> Self {
+        Cache { objects: HashMap::new(), bytes: 0 }
+    }
+}
+
+impl<V: Weigh> Cache<V> {
+    pub fn get(&self, key: &str) -> Option<Arc<V>> {
+        self.objects.get(key).cloned()
     }
 
-    pub fn put(&mut self, key: &str, object: Arc<CanonicalObject>) {
+    pub fn put(&mut self, key: &str, object: Arc<V>) {
         self.remove(key);
         let size = object.size() + key.len();
         if size > BUDGET_BYTES / 4 {
@@ -44,5 +68,19 @@ impl StateCache {
         if let Some(old) = self.objects.remove(key) {
             self.bytes -= old.size() + key.len();
         }
+    }
+}
+
+/// The canonical states by session key.
+pub(crate) type StateCache = Cache<CanonicalObject>;
+
+/// The last chunked text of each session.
+pub(crate) type ChunkCache = Cache<Chunked>;
+
+impl StateCache {
+    /// The cached object for `key` if its text is exactly `text` (bytes as stored, so
+    /// that a hit needs no UTF-8 check).
+    pub fn matching(&self, key: &str, text: &[u8]) -> Option<Arc<CanonicalObject>> {
+        self.objects.get(key).filter(|object| object.text().as_bytes() == text).cloned()
     }
 }

@@ -2,6 +2,7 @@
 //! persisted stacks kept per session in `ws_history` (the `ws_history_*` snapshot stack
 //! here; the undo and redo stacks are used by `undo.rs`).
 
+use crate::chunks::{self, Chunked};
 use crate::error::{Error, Result};
 use crate::json;
 use crate::key::{describe, session_key};
@@ -33,6 +34,29 @@ pub(crate) struct Entry {
     pub snapshot: Option<String>,
 }
 
+/// An entry as read back: its snapshot inline or, when it was stored as chunks, put
+/// back together with its cut (which the store remembers for the session's next one).
+pub(crate) struct StoredEntry {
+    pub label: Option<String>,
+    pub current_step: Option<String>,
+    pub snapshot: Option<String>,
+    pub chunked: Option<Chunked>,
+}
+
+impl StoredEntry {
+    /// The snapshot's text, wherever it was kept.
+    pub fn snapshot_text(&self) -> Option<&str> {
+        self.chunked.as_ref().map(Chunked::text).or(self.snapshot.as_deref())
+    }
+
+    pub fn into_snapshot(self) -> Option<String> {
+        match self.chunked {
+            Some(chunked) => Some(chunked.text().to_string()),
+            None => self.snapshot,
+        }
+    }
+}
+
 /// Creates the session's row if it does not exist, without touching an existing one
 /// (history calls leave `updated_at` alone).
 pub(crate) fn ensure_session(conn: &Connection, key: &str, owner: impl Fn() -> String) -> Result<()> {
@@ -47,9 +71,10 @@ pub(crate) fn ensure_session(conn: &Connection, key: &str, owner: impl Fn() -> S
 pub(crate) enum Content<'a> {
     /// These values.
     Entry(&'a Entry),
-    /// The session's state text and current step, exactly as stored, copied inside
-    /// SQLite, under this label.
-    SessionState(Option<&'a str>),
+    /// The session's current step and state text, exactly as stored, under this label:
+    /// copied inside SQLite, or, with `Some(chunks)`, as those chunks of it
+    /// (`chunks::save`'s list of ids).
+    SessionState(Option<&'a str>, Option<&'a str>),
 }
 
 /// Pushes an entry onto a stack of at most `depth` entries. When the stack is full, the
@@ -57,7 +82,19 @@ pub(crate) enum Content<'a> {
 /// another inserted: SQLite then writes only the pages whose bytes change, which for
 /// successive checkpoints of a large state is a small part of it.
 pub(crate) fn push(conn: &Connection, key: &str, stack: Stack, content: Content, depth: usize) -> Result<()> {
-    let (seq, reusable) = make_room(conn, key, stack, depth)?;
+    let room = make_room(conn, key, stack, depth)?;
+    push_into(conn, key, stack, room, content)
+}
+
+/// Writes the new entry of a stack into the room `make_room` made: (its seq, the oldest
+/// entry's seq when that row is to be reused).
+pub(crate) fn push_into(
+    conn: &Connection,
+    key: &str,
+    stack: Stack,
+    (seq, reusable): (i64, Option<i64>),
+    content: Content,
+) -> Result<()> {
     let doing = || format!("push onto the {stack:?} stack of session key {key:?}");
     let code = stack as i64;
     match (content, reusable) {
@@ -70,42 +107,44 @@ pub(crate) fn push(conn: &Connection, key: &str, stack: Stack, content: Content,
         ),
         (Content::Entry(entry), Some(oldest)) => execute(
             conn,
-            "UPDATE ws_history SET seq = ?3, label = ?4, current_step = ?5, snapshot = ?6
+            "UPDATE ws_history SET seq = ?3, label = ?4, current_step = ?5, snapshot = ?6, chunks = NULL
              WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?7",
             params![key, code, seq, entry.label, entry.current_step, entry.snapshot, oldest],
             doing,
         ),
-        (Content::SessionState(label), None) => execute(
+        (Content::SessionState(label, chunks), None) => execute(
             conn,
-            "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot)
-             SELECT flow_session_key, ?2, ?3, ?4, current_step, state_json
+            "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot, chunks)
+             SELECT flow_session_key, ?2, ?3, ?4, current_step, CASE WHEN ?5 IS NULL THEN state_json END, ?5
              FROM workflow_state WHERE flow_session_key = ?1",
-            params![key, code, seq, label],
+            params![key, code, seq, label, chunks],
             doing,
         ),
-        (Content::SessionState(label), Some(oldest)) => {
-            return rewrite_with_session_state(conn, key, (stack, oldest), (stack, seq), label);
+        (Content::SessionState(label, chunks), Some(oldest)) => {
+            return rewrite_with_session_state(conn, key, (stack, oldest), (stack, seq), label, chunks);
         }
     }
     .map(drop)
 }
 
 /// Rewrites the entry at `from` (stack, seq) in place as the entry at `to`, holding the
-/// session's current state text and step (copied inside SQLite) under `label`: a reused
-/// row for a full stack, or an undo/redo entry moving to the other stack.
+/// session's current step and state text under `label` (as `Content::SessionState`
+/// says): a reused row for a full stack, or an undo/redo entry moving to the other stack.
 pub(crate) fn rewrite_with_session_state(
     conn: &Connection,
     key: &str,
     from: (Stack, i64),
     to: (Stack, i64),
     label: Option<&str>,
+    chunks: Option<&str>,
 ) -> Result<()> {
     execute(
         conn,
         "UPDATE ws_history SET stack = ?4, seq = ?5, label = ?6, (current_step, snapshot) =
-             (SELECT current_step, state_json FROM workflow_state WHERE flow_session_key = ?1)
+             (SELECT current_step, CASE WHEN ?7 IS NULL THEN state_json END
+              FROM workflow_state WHERE flow_session_key = ?1), chunks = ?7
          WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?3",
-        params![key, from.0 as i64, from.1, to.0 as i64, to.1, label],
+        params![key, from.0 as i64, from.1, to.0 as i64, to.1, label, chunks],
         || format!("keep the state of session key {key:?} on its {:?} stack", to.0),
     )
     .map(drop)
@@ -150,21 +189,33 @@ pub(crate) fn make_room(
 }
 
 /// The newest entry of a stack and its seq, if any.
-pub(crate) fn top_with_seq(conn: &Connection, key: &str, stack: Stack) -> Result<Option<(i64, Entry)>> {
-    query_row(
+pub(crate) fn top_with_seq(conn: &Connection, key: &str, stack: Stack) -> Result<Option<(i64, StoredEntry)>> {
+    let doing = || format!("read the {stack:?} stack of session key {key:?}");
+    let found = query_row(
         conn,
-        "SELECT seq, label, current_step, snapshot FROM ws_history
+        "SELECT seq, label, current_step, snapshot, chunks FROM ws_history
          WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
         params![key, stack as i64],
         |row| {
-            Ok((row.get(0)?, Entry { label: row.get(1)?, current_step: row.get(2)?, snapshot: row.get(3)? }))
+            let entry = StoredEntry {
+                label: row.get(1)?,
+                current_step: row.get(2)?,
+                snapshot: row.get(3)?,
+                chunked: None,
+            };
+            Ok((row.get::<_, i64>(0)?, entry, row.get::<_, Option<String>>(4)?))
         },
-        || format!("read the {stack:?} stack of session key {key:?}"),
-    )
+        doing,
+    )?;
+    let Some((seq, mut entry, chunks)) = found else { return Ok(None) };
+    if let Some(ids) = chunks {
+        entry.chunked = Some(chunks::load(conn, &ids, doing)?);
+    }
+    Ok(Some((seq, entry)))
 }
 
 /// The newest entry of a stack, if any.
-pub(crate) fn top(conn: &Connection, key: &str, stack: Stack) -> Result<Option<Entry>> {
+pub(crate) fn top(conn: &Connection, key: &str, stack: Stack) -> Result<Option<StoredEntry>> {
     Ok(top_with_seq(conn, key, stack)?.map(|(_, entry)| entry))
 }
 
@@ -182,7 +233,7 @@ pub(crate) fn top_label(conn: &Connection, key: &str, stack: Stack) -> Result<Op
 }
 
 /// Removes and returns the newest entry of a stack, if any.
-pub(crate) fn pop(conn: &Connection, key: &str, stack: Stack) -> Result<Option<Entry>> {
+pub(crate) fn pop(conn: &Connection, key: &str, stack: Stack) -> Result<Option<StoredEntry>> {
     let Some((seq, entry)) = top_with_seq(conn, key, stack)? else { return Ok(None) };
     remove(conn, key, stack, seq)?;
     Ok(Some(entry))
@@ -282,14 +333,14 @@ impl Store {
             || format!("pop the history of {}", describe(flow_id, session_id)),
             |tx| pop(tx, &key, Stack::Snapshots),
         )?;
-        Ok(entry.and_then(|e| e.snapshot))
+        Ok(entry.and_then(StoredEntry::into_snapshot))
     }
 
     /// The newest snapshot, left in place; `None` when the history is empty.
     pub fn history_peek(&self, flow_id: &str, session_id: &str) -> Result<Option<String>> {
         let key = session_key(flow_id, session_id)?;
         let entry = self.read(|conn| top(conn, &key, Stack::Snapshots))?;
-        Ok(entry.and_then(|e| e.snapshot))
+        Ok(entry.and_then(StoredEntry::into_snapshot))
     }
 
     /// The number of snapshots in the session's history.

@@ -6,6 +6,7 @@
 //! is a thin layer over it in [`ffi`].
 
 mod cache;
+mod chunks;
 mod error;
 #[allow(non_camel_case_types)]
 pub mod ffi;
@@ -19,6 +20,8 @@ mod state;
 mod store;
 mod undo;
 
+#[doc(hidden)]
+pub use chunks::{ChunkSizes, CHUNK_RULES};
 pub use error::{Error, Result, Status};
 pub use history::{json_history_pop, json_history_push};
 pub use options::{JournalMode, Options, Synchronous, DEFAULT_MAX_HISTORY_DEPTH};

@@ -1,5 +1,6 @@
 //! Store options: parsed from the JSON object given to `ws_store_open_with`.
 
+use crate::chunks::ChunkSizes;
 use crate::error::{quote, Error, Result};
 use crate::json;
 use serde_json::Value;
@@ -29,6 +30,10 @@ pub struct Options {
     pub max_history_depth: usize,
     pub read_only: bool,
     pub create: bool,
+    /// When and how undo/redo snapshots are cut into shared chunks; not a JSON option
+    /// (tests set smaller sizes to exercise chunking with small states).
+    #[doc(hidden)]
+    pub chunking: ChunkSizes,
 }
 
 impl Default for Options {
@@ -40,6 +45,7 @@ impl Default for Options {
             max_history_depth: DEFAULT_MAX_HISTORY_DEPTH,
             read_only: false,
             create: true,
+            chunking: ChunkSizes::default(),
         }
     }
 }
@@ -132,7 +138,8 @@ mod tests {
                 busy_timeout_ms: 10,
                 max_history_depth: 3,
                 read_only: true,
-                create: false
+                create: false,
+                chunking: ChunkSizes::default()
             }
         );
     }

@@ -1,4 +1,5 @@
-//! The on-disk schema: the cjm-workflow-state 0.0.3 table, created or migrated at open.
+//! The on-disk schema: the cjm-workflow-state 0.0.3 table and the library's own tables
+//! beside it, created or migrated at open.
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, TransactionBehavior};
@@ -7,7 +8,10 @@ use rusqlite::{Connection, TransactionBehavior};
 /// 1: the cjm-workflow-state 0.0.3 table, `workflow_state` with its `label` column.
 /// 2: adds `ws_history` (history, undo and redo stacks) and the trigger that deletes a
 ///    session's stacks with its row, whoever deletes it.
-pub const SCHEMA_VERSION: i64 = 2;
+/// 3: adds `ws_history.chunks`, `ws_chunk` and `ws_chunk_data` (large undo/redo snapshots
+///    as shared chunks, `chunks.rs`) and the triggers that count the chunks' references.
+///    Entries written by version 2 (inline snapshots) stay as they are and readable.
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Exactly the table and index cjm-workflow-state 0.0.3 creates, so that either
 /// program can open a file the other made.
@@ -26,7 +30,9 @@ CREATE INDEX IF NOT EXISTS idx_workflow_state_updated ON workflow_state(updated_
 /// The library's own table: every stack of every session, one row per entry. `stack` is
 /// 10 for the `ws_history_*` snapshots, 11 for undo, 12 for redo; `seq` orders a stack's
 /// entries (the newest is the largest, a stack's seqs are contiguous and start at 2^23;
-/// `history.rs` says why).
+/// `history.rs` says why). An entry holds its snapshot either inline (`snapshot`) or, for
+/// large undo/redo snapshots, as `chunks`: a JSON array of `ws_chunk` ids whose data,
+/// concatenated in order, is the snapshot's text (`snapshot` is then NULL).
 /// Only SQL that CPython's SQLite (3.40) understands, so Python can still use the file.
 const CREATE_HISTORY_TABLE: &str = "
 CREATE TABLE IF NOT EXISTS ws_history (
@@ -36,8 +42,59 @@ CREATE TABLE IF NOT EXISTS ws_history (
     label TEXT,
     current_step TEXT,
     snapshot TEXT,
+    chunks TEXT,
     PRIMARY KEY (flow_session_key, stack, seq)
 );
+";
+
+/// The chunks of large snapshots, each stored once: `hash` is the BLAKE3 hash of `data`,
+/// `refs` the number of `ws_history` entries that list the chunk (an entry that lists it
+/// twice counts once). The bytes live in `ws_chunk_data` under the same id, so that a
+/// change of `refs` rewrites a small row, not the chunk; they are a BLOB because a cut
+/// may fall inside a UTF-8 character.
+const CREATE_CHUNK_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS ws_chunk (
+    id INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL UNIQUE,
+    refs INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ws_chunk_data (
+    id INTEGER PRIMARY KEY,
+    data BLOB NOT NULL
+);
+";
+
+/// Keep `ws_chunk.refs` right whoever writes `ws_history` (the library, or the Python
+/// package deleting a session, which deletes its entries through the trigger below), and
+/// delete a chunk, and its data, with its last reference.
+const CREATE_CHUNK_TRIGGERS: &str = "
+CREATE TRIGGER IF NOT EXISTS ws_history_chunks_inserted
+AFTER INSERT ON ws_history WHEN NEW.chunks IS NOT NULL
+BEGIN
+    UPDATE ws_chunk SET refs = refs + 1 WHERE id IN (SELECT value FROM json_each(NEW.chunks));
+END;
+CREATE TRIGGER IF NOT EXISTS ws_history_chunks_deleted
+AFTER DELETE ON ws_history WHEN OLD.chunks IS NOT NULL
+BEGIN
+    UPDATE ws_chunk SET refs = refs - 1 WHERE id IN (SELECT value FROM json_each(OLD.chunks));
+    DELETE FROM ws_chunk WHERE refs <= 0 AND id IN (SELECT value FROM json_each(OLD.chunks));
+END;
+CREATE TRIGGER IF NOT EXISTS ws_history_chunks_updated
+AFTER UPDATE OF chunks ON ws_history WHEN NEW.chunks IS NOT OLD.chunks
+BEGIN
+    UPDATE ws_chunk SET refs = refs + 1
+    WHERE id IN (SELECT value FROM json_each(NEW.chunks))
+      AND id NOT IN (SELECT value FROM json_each(OLD.chunks));
+    UPDATE ws_chunk SET refs = refs - 1
+    WHERE id IN (SELECT value FROM json_each(OLD.chunks))
+      AND id NOT IN (SELECT value FROM json_each(NEW.chunks));
+    DELETE FROM ws_chunk WHERE refs <= 0 AND id IN (SELECT value FROM json_each(OLD.chunks));
+END;
+CREATE TRIGGER IF NOT EXISTS ws_chunk_deleted
+AFTER DELETE ON ws_chunk
+BEGIN
+    DELETE FROM ws_chunk_data WHERE id = OLD.id;
+END;
 ";
 
 /// Deletes a session's stacks with its row, also when the Python package deletes it.
@@ -54,6 +111,7 @@ struct Found {
     has_table: bool,
     has_label: bool,
     has_history: bool,
+    has_chunks: bool,
 }
 
 fn inspect(conn: &Connection, path: &str) -> Result<Found> {
@@ -82,19 +140,27 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
         )
         .map_err(|e| Error::sqlite(&doing(), e))?
         > 0;
+    let mut has_chunks = false;
+    conn.pragma(Some("main"), "table_info", "ws_history", |row| {
+        has_chunks |= row.get::<_, String>(1)? == "chunks";
+        Ok(())
+    })
+    .map_err(|e| Error::sqlite(&doing(), e))?;
     Ok(Found {
         version,
         has_table: !columns.is_empty(),
         has_label: columns.iter().any(|c| c == "label"),
         has_history,
+        has_chunks,
     })
 }
 
 /// Brings a writable file to the current schema in one transaction: creates the
-/// table, adds the `label` column to a 0.0.2-format file, records the version.
+/// tables and triggers, adds the `label` column to a 0.0.2-format file and the `chunks`
+/// column to a version 2 file, records the version.
 pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
     let found = inspect(conn, path)?;
-    if found.version == SCHEMA_VERSION && found.has_label && found.has_history {
+    if found.version == SCHEMA_VERSION && found.has_label && found.has_chunks {
         return Ok(());
     }
     let doing = || format!("create or migrate the schema of {path:?}");
@@ -110,6 +176,12 @@ pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
         tx.execute_batch("ALTER TABLE workflow_state ADD COLUMN label TEXT")
             .map_err(|e| Error::sqlite(&doing(), e))?;
     }
+    if found.has_history && !found.has_chunks {
+        tx.execute_batch("ALTER TABLE ws_history ADD COLUMN chunks TEXT")
+            .map_err(|e| Error::sqlite(&doing(), e))?;
+    }
+    tx.execute_batch(CREATE_CHUNK_TABLES).map_err(|e| Error::sqlite(&doing(), e))?;
+    tx.execute_batch(CREATE_CHUNK_TRIGGERS).map_err(|e| Error::sqlite(&doing(), e))?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(|e| Error::sqlite(&doing(), e))?;
     tx.commit().map_err(|e| Error::sqlite(&doing(), e))
 }
@@ -119,9 +191,17 @@ pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
 /// before `main`'s by unqualified names) stand in for what the file lacks.
 pub fn adapt_read_only(conn: &Connection, path: &str) -> Result<()> {
     let found = inspect(conn, path)?;
+    let doing = || format!("prepare the read-only view of {path:?}");
     if !found.has_history {
         conn.execute_batch(&CREATE_HISTORY_TABLE.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE"))
-            .map_err(|e| Error::sqlite(&format!("prepare the read-only view of {path:?}"), e))?;
+            .map_err(|e| Error::sqlite(&doing(), e))?;
+    } else if !found.has_chunks {
+        conn.execute_batch("CREATE TEMP VIEW ws_history AS SELECT *, NULL AS chunks FROM main.ws_history")
+            .map_err(|e| Error::sqlite(&doing(), e))?;
+    }
+    if !found.has_chunks {
+        conn.execute_batch(&CREATE_CHUNK_TABLES.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE"))
+            .map_err(|e| Error::sqlite(&doing(), e))?;
     }
     let shim = if !found.has_table {
         CREATE_TABLES.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE").replace(
@@ -135,6 +215,5 @@ pub fn adapt_read_only(conn: &Connection, path: &str) -> Result<()> {
     } else {
         return Ok(());
     };
-    conn.execute_batch(&shim)
-        .map_err(|e| Error::sqlite(&format!("prepare the read-only view of {path:?}"), e))
+    conn.execute_batch(&shim).map_err(|e| Error::sqlite(&doing(), e))
 }

@@ -39,7 +39,7 @@ fn load_state(
             Ok(match row.get_ref(0)? {
                 ValueRef::Null => Found::Empty,
                 ValueRef::Text(b"") => Found::Empty,
-                ValueRef::Text(bytes) => match store.cache().get(key, bytes) {
+                ValueRef::Text(bytes) => match store.cache().matching(key, bytes) {
                     Some(object) => Found::Cached(object),
                     None => match std::str::from_utf8(bytes) {
                         Ok(text) => Found::Text(text.to_string()),

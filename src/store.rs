@@ -1,7 +1,7 @@
 //! The `Store`: one SQLite connection, how it is opened, and the transaction helpers
 //! every operation goes through.
 
-use crate::cache::StateCache;
+use crate::cache::{ChunkCache, StateCache};
 use crate::error::{Error, Result, Status};
 use crate::options::{JournalMode, Options, Synchronous};
 use crate::schema;
@@ -22,6 +22,7 @@ pub const NOW: &str = "strftime('%Y-%m-%d %H:%M:%f','now')";
 pub struct Store {
     conn: Mutex<Connection>,
     cache: Mutex<StateCache>,
+    chunks: Mutex<ChunkCache>,
     options: Options,
 }
 
@@ -43,7 +44,8 @@ impl Store {
         } else {
             open_file(path, &options)?
         };
-        let mut store = Store { conn: Mutex::new(conn), cache: Mutex::default(), options };
+        let mut store =
+            Store { conn: Mutex::new(conn), cache: Mutex::default(), chunks: Mutex::default(), options };
         store.prepare(path)?;
         Ok(store)
     }
@@ -94,6 +96,11 @@ impl Store {
     /// The store's cache of canonical states (see `cache.rs`).
     pub(crate) fn cache(&self) -> MutexGuard<'_, StateCache> {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The store's cache of how it last cut each session's state (see `chunks.rs`).
+    pub(crate) fn chunk_cache(&self) -> MutexGuard<'_, ChunkCache> {
+        self.chunks.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs `f`, which reads with a single query, on the connection.

@@ -2,7 +2,9 @@
 //! step on the undo stack; undo restores the newest checkpoint and keeps what it
 //! replaced on the redo stack (with the same label); redo does the opposite. Both
 //! stacks live in `ws_history`, so they survive restarts and are deleted with the row.
+//! Large states are kept as shared chunks (`chunks.rs`), small ones inline.
 
+use crate::chunks;
 use crate::error::Result;
 use crate::history::{self, ensure_session, Content, Stack};
 use crate::key::{describe, session_key};
@@ -21,7 +23,12 @@ impl Store {
             || format!("checkpoint {}", owner()),
             |tx| {
                 ensure_session(tx, &key, owner)?;
-                history::push(tx, &key, Stack::Undo, Content::SessionState(label), depth)?;
+                // Room first: a chunk is then never found by hash just before the
+                // deletion of the last entry that lists it deletes it.
+                let room = history::make_room(tx, &key, Stack::Undo, depth)?;
+                let current = chunks::save_session_state(self, tx, &key)?;
+                let chunks = current.as_ref().map(|(_, ids)| ids.as_str());
+                history::push_into(tx, &key, Stack::Undo, room, Content::SessionState(label, chunks))?;
                 history::clear(tx, &key, Stack::Redo)
             },
         )
@@ -52,28 +59,38 @@ impl Store {
                     return Ok(false);
                 };
                 // The entry moves to the other stack in place: its label stays, its
-                // snapshot becomes the state it is about to replace (copied inside SQLite).
+                // snapshot becomes the state it is about to replace.
                 let (seq, full) = history::make_room(tx, &key, to, depth)?;
                 if let Some(oldest) = full {
                     history::remove(tx, &key, to, oldest)?;
                 }
+                let current = chunks::save_session_state(self, tx, &key)?;
+                let chunks = current.as_ref().map(|(_, ids)| ids.as_str());
                 history::rewrite_with_session_state(
                     tx,
                     &key,
                     (from, from_seq),
                     (to, seq),
                     target.label.as_deref(),
+                    chunks,
                 )?;
-                // updated_at moves only when the restore changes the session.
+                // updated_at moves only when the restore changes the session. A state
+                // that was just cut is compared here, not read again by SQLite (?4).
                 let sql = format!(
                     "UPDATE workflow_state SET state_json = ?2, current_step = ?3,
-                         updated_at = CASE WHEN state_json IS ?2 AND current_step IS ?3
+                         updated_at = CASE WHEN coalesce(?4, state_json IS ?2) AND current_step IS ?3
                                            THEN updated_at ELSE {NOW} END
                      WHERE flow_session_key = ?1"
                 );
-                execute(tx, &sql, params![key, target.snapshot, target.current_step], || {
+                let target_text = target.snapshot_text();
+                let same_text = current.map(|(chunked, _)| target_text == Some(chunked.text()));
+                execute(tx, &sql, params![key, target_text, target.current_step, same_text], || {
                     format!("restore {}", owner())
                 })?;
+                // The restored text's cut is where the session's next one starts from.
+                if let Some(chunked) = target.chunked {
+                    self.chunk_cache().put(&key, chunked.into());
+                }
                 Ok(true)
             },
         )

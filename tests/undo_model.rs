@@ -3,13 +3,17 @@
 //! `max_history_depth`) run against the library and against a plain in-memory model;
 //! after every operation the state, the current step and the undo status must agree.
 //!
+//! States grow past the chunking threshold (lowered for the test, with small chunks), so
+//! that undo and redo entries are kept both inline and as shared chunks; after every
+//! case the chunks' reference counts must match the entries and the file must be sound.
+//!
 //! `PROPTEST_CASES=5000 cargo test --release --test undo_model` runs many more cases.
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use workflow_state::{Options, Store};
+use workflow_state::{ChunkSizes, Options, Store, CHUNK_RULES};
 
 const FLOW: &str = "editor";
 const SESSION: &str = "doc";
@@ -17,6 +21,8 @@ const SESSION: &str = "doc";
 #[derive(Clone, Debug)]
 enum Op {
     Edit(String, i64),
+    /// Sets a key to a long text made from a seed: states from about 100 bytes to 6 KB.
+    Big(String, u8, usize),
     EditStep(String, String, i64),
     SetStep(String),
     Checkpoint(Option<String>),
@@ -25,6 +31,8 @@ enum Op {
     HistoryPush(i64),
     HistoryPop,
     Delete,
+    /// Deletes the row as the Python package does, with plain SQL on another connection.
+    PythonDelete,
     Reopen(usize),
 }
 
@@ -34,6 +42,7 @@ fn op() -> impl Strategy<Value = Op> {
     let label = prop::option::of(prop::sample::select(vec!["typing", "paste", "é"]).prop_map(str::to_string));
     prop_oneof![
         4 => (key.clone(), any::<i64>()).prop_map(|(k, v)| Op::Edit(k, v)),
+        3 => (key.clone(), any::<u8>(), 0usize..2000).prop_map(|(k, seed, len)| Op::Big(k, seed, len)),
         2 => (step.clone(), key, -5i64..5).prop_map(|(s, k, v)| Op::EditStep(s, k, v)),
         2 => step.prop_map(Op::SetStep),
         4 => label.prop_map(Op::Checkpoint),
@@ -42,6 +51,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<i64>().prop_map(Op::HistoryPush),
         1 => Just(Op::HistoryPop),
         1 => Just(Op::Delete),
+        1 => Just(Op::PythonDelete),
         1 => prop::sample::select(vec![1usize, 2, 3, 5, 50]).prop_map(Op::Reopen),
     ]
 }
@@ -76,6 +86,9 @@ impl Model {
             Op::Edit(k, v) => {
                 self.now.state.insert(k.clone(), json!(v));
             }
+            Op::Big(k, seed, len) => {
+                self.now.state.insert(k.clone(), json!(big_text(*seed, *len)));
+            }
             Op::EditStep(s, k, v) => {
                 let step = self.now.state.entry(format!("_step_{s}")).or_insert_with(|| json!({}));
                 step.as_object_mut().unwrap().insert(k.clone(), json!(v));
@@ -101,7 +114,7 @@ impl Model {
             Op::HistoryPop => {
                 self.history.pop();
             }
-            Op::Delete => {
+            Op::Delete | Op::PythonDelete => {
                 *self = Model { depth: self.depth, ..Model::default() };
             }
             Op::Reopen(depth) => self.depth = *depth,
@@ -120,8 +133,23 @@ impl Model {
     }
 }
 
+/// A text of `len` characters (of one to four bytes, so that cuts fall inside them) that
+/// differs with `seed` only in a few places, as successive versions of a document do.
+fn big_text(seed: u8, len: usize) -> String {
+    let pieces = ["lorem ", "é", "ipsum\n", "€", "😀", "dolor sit amet, "];
+    let mut text = String::new();
+    for i in 0..len {
+        let piece = if i % 97 == usize::from(seed) % 97 { "#" } else { pieces[i % pieces.len()] };
+        text.push_str(piece);
+    }
+    text
+}
+
+/// Chunking from 512 bytes, with FastCDC's smallest sizes.
+const CHUNKING: ChunkSizes = ChunkSizes { threshold: 512, min: 64, avg: 256, max: 1024 };
+
 fn open(path: &Path, depth: usize) -> Store {
-    let options = Options { max_history_depth: depth, ..Options::default() };
+    let options = Options { max_history_depth: depth, chunking: CHUNKING, ..Options::default() };
     Store::open(path.to_str().unwrap(), options).expect("the store opens")
 }
 
@@ -134,12 +162,24 @@ fn run(store: &mut Store, path: &Path, op: &Op) -> Result<Option<bool>, workflow
     }
     match op {
         Op::Edit(k, v) => store.update_state(FLOW, SESSION, &json!({ k: v }).to_string()),
+        Op::Big(k, seed, len) => {
+            store.update_state(FLOW, SESSION, &json!({ k: big_text(*seed, *len) }).to_string())
+        }
         Op::EditStep(s, k, v) => store.update_step_state(FLOW, SESSION, s, &json!({ k: v }).to_string()),
         Op::SetStep(s) => store.set_current_step(FLOW, SESSION, s),
         Op::Checkpoint(label) => store.checkpoint(FLOW, SESSION, label.as_deref()),
         Op::HistoryPush(v) => store.history_push(FLOW, SESSION, &json!({ "v": v }).to_string()),
         Op::HistoryPop => store.history_pop(FLOW, SESSION).map(drop),
         Op::Delete => store.delete_session(FLOW, SESSION),
+        Op::PythonDelete => {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            conn.execute(
+                "DELETE FROM workflow_state WHERE flow_session_key = ?1",
+                [format!("{FLOW}:{SESSION}")],
+            )
+            .unwrap();
+            Ok(())
+        }
         Op::Reopen(depth) => {
             *store = open(path, *depth);
             Ok(())
@@ -188,6 +228,13 @@ proptest! {
             prop_assert_eq!(peek.as_ref(), model.history.last(), "history top after op {} {:?}", i, op);
         }
         drop(store);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for (rule, sql) in CHUNK_RULES {
+            prop_assert_eq!(conn.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap(), 0, "{}", rule);
+        }
+        let check: String = conn.query_row("PRAGMA integrity_check", [], |row| row.get(0)).unwrap();
+        prop_assert_eq!(check, "ok");
+        drop(conn);
         let _ = std::fs::remove_file(&path);
     }
 }

@@ -232,7 +232,8 @@ pub extern "C" fn ws_checkpoint(
 /// @param store, flow_id, session_id  The session (none may be NULL).
 /// @param out_done Not NULL. Receives true when a checkpoint was restored, false when
 ///                 there was nothing to undo (then nothing changed); false on failure.
-/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` when the
+///         entry to restore is damaged (a large state kept as chunks that are missing).
 ///
 /// Thread-safe.
 #[no_mangle]
@@ -256,7 +257,8 @@ pub extern "C" fn ws_undo(
 /// @param store, flow_id, session_id  The session (none may be NULL).
 /// @param out_done Not NULL. Receives true when a state was re-applied, false when there
 ///                 was nothing to redo (then nothing changed); false on failure.
-/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` when the
+///         entry to restore is damaged (a large state kept as chunks that are missing).
 ///
 /// Thread-safe.
 #[no_mangle]

@@ -16,7 +16,7 @@ Scenarios:
   b  compat_tool write writes, Python 0.0.3 reads every value back exactly; Python keeps
      writing to the file and compat_tool reads those writes.
   c  Python 0.0.2 writes a file without the label column; a read-only open leaves it
-     untouched; a writable open migrates it in place (label column, user_version 2) with
+     untouched; a writable open migrates it in place (label column, user_version 3) with
      every 0.0.2 value unchanged; 0.0.3 (and 0.0.2) keep working on it.
   d  Python stores NaN / Infinity: the C API answers WS_CORRUPT naming the session, and
      never rewrites the stored text.
@@ -25,9 +25,11 @@ Scenarios:
      output of C is fed back as the next input of both sides; results must be equal
      (types, key order, exact numbers) and C's text compact. --seed N (or the environment
      variable WS_COMPAT_SEED) repeats a run; the seed is printed.
-  f  the schema-2 history table on disk: Python 0.0.3 opens, reads and writes a file with
+  f  the history tables on disk (schema 3): Python 0.0.3 opens, reads and writes a file with
      C history/undo/redo stacks, and its delete_session / clear_state delete the stacks
-     too (trigger); the stored schema is accepted by CPython's SQLite; a read-only C open
+     too (trigger); the stored schema is accepted by CPython's SQLite, and a DELETE through
+     it of a session whose large undo/redo snapshots are kept as shared chunks fires the
+     chunk triggers (reference counts stay right, the chunks go); a read-only C open
      of a 0.0.3 file (no ws_history) reads empty stacks and leaves the file byte for
      byte; writable opens add the table and trigger (also to a user_version 1 file).
 """
@@ -45,6 +47,8 @@ import time
 
 FLOW_A = "compat-a"  # the flows of compat_tool's "write" scenario
 FLOW_B = "compat.b"
+
+SCHEMA_VERSION = 3  # PRAGMA user_version of a file the C library opened for writing
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{3})?$")
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -386,6 +390,22 @@ def w_sql_check(args):
                                                 "flow_session_key = ?", (key,)).fetchone()[0]
         out["others_before"] = before
         out["others_after"] = conn.execute("SELECT count(*) FROM ws_history").fetchone()[0]
+        # The chunk triggers, fired by Python's SQLite: delete a session whose large
+        # undo/redo snapshots C kept as chunks.
+        chunk_key = args["chunk_key"]
+        count = lambda sql, *p: conn.execute(sql, p).fetchone()[0]
+        refs_wrong = ("SELECT count(*) FROM ws_chunk AS c WHERE refs != (SELECT count(*) "
+                      "FROM ws_history AS h WHERE EXISTS (SELECT 1 FROM json_each(h.chunks) "
+                      "WHERE value = c.id))")
+        out["chunked_entries"] = count("SELECT count(*) FROM ws_history WHERE "
+                                       "flow_session_key = ? AND chunks IS NOT NULL", chunk_key)
+        out["chunks_before"] = count("SELECT count(*) FROM ws_chunk")
+        out["refs_wrong_before"] = count(refs_wrong)
+        with conn:
+            conn.execute("DELETE FROM workflow_state WHERE flow_session_key = ?", (chunk_key,))
+        out["chunks_after"] = count("SELECT count(*) FROM ws_chunk")
+        out["chunk_data_after"] = count("SELECT count(*) FROM ws_chunk_data")
+        out["refs_wrong_after"] = count(refs_wrong)
         out["integrity_after"] = [r[0] for r in conn.execute("PRAGMA integrity_check")]
     finally:
         conn.close()
@@ -946,7 +966,8 @@ def scenario_b(env):
     C.check(not any(k.endswith(":s1 should not be stored") for k in raw["rows"]) and
             pflows[FLOW_A]["sessions"]["s1"]["summary"]["label"] == "First session",
             "b: the refused duplicate ws_create_session changed nothing")
-    C.check(raw["user_version"] == 2, "b: C set PRAGMA user_version = 2",
+    C.check(raw["user_version"] == SCHEMA_VERSION,
+            f"b: C set PRAGMA user_version = {SCHEMA_VERSION}",
             f"user_version = {raw['user_version']}")
     check_value(["flow_session_key", "current_step", "state_json", "created_at", "updated_at",
                  "label"], raw["columns"], "b: the table has exactly the 0.0.3 columns")
@@ -1043,7 +1064,8 @@ def scenario_c(env):
             after["columns"])
     check_value(["flow_session_key", "current_step", "state_json", "created_at", "updated_at",
                  "label"], after["columns"], "c: the migrated table has the 0.0.3 columns")
-    C.check(after["user_version"] == 2, "c: the C library set PRAGMA user_version = 2",
+    C.check(after["user_version"] == SCHEMA_VERSION,
+            f"c: the C library set PRAGMA user_version = {SCHEMA_VERSION}",
             f"user_version = {after['user_version']}")
     check_value(sorted(before["rows"]), sorted(after["rows"]), "c: no row added or lost")
     for key, old in before["rows"].items():
@@ -1442,6 +1464,9 @@ def scenario_e(env):
 
 HISTORY_TABLE = "ws_history"
 HISTORY_TRIGGER = "ws_history_deleted_with_session"
+CHUNK_TABLES = {"ws_chunk", "ws_chunk_data"}
+CHUNK_TRIGGERS = {"ws_history_chunks_inserted", "ws_history_chunks_deleted",
+                  "ws_history_chunks_updated", "ws_chunk_deleted"}
 EMPTY_UNDO = '{"undo_depth":0,"redo_depth":0,"undo_label":null,"redo_label":null}'
 UNDO_1_1 = '{"undo_depth":1,"redo_depth":1,"undo_label":"first é","redo_label":"second"}'
 SNAP_A = '{"snap":"A é日本🙂","big":1180591620717411303424,"f":0.1,"n":[null,true,1e-7]}'
@@ -1464,7 +1489,11 @@ def schema_checks(tag, raw):
     C.check(HISTORY_TABLE in raw["tables"] and HISTORY_TRIGGER in raw["triggers"],
             f"{tag}: the file has the {HISTORY_TABLE} table and the {HISTORY_TRIGGER} trigger",
             f"tables {raw['tables']} triggers {raw['triggers']}")
-    C.check(raw["user_version"] == 2, f"{tag}: PRAGMA user_version is 2",
+    C.check(CHUNK_TABLES <= set(raw["tables"]) and CHUNK_TRIGGERS <= set(raw["triggers"]),
+            f"{tag}: the file has the chunk tables and their triggers",
+            f"tables {raw['tables']} triggers {raw['triggers']}")
+    C.check(raw["user_version"] == SCHEMA_VERSION,
+            f"{tag}: PRAGMA user_version is {SCHEMA_VERSION}",
             f"user_version = {raw['user_version']}")
 
 
@@ -1588,8 +1617,30 @@ def scenario_f(env):
                                              "WS_OK", UNDO_1_1))]
     run_steps(env, "f (C after Python deleted)", db, steps)
 
+    # A session with a state past the chunking threshold (64 KiB): its checkpoints are
+    # kept as shared chunks; undo and redo give the states back exactly.
+    big = {"v": 1, "doc": [f"paragraph {i}: é日本🙂 " + "lorem ipsum " * 8 for i in range(800)]}
+    big_texts = [json.dumps(big | {"v": v}, separators=(",", ":"), ensure_ascii=False)
+                 for v in (1, 2, 3)]
+    steps = [(["update_state", flow, "hbig", big_texts[0]], None),
+             (["checkpoint", flow, "hbig", "big one"], None),
+             (["update_state", flow, "hbig", '{"v":2}'], None),
+             (["checkpoint", flow, "hbig", "big two"], None),
+             (["update_state", flow, "hbig", '{"v":3}'], None),
+             (["undo", flow, "hbig"], ("hbig: undo of a chunked checkpoint is done", "WS_OK",
+                                       "true")),
+             (["get_state", flow, "hbig"], ("hbig: undo restored the 100 KB state exactly",
+                                            "WS_OK", big_texts[1])),
+             (["undo", flow, "hbig"], ("hbig: a second undo is done", "WS_OK", "true")),
+             (["get_state", flow, "hbig"], ("hbig: then the first state exactly", "WS_OK",
+                                            big_texts[0])),
+             (["redo", flow, "hbig"], ("hbig: redo is done", "WS_OK", "true")),
+             (["get_state", flow, "hbig"], ("hbig: redo re-applied the second state", "WS_OK",
+                                            big_texts[1]))]
+    run_steps(env, "f (C chunks large snapshots)", db, steps)
+
     # CPython's SQLite on the stored schema.
-    sq = py(env, "sql_check", db=db, key="pyflow:trigger-test")
+    sq = py(env, "sql_check", db=db, key="pyflow:trigger-test", chunk_key=f"{flow}:hbig")
     print(f"       CPython's SQLite {sq['sqlite_version']}; stored schema:", flush=True)
     for kind, name, _, sql in sq["schema"]:
         print(f"         {kind} {name}: {' '.join((sql or '').split())}", flush=True)
@@ -1607,6 +1658,15 @@ def scenario_f(env):
             "no other row does", compact({k: sq[k] for k in ("inserted", "left_after_delete",
                                                               "others_before",
                                                               "others_after")}))
+    chunk_figures = {k: sq[k] for k in ("chunked_entries", "chunks_before", "refs_wrong_before",
+                                        "chunks_after", "chunk_data_after", "refs_wrong_after")}
+    C.check(sq["chunked_entries"] == 2 and sq["chunks_before"] > 0 and
+            sq["refs_wrong_before"] == 0, "f: C kept hbig's two entries as chunks, with "
+            "reference counts that match the entries (seen by CPython's SQLite)",
+            compact(chunk_figures))
+    C.check(sq["chunks_after"] == 0 and sq["chunk_data_after"] == 0 and
+            sq["refs_wrong_after"] == 0, "f: a DELETE of hbig through CPython's SQLite fires "
+            "the chunk triggers: its chunks and their data go", compact(chunk_figures))
     C.check(sq["integrity_after"] == ["ok"], "f: integrity_check still ok after Python wrote "
             f"to {HISTORY_TABLE}", compact(sq["integrity_after"]))
 

@@ -292,7 +292,7 @@ static void raw_prepare(Raw *r) {
       "SELECT json_group_array(json_object("
       "'flow_id', ?3, 'session_id', substr(flow_session_key, ?4), 'label', label,"
       " 'current_step', current_step, 'created_at', created_at, 'updated_at', updated_at,"
-      " 'state_size_bytes', coalesce(octet_length(state_json), 0))"
+      " 'state_size_bytes', coalesce(length(CAST(state_json AS BLOB)), 0))"
       " ORDER BY updated_at DESC, created_at DESC, rowid DESC)"
       " FROM workflow_state WHERE flow_session_key >= ?1 AND flow_session_key < ?2");
   /* History: ensure the session row, push at max(seq)+1, trim to the depth. */

@@ -38,9 +38,25 @@ impl Order {
     }
 }
 
-/// The columns a summary is built from, in the order `summary` reads them.
+/// The columns a summary is built from, in the order `summary` reads them: all of them
+/// are in the index `ws_session_list` (`schema.rs`), spelled the same way.
 const SUMMARY_COLUMNS: &str =
-    "flow_session_key, label, current_step, created_at, updated_at, octet_length(state_json)";
+    "flow_session_key, label, current_step, created_at, updated_at, length(CAST(state_json AS BLOB))";
+
+/// The list query: a range scan of the flow's keys in the index `ws_session_list`.
+fn list_sql(order: Order, descending: bool) -> String {
+    let dir = if descending { "DESC" } else { "ASC" };
+    let column = order.column();
+    let tie_breaks = match order {
+        Order::CreatedAt => format!("rowid {dir}"),
+        _ => format!("created_at {dir}, rowid {dir}"),
+    };
+    format!(
+        "SELECT {SUMMARY_COLUMNS} FROM workflow_state
+         WHERE flow_session_key >= ?1 AND flow_session_key < ?2
+         ORDER BY {column} {dir}, {tie_breaks}"
+    )
+}
 
 /// Appends a session summary, the JSON object of the API:
 /// `{"flow_id","session_id","label","current_step","created_at","updated_at","state_size_bytes"}`.
@@ -141,17 +157,7 @@ impl Store {
     /// is read, so the cost follows the flow's size, not the file's.
     pub fn list_sessions(&self, flow_id: &str, order: Order, descending: bool) -> Result<String> {
         let (low, high) = flow_key_range(flow_id)?;
-        let dir = if descending { "DESC" } else { "ASC" };
-        let column = order.column();
-        let tie_breaks = match order {
-            Order::CreatedAt => format!("rowid {dir}"),
-            _ => format!("created_at {dir}, rowid {dir}"),
-        };
-        let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM workflow_state
-             WHERE flow_session_key >= ?1 AND flow_session_key < ?2
-             ORDER BY {column} {dir}, {tie_breaks}"
-        );
+        let sql = list_sql(order, descending);
         self.read(|conn| {
             let mut out = String::from("[");
             conn.prepare_cached(&sql)
@@ -184,5 +190,34 @@ impl Store {
     /// Deletes the session; the same as `clear_state`.
     pub fn delete_session(&self, flow_id: &str, session_id: &str) -> Result<()> {
         self.clear_state(flow_id, session_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Options;
+
+    /// Listing must read only the index, whatever the order: a plan that visits the
+    /// table makes lists slow down as other flows fill the file.
+    #[test]
+    fn the_list_query_reads_only_the_covering_index() {
+        let store = Store::open(crate::store::MEMORY_PATH, Options::default()).unwrap();
+        for order in [Order::UpdatedAt, Order::CreatedAt, Order::Label] {
+            for descending in [false, true] {
+                let sql = format!("EXPLAIN QUERY PLAN {}", list_sql(order, descending));
+                let plan: Vec<String> = store
+                    .read(|conn| {
+                        let mut stmt = conn.prepare(&sql).unwrap();
+                        let rows = stmt.query_map(["f:", "f;"], |row| row.get::<_, String>(3)).unwrap();
+                        Ok(rows.map(|r| r.unwrap()).collect())
+                    })
+                    .unwrap();
+                assert!(
+                    plan.iter().any(|step| step.contains("USING COVERING INDEX ws_session_list")),
+                    "{order:?} {descending}: {plan:?}"
+                );
+            }
+        }
     }
 }

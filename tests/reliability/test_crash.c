@@ -9,7 +9,8 @@
  *  - CPython's sqlite3, in a separate process (two SQLite copies in one process would
  *    break each other's POSIX locks), finds `PRAGMA integrity_check` "ok", the schema
  *    wholly there, every stored state a strict JSON object, every stack entry strict JSON
- *    and no stack entry without its session. On odd rounds it runs first, so CPython's
+ *    (chunked ones reassembled), chunk reference counts exact and no stack entry without
+ *    its session. On odd rounds it runs first, so CPython's
  *    SQLite recovers the file (rolls back the journal or replays the WAL); on even rounds
  *    it runs after the library has recovered and checked the file;
  *  - the store opens without error;
@@ -590,8 +591,9 @@ static long walk_session(struct conn *c, struct model *model, int index) {
 
 static const char python_checker[] =
     "import json, os, sqlite3, sys\n"
-    "SCHEMA = {'workflow_state', 'idx_workflow_state_updated', 'ws_history',\n"
-    "          'ws_history_deleted_with_session'}\n"
+    "SCHEMA = {'workflow_state', 'idx_workflow_state_updated', 'ws_session_list', 'ws_history',\n"
+    "          'ws_history_deleted_with_session', 'ws_chunk', 'ws_chunk_data', 'ws_chunk_deleted',\n"
+    "          'ws_history_chunks_inserted', 'ws_history_chunks_deleted', 'ws_history_chunks_updated'}\n"
     "def strict(name):\n"
     "    raise ValueError('not strict JSON: ' + name)\n"
     "def check(path):\n"
@@ -607,13 +609,25 @@ static const char python_checker[] =
     "                 if not r[0].startswith('sqlite_')}\n"
     "        if version == 0 and not names:\n"
     "            return 'ok (no schema yet)'\n"
-    "        if version != 2 or names != SCHEMA:\n"
+    "        if version != 3 or names != SCHEMA:\n"
     "            return 'schema half there: version %d, %r' % (version, sorted(names))\n"
     "        for key, text in c.execute('SELECT flow_session_key, state_json FROM workflow_state'):\n"
     "            if not isinstance(json.loads(text, parse_constant=strict), dict):\n"
     "                return 'the state of %s is not an object: %.200s' % (key, text)\n"
-    "        for key, text in c.execute('SELECT flow_session_key, snapshot FROM ws_history'):\n"
+    "        for key, text, chunks in c.execute('SELECT flow_session_key, snapshot, chunks FROM ws_history'):\n"
+    "            if chunks is not None:\n"
+    "                parts = [c.execute('SELECT data FROM ws_chunk_data WHERE id = ?', (i,)).fetchone()\n"
+    "                         for i in json.loads(chunks)]\n"
+    "                if None in parts:\n"
+    "                    return 'a stack entry of %s lists a missing chunk' % key\n"
+    "                text = b''.join(bytes(p[0]) for p in parts).decode('utf-8')\n"
     "            json.loads(text, parse_constant=strict)\n"
+    "        miscounted = c.execute('SELECT count(*) FROM ws_chunk k WHERE refs != (SELECT count(*) FROM'\n"
+    "                               ' (SELECT DISTINCT h.flow_session_key, h.stack, h.seq FROM ws_history h,'\n"
+    "                               ' json_each(h.chunks) j WHERE j.value = k.id))').fetchone()[0]\n"
+    "        stray = c.execute('SELECT count(*) FROM ws_chunk_data WHERE id NOT IN (SELECT id FROM ws_chunk)')\n"
+    "        if miscounted or stray.fetchone()[0]:\n"
+    "            return 'chunk reference counts are wrong'\n"
     "        orphans = c.execute('SELECT count(*) FROM ws_history WHERE flow_session_key'\n"
     "                            ' NOT IN (SELECT flow_session_key FROM workflow_state)').fetchone()[0]\n"
     "        if orphans:\n"

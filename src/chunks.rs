@@ -485,7 +485,10 @@ mod tests {
         check_rules(&store);
         assert!(count(&store, "SELECT count(*) FROM ws_chunk") > 0);
         store
-            .write(|| "delete".into(), |tx| Ok(tx.execute_batch("DELETE FROM workflow_state").unwrap()))
+            .write(
+                || "delete".into(),
+                |tx| tx.execute_batch("DELETE FROM workflow_state").map_err(|e| Error::sqlite("delete", e)),
+            )
             .unwrap();
         check_rules(&store);
         for table in ["ws_history", "ws_chunk", "ws_chunk_data"] {
@@ -557,7 +560,10 @@ mod tests {
         store.update_state("f", "s", "{\"k1\":0}").unwrap();
         let before = store.get_state("f", "s").unwrap();
         store
-            .write(|| "lose".into(), |tx| Ok(tx.execute_batch("DELETE FROM ws_chunk_data").unwrap()))
+            .write(
+                || "lose".into(),
+                |tx| tx.execute_batch("DELETE FROM ws_chunk_data").map_err(|e| Error::sqlite("lose", e)),
+            )
             .unwrap();
         let err = store.undo("f", "s").unwrap_err();
         assert_eq!(err.status, crate::Status::Corrupt, "{err:?}");

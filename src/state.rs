@@ -4,7 +4,7 @@
 use crate::error::{quote, Error, Result, Status};
 use crate::json::{self, CanonicalObject};
 use crate::key::{check_id, describe, session_key};
-use crate::store::{execute, query_row, Store, NOW};
+use crate::store::{execute, query_row, Db, Store, NOW};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection};
 use std::sync::Arc;
@@ -21,7 +21,7 @@ fn step_key(step_id: &str) -> Result<String> {
 /// strict JSON object) and, when already canonical, remembered.
 fn load_state(
     store: &Store,
-    conn: &Connection,
+    conn: &Db,
     key: &str,
     owner: impl Fn() -> String,
 ) -> Result<Option<Arc<CanonicalObject>>> {
@@ -31,10 +31,8 @@ fn load_state(
         Text(String),
         NotText,
     }
-    let found = query_row(
-        conn,
-        "SELECT state_json FROM workflow_state WHERE flow_session_key = ?1",
-        [key],
+    let found = conn.query_state(
+        key,
         |row| {
             Ok(match row.get_ref(0)? {
                 ValueRef::Null => Found::Empty,

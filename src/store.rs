@@ -5,7 +5,8 @@ use crate::cache::{ChunkCache, StateCache};
 use crate::error::{Error, Result, Status};
 use crate::options::{JournalMode, Options, Synchronous};
 use crate::schema;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row, Statement};
+use std::cell::RefCell;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -17,10 +18,63 @@ pub const MEMORY_PATH: &str = ":memory:";
 /// package's whole-second values.
 pub const NOW: &str = "strftime('%Y-%m-%d %H:%M:%f','now')";
 
+/// The query that reads a session's state: the one statement of `ws_get_state`, and the
+/// first of every state update.
+const STATE_SQL: &str = "SELECT state_json FROM workflow_state WHERE flow_session_key = ?1";
+
+/// The statements that run on nearly every call, prepared once beside their connection.
+/// rusqlite's statement cache, which serves every other statement, costs about 1,000
+/// instructions a lookup (it hashes and copies the SQL text): an eighth of a whole
+/// `ws_get_state`, and most of what separated it from raw SQLite.
+pub(crate) struct Hot<'c> {
+    state: RefCell<Statement<'c>>,
+}
+
+self_cell::self_cell!(
+    /// The store's connection with its hot statements. It dereferences to the
+    /// connection, so every helper that takes `&Connection` takes it too.
+    pub(crate) struct Db {
+        owner: Connection,
+        #[not_covariant]
+        dependent: Hot,
+    }
+);
+
+// SAFETY: `Connection` is `Send`; its statements are not, only because they borrow it,
+// and they borrow nothing else. The connection and its statements always move
+// together, inside one `Db`, and a `Store` lends its `Db` to one thread at a time (it
+// lives in a `Mutex`), so nothing in it is ever used by two threads at once.
+unsafe impl Send for Db {}
+
+impl std::ops::Deref for Db {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.borrow_owner()
+    }
+}
+
+impl Db {
+    fn open(conn: Connection, path: &str) -> Result<Db> {
+        Db::try_new(conn, |conn| Ok(Hot { state: RefCell::new(conn.prepare(STATE_SQL)?) }))
+            .map_err(|e: rusqlite::Error| Error::sqlite(&format!("prepare the statements for {path:?}"), e))
+    }
+
+    /// Runs the state query for session key `key`, as [`query_row`] runs a query.
+    pub(crate) fn query_state<T>(
+        &self,
+        key: &str,
+        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+        doing: impl Fn() -> String,
+    ) -> Result<Option<T>> {
+        self.with_dependent(|_, hot| hot.state.borrow_mut().query_row([key], map).optional())
+            .map_err(|e| Error::sqlite(&doing(), e))
+    }
+}
+
 /// A workflow state store: one long-lived SQLite connection, shared by every thread
 /// that holds the store (calls are serialised; each is short).
 pub struct Store {
-    conn: Mutex<Connection>,
+    conn: Mutex<Db>,
     cache: Mutex<StateCache>,
     chunks: Mutex<ChunkCache>,
     options: Options,
@@ -34,7 +88,7 @@ impl Store {
                 "path must not be empty (use \":memory:\" for a store that is not persisted)",
             ));
         }
-        let conn = if path == MEMORY_PATH {
+        let mut conn = if path == MEMORY_PATH {
             if options.read_only {
                 return Err(Error::invalid_argument(
                     "a \":memory:\" store cannot be read_only: it would always be empty",
@@ -44,42 +98,9 @@ impl Store {
         } else {
             open_file(path, &options)?
         };
-        let mut store =
-            Store { conn: Mutex::new(conn), cache: Mutex::default(), chunks: Mutex::default(), options };
-        store.prepare(path)?;
-        Ok(store)
-    }
-
-    fn prepare(&mut self, path: &str) -> Result<()> {
-        let options = self.options.clone();
-        let conn = self.conn.get_mut().unwrap_or_else(|e| e.into_inner());
-        let doing = || format!("configure {path:?}");
-        conn.busy_timeout(std::time::Duration::from_millis(options.busy_timeout_ms.into()))
-            .map_err(|e| Error::sqlite(&doing(), e))?;
-        // Every statement the library runs stays prepared (about 30 of them).
-        conn.set_prepared_statement_cache_capacity(64);
-        // 8 MiB of page cache (SQLite's default is 2 MiB): a flow's sessions are spread
-        // over the file in creation order, and listing a thousand of them touches about
-        // a thousand pages; with them cached, listing does not slow as the file grows.
-        conn.pragma_update(None, "cache_size", -8192).map_err(|e| Error::sqlite(&doing(), e))?;
-        if options.read_only {
-            schema::adapt_read_only(conn, path)?;
-            return conn.pragma_update(None, "query_only", true).map_err(|e| Error::sqlite(&doing(), e));
-        }
-        if path != MEMORY_PATH {
-            // Reading the schema first turns "not a database" into WS_CORRUPT before
-            // any pragma tries to write.
-            conn.pragma_query_value(None, "schema_version", |r| r.get::<_, i64>(0))
-                .map_err(|e| Error::sqlite(&format!("read {path:?}"), e))?;
-            set_journal_mode(conn, path, options.journal_mode)?;
-        }
-        let sync = match options.synchronous {
-            Synchronous::Normal => "NORMAL",
-            Synchronous::Full => "FULL",
-            Synchronous::Off => "OFF",
-        };
-        conn.pragma_update(None, "synchronous", sync).map_err(|e| Error::sqlite(&doing(), e))?;
-        schema::create_or_migrate(conn, path)
+        configure(&mut conn, path, &options)?;
+        let db = Db::open(conn, path)?;
+        Ok(Store { conn: Mutex::new(db), cache: Mutex::default(), chunks: Mutex::default(), options })
     }
 
     /// The options the store was opened with.
@@ -87,7 +108,7 @@ impl Store {
         &self.options
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    fn lock(&self) -> MutexGuard<'_, Db> {
         // A panic inside a call leaves the connection usable: the transaction it
         // held was rolled back when the panic dropped it.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
@@ -104,13 +125,13 @@ impl Store {
     }
 
     /// Runs `f`, which reads with a single query, on the connection.
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
         f(&self.lock())
     }
 
     /// Runs `f`, which reads with several queries, inside one read transaction, so that
     /// it sees one snapshot of the file even while other processes commit.
-    pub(crate) fn read_snapshot<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn read_snapshot<T>(&self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
         let conn = self.lock();
         in_transaction(&conn, "BEGIN", || "read a consistent snapshot".to_string(), || f(&conn))
     }
@@ -118,11 +139,7 @@ impl Store {
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed only if `f` succeeds:
     /// a read-modify-write never interleaves with another writer, and a failure leaves
     /// the data as it was. `doing` describes the call for error messages.
-    pub(crate) fn write<T>(
-        &self,
-        doing: impl Fn() -> String,
-        f: impl FnOnce(&Connection) -> Result<T>,
-    ) -> Result<T> {
+    pub(crate) fn write<T>(&self, doing: impl Fn() -> String, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
         if self.options.read_only {
             return Err(Error::new(
                 Status::Io,
@@ -179,6 +196,36 @@ pub(crate) fn query_row<T>(
     conn.prepare_cached(sql)
         .and_then(|mut stmt| stmt.query_row(params, map).optional())
         .map_err(|e| Error::sqlite(&doing(), e))
+}
+
+/// Sets the connection up as `options` say and brings the file to the current schema.
+fn configure(conn: &mut Connection, path: &str, options: &Options) -> Result<()> {
+    let doing = || format!("configure {path:?}");
+    conn.busy_timeout(std::time::Duration::from_millis(options.busy_timeout_ms.into()))
+        .map_err(|e| Error::sqlite(&doing(), e))?;
+    // Every statement the library runs stays prepared (about 30 of them).
+    conn.set_prepared_statement_cache_capacity(64);
+    // 8 MiB of page cache (SQLite's default is 2 MiB): the states, index pages and
+    // undo chunks of the sessions being worked on stay in memory.
+    conn.pragma_update(None, "cache_size", -8192).map_err(|e| Error::sqlite(&doing(), e))?;
+    if options.read_only {
+        schema::adapt_read_only(conn, path)?;
+        return conn.pragma_update(None, "query_only", true).map_err(|e| Error::sqlite(&doing(), e));
+    }
+    if path != MEMORY_PATH {
+        // Reading the schema first turns "not a database" into WS_CORRUPT before
+        // any pragma tries to write.
+        conn.pragma_query_value(None, "schema_version", |r| r.get::<_, i64>(0))
+            .map_err(|e| Error::sqlite(&format!("read {path:?}"), e))?;
+        set_journal_mode(conn, path, options.journal_mode)?;
+    }
+    let sync = match options.synchronous {
+        Synchronous::Normal => "NORMAL",
+        Synchronous::Full => "FULL",
+        Synchronous::Off => "OFF",
+    };
+    conn.pragma_update(None, "synchronous", sync).map_err(|e| Error::sqlite(&doing(), e))?;
+    schema::create_or_migrate(conn, path)
 }
 
 fn open_file(path: &str, options: &Options) -> Result<Connection> {

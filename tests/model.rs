@@ -437,19 +437,7 @@ impl Model {
     fn apply(&mut self, op: &Op, id: &str, created: Option<&str>) -> Result<Out, Status> {
         let handle = match op {
             Op::JsonPush(..) | Op::JsonPop(..) | Op::Bad(..) | Op::Reopen(..) => None,
-            Op::SetStep(a, ..)
-            | Op::Update(a, ..)
-            | Op::UpdateStep(a, ..)
-            | Op::ClearStepState(a, ..)
-            | Op::Delete(a, ..)
-            | Op::Create(a, ..)
-            | Op::SetLabel(a, ..)
-            | Op::HistoryPush(a, ..)
-            | Op::HistoryPop(a)
-            | Op::HistoryClear(a)
-            | Op::Checkpoint(a, ..)
-            | Op::Undo(a)
-            | Op::Redo(a) => Some(a.handle),
+            _ => Some(op.at().handle),
         };
         if handle.is_some_and(|h| self.read_only[h]) {
             return Err(Status::Io);

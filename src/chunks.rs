@@ -18,7 +18,7 @@
 
 use crate::error::{Error, Result};
 use crate::json::CanonicalObject;
-use crate::store::{execute, query_row, Store};
+use crate::store::{execute, query_row, Db, Store};
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension, MAIN_DB};
 use std::ops::Range;
@@ -184,7 +184,7 @@ fn common_suffix(a: &[u8], b: &[u8]) -> usize {
 /// text, and is remembered for the next one.
 pub(crate) fn save_session_state(
     store: &Store,
-    conn: &Connection,
+    conn: &Db,
     key: &str,
 ) -> Result<Option<(Arc<Chunked>, String)>> {
     let Some(chunked) = chunk_session_state(store, conn, key)? else { return Ok(None) };
@@ -192,7 +192,7 @@ pub(crate) fn save_session_state(
     Ok(Some((chunked, ids)))
 }
 
-fn chunk_session_state(store: &Store, conn: &Connection, key: &str) -> Result<Option<Arc<Chunked>>> {
+fn chunk_session_state(store: &Store, conn: &Db, key: &str) -> Result<Option<Arc<Chunked>>> {
     enum Found {
         Inline,
         Same(Arc<Chunked>),
@@ -200,10 +200,8 @@ fn chunk_session_state(store: &Store, conn: &Connection, key: &str) -> Result<Op
     }
     let sizes = store.options().chunking;
     let prev = store.chunk_cache().get(key);
-    let found = query_row(
-        conn,
-        "SELECT state_json FROM workflow_state WHERE flow_session_key = ?1",
-        [key],
+    let found = conn.query_state(
+        key,
         |row| {
             let ValueRef::Text(bytes) = row.get_ref(0)? else { return Ok(Found::Inline) };
             if bytes.len() < sizes.threshold {

@@ -19,7 +19,7 @@ pub const MEMORY_PATH: &str = ":memory:";
 pub const NOW: &str = "strftime('%Y-%m-%d %H:%M:%f','now')";
 
 /// The query that reads a session's state: the one statement of `ws_get_state`, and the
-/// first of every state update.
+/// first of every state update, checkpoint and undo.
 const STATE_SQL: &str = "SELECT state_json FROM workflow_state WHERE flow_session_key = ?1";
 
 /// The statements that run on nearly every call, prepared once beside their connection.

@@ -31,9 +31,8 @@ endforeach()
 if(NOT TARGET cpp_quickstart)
   ws_cpp_target(cpp_quickstart "${CMAKE_SOURCE_DIR}/examples/cpp/quickstart.cpp")
 endif()
-set(db "${CMAKE_CURRENT_BINARY_DIR}/examples/cpp_quickstart.db")
-add_test(NAME examples/cpp_quickstart
-         COMMAND sh -c "rm -f \"$1\" \"$1-wal\" \"$1-shm\" && shift && exec \"$@\"" sh "${db}" ${WS_MEMCHECK} $<TARGET_FILE:cpp_quickstart> "${db}")
+ws_example_test(examples/cpp_quickstart "${CMAKE_CURRENT_BINARY_DIR}/examples/cpp_quickstart.db"
+                ${WS_MEMCHECK} $<TARGET_FILE:cpp_quickstart>)
 
 # The build above uses CMake's C++ compiler (g++ on Debian); the header and its users
 # must compile clean with clang++ too, which only checks their syntax (no second build).

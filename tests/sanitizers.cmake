@@ -18,30 +18,19 @@ set(WS_SANITIZER_ENV
     "LSAN_OPTIONS=exitcode=97"
     "${WS_TEST_ENV}")
 
-function(ws_sanitized_program name source)
-  add_executable(${name} "${source}")
-  set_target_properties(${name} PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
-  target_compile_options(${name} PRIVATE ${WS_WARNINGS} ${WS_SANITIZE})
-  target_compile_definitions(${name} PRIVATE _POSIX_C_SOURCE=200809L)
-  target_link_options(${name} PRIVATE ${WS_SANITIZE})
-  target_link_libraries(${name} PRIVATE workflow_state::workflow_state Threads::Threads)
-endfunction()
-
 # A directory of their own: the tests name their files relative to it, and the valgrind
 # runs of the same programs may run at the same time.
 set(ws_asan_dir "${CMAKE_CURRENT_BINARY_DIR}/asan")
 file(MAKE_DIRECTORY "${ws_asan_dir}/examples")
 foreach(source ${WS_C_TESTS})
   get_filename_component(name "${source}" NAME_WE)
-  ws_sanitized_program(asan_${name} "${source}")
+  ws_c_program(asan_${name} "${source}" ${WS_SANITIZE})
   add_test(NAME asan/${name} COMMAND $<TARGET_FILE:asan_${name}> WORKING_DIRECTORY "${ws_asan_dir}")
   set_tests_properties(asan/${name} PROPERTIES ENVIRONMENT "${WS_SANITIZER_ENV}" TIMEOUT 600)
 endforeach()
 
 foreach(example quickstart sessions undo)
-  ws_sanitized_program(asan_${example} "${CMAKE_SOURCE_DIR}/examples/c/${example}.c")
-  set(db "${ws_asan_dir}/examples/${example}.db")
-  add_test(NAME asan/examples/${example}
-           COMMAND sh -c "rm -f \"$1\" \"$1-wal\" \"$1-shm\" && shift && exec \"$@\"" sh "${db}" $<TARGET_FILE:asan_${example}> "${db}")
+  ws_c_program(asan_${example} "${CMAKE_SOURCE_DIR}/examples/c/${example}.c" ${WS_SANITIZE})
+  ws_example_test(asan/examples/${example} "${ws_asan_dir}/examples/${example}.db" $<TARGET_FILE:asan_${example}>)
   set_tests_properties(asan/examples/${example} PROPERTIES ENVIRONMENT "${WS_SANITIZER_ENV}")
 endforeach()

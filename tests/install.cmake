@@ -100,7 +100,7 @@ if(NOT WS_SYSTEM_SQLITE)
            COMMAND sh "${ws_install_scripts}/check_sqlite_linkage.sh" "${WS_SHARED_LIB}"
                    "${WS_CARGO_TARGET_DIR}/system-sqlite/release/libworkflow_state.so"
                    "${ws_sqlite_libdir}/libsqlite3.so.0" "${ws_system_bin}/tests/${ws_system_program}"
-                   "${CMAKE_CURRENT_SOURCE_DIR}/check_exports.sh")
+                   "${CMAKE_CURRENT_SOURCE_DIR}/check_exports.sh" "${WS_HEADER}" "${CMAKE_C_COMPILER}")
   add_test(NAME system_sqlite/c_tests
            COMMAND "${CMAKE_CTEST_COMMAND}" --test-dir "${ws_system_bin}" -R "^c/"
                    --output-on-failure --no-tests=error)

@@ -1,9 +1,11 @@
 # Installing and consuming (tests/install): `cmake --install` into a prefix under the build
-# directory, the installed tree's layout and soname, an out-of-tree program built with
-# find_package (shared and static) and with pkg-config and a plain compiler, and the
-# Swift module map through clang -fmodules. Every consumer must load the installed copy,
-# never the build tree's. Then the system-SQLite build: this project configured again
-# with WS_SYSTEM_SQLITE=ON, whose library must link libsqlite3 and pass the C tests.
+# directory, the installed tree's layout, soname and lack of debug information, an
+# out-of-tree program built with find_package (shared and static) and with pkg-config,
+# and the Swift module map through clang -fmodules. Every consumer must load the
+# installed copy, never the build tree's. Without an install: the README's plain-compiler
+# lines after `cargo build --release` alone, and add_subdirectory from a parent project.
+# Then the system-SQLite build: this project configured again with WS_SYSTEM_SQLITE=ON,
+# whose library must link libsqlite3 and pass the C tests.
 
 find_program(WS_CLANG clang)
 if(NOT WS_CLANG)
@@ -40,6 +42,27 @@ add_test(NAME install/module_map
                  "${ws_install_dir}/module_map" "${ws_prefix}" "${CMAKE_INSTALL_LIBDIR}" "${PROJECT_VERSION}")
 set_tests_properties(install/layout install/find_package install/pkg_config install/module_map
                      PROPERTIES FIXTURES_REQUIRED ws_installed TIMEOUT 300)
+
+# The ways to build against the library without installing it, as the README gives them:
+# its plain-compiler lines (tests/install/plain_compiler.txt, which the README quotes) on
+# a clone's tree after `cargo build --release` alone, and a parent project that does
+# add_subdirectory(workflow_state). Both reuse this build's cargo target directory, so
+# cargo has nothing to do; from the default build only, whose library is the one
+# `cargo build --release` makes.
+if(NOT WS_SYSTEM_SQLITE)
+  get_filename_component(ws_cargo_bindir "${CARGO}" DIRECTORY)
+  add_test(NAME install/plain_compiler
+           COMMAND sh "${ws_install_scripts}/plain_compiler.sh" "${ws_install_scripts}/plain_compiler.txt"
+                   "${PROJECT_SOURCE_DIR}" "${WS_CARGO_TARGET_DIR}" "${ws_install_dir}/plain_compiler"
+                   "${PROJECT_VERSION}")
+  add_test(NAME install/add_subdirectory
+           COMMAND sh "${ws_install_scripts}/add_subdirectory.sh" "${CMAKE_COMMAND}" "${CMAKE_CTEST_COMMAND}"
+                   "${CMAKE_GENERATOR}" "${CMAKE_C_COMPILER}" "${PROJECT_SOURCE_DIR}" "${WS_CARGO_TARGET_DIR}"
+                   "${ws_install_dir}/add_subdirectory" "${PROJECT_VERSION}")
+  # The README's `cargo` is the one this build uses.
+  set_tests_properties(install/plain_compiler install/add_subdirectory PROPERTIES
+                       ENVIRONMENT_MODIFICATION "PATH=path_list_prepend:${ws_cargo_bindir}" TIMEOUT 300)
+endif()
 
 # The system-SQLite build, from the default build only. It builds just the library and
 # the C test programs, and runs those without valgrind, to keep its time bounded; the

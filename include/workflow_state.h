@@ -138,7 +138,10 @@ const char *ws_status_name(ws_status status);
  * that call succeeded. Every function that returns `ws_status` sets it.
  *
  * @return Never NULL. Owned by the library: do not free it. It stays valid until the
- * next `ws_` call on this thread that returns `ws_status`; copy it to keep it.
+ * next `ws_` call on this thread that returns `ws_status`; copy it to keep it. A call
+ * made while its thread exits, after the thread's message storage was destroyed (from
+ * a `pthread_key_create` destructor, for instance), still returns its status, but its
+ * message is then a static text saying that it is unavailable.
  *
  * Thread-safe: each thread has its own message.
  */

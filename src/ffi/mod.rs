@@ -43,7 +43,13 @@ pub const WS_CONFLICT: ws_status = 5;
 pub const WS_BUSY: ws_status = 6;
 /// The file cannot be opened, read or written: missing permissions, disk full, read-only.
 pub const WS_IO: ws_status = 7;
-/// Not a database, damaged, stored text that is not strict JSON, or a newer schema.
+/// Not a database, damaged, or a newer schema; or stored data that another program
+/// wrote and the library cannot hand out: a state that is not strict JSON, or a stored
+/// text (a session's key, label, current_step or timestamps; a history, undo or redo
+/// entry's label, current_step or snapshot) that is not UTF-8 or holds a NUL byte. The
+/// message names the session and the column (the stack, for an entry), and the call has
+/// changed nothing. (A number another program stored in such a column reads as its
+/// text, and a BLOB of UTF-8 as that text.)
 pub const WS_CORRUPT: ws_status = 8;
 /// A bug in the library: a caught panic or a broken invariant.
 pub const WS_INTERNAL: ws_status = 9;
@@ -189,14 +195,10 @@ impl OutString {
 }
 
 /// Converts a string to hand out; text with a NUL byte cannot cross the C boundary.
+/// The core refuses stored text with a NUL byte where it reads it, inside the call's
+/// transaction (`stored.rs`), so this never fails after a write.
 pub(crate) fn c_string(text: String, what: &str) -> Result<CString> {
-    // memchr's SIMD search: CString::new's own scan costs more than the SQLite read on
-    // a small state.
-    if memchr::memchr(0, text.as_bytes()).is_some() {
-        return Err(Error::corrupt(format!(
-            "{what} contains a NUL byte, so it cannot be returned as a C string"
-        )));
-    }
+    crate::check_no_nul(&text, || what.to_string())?;
     // SAFETY: the text was checked for NUL bytes just above.
     Ok(unsafe { CString::from_vec_unchecked(text.into_bytes()) })
 }

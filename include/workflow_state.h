@@ -94,7 +94,13 @@ typedef int ws_order_by;
 #define WS_IO 7
 
 /**
- * Not a database, damaged, stored text that is not strict JSON, or a newer schema.
+ * Not a database, damaged, or a newer schema; or stored data that another program
+ * wrote and the library cannot hand out: a state that is not strict JSON, or a stored
+ * text (a session's key, label, current_step or timestamps; a history, undo or redo
+ * entry's label, current_step or snapshot) that is not UTF-8 or holds a NUL byte. The
+ * message names the session and the column (the stack, for an entry), and the call has
+ * changed nothing. (A number another program stored in such a column reads as its
+ * text, and a BLOB of UTF-8 as that text.)
  */
 #define WS_CORRUPT 8
 
@@ -138,7 +144,10 @@ const char *ws_status_name(ws_status status);
  * that call succeeded. Every function that returns `ws_status` sets it.
  *
  * @return Never NULL. Owned by the library: do not free it. It stays valid until the
- * next `ws_` call on this thread that returns `ws_status`; copy it to keep it.
+ * next `ws_` call on this thread that returns `ws_status`; copy it to keep it. A call
+ * made while its thread exits, after the thread's message storage was destroyed (from
+ * a `pthread_key_create` destructor, for instance), still returns its status, but its
+ * message is then a static text saying that it is unavailable.
  *
  * Thread-safe: each thread has its own message.
  */
@@ -234,7 +243,8 @@ void ws_store_close(ws_store *store);
  * @param out_step_id Not NULL. Receives the step id, owned by the caller (free with
  *                    `ws_string_free`), or NULL when the session does not exist or has
  *                    no current step. NULL on failure.
- * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT`.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the stored
+ *         step is not UTF-8 text or holds a NUL byte).
  *
  * Thread-safe.
  */
@@ -407,7 +417,8 @@ ws_status ws_session_exists(ws_store *store,
  * @param out_summary_json Not NULL. Receives the summary object as JSON, owned by the
  *                         caller (free with `ws_string_free`), or NULL when the session
  *                         does not exist. NULL on failure.
- * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (a stored
+ *         text of the session is not UTF-8 or holds a NUL byte: see `WS_CORRUPT`).
  *
  * Thread-safe.
  */
@@ -428,7 +439,9 @@ ws_status ws_get_session_summary(ws_store *store,
  *                           when there are none), owned by the caller (free with
  *                           `ws_string_free`). NULL on failure.
  * @return `WS_OK`; `WS_INVALID_ARGUMENT` (also for an `order_by` that is not a
- *         `WS_ORDER_*` value); `WS_BUSY`; `WS_IO`.
+ *         `WS_ORDER_*` value); `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (a stored text of one of
+ *         the flow's sessions is not UTF-8 or holds a NUL byte: the message names that
+ *         session and the column, see `WS_CORRUPT`).
  *
  * Thread-safe.
  */
@@ -528,7 +541,9 @@ ws_status ws_history_push(ws_store *store,
  *                          the caller (free with `ws_string_free`), or NULL when the
  *                          stack is empty (or the session does not exist). NULL on
  *                          failure.
- * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the newest
+ *         snapshot, stored by another program, is not UTF-8 or holds a NUL byte: it is
+ *         not removed).
  *
  * Thread-safe.
  */
@@ -544,7 +559,8 @@ ws_status ws_history_pop(ws_store *store,
  * @param out_snapshot_json Not NULL. Receives the snapshot as compact JSON, owned by
  *                          the caller (free with `ws_string_free`), or NULL when the
  *                          stack is empty. NULL on failure.
- * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the newest
+ *         snapshot is not UTF-8 or holds a NUL byte).
  *
  * Thread-safe.
  */
@@ -604,7 +620,9 @@ ws_status ws_checkpoint(ws_store *store,
  * @param out_done Not NULL. Receives true when a checkpoint was restored, false when
  *                 there was nothing to undo (then nothing changed); false on failure.
  * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` when the
- *         entry to restore is damaged (a large state kept as chunks that are missing).
+ *         entry to restore is damaged (a large state kept as chunks that are missing,
+ *         or a label, step or state that is not UTF-8 or holds a NUL byte); nothing is
+ *         then restored or moved.
  *
  * Thread-safe.
  */
@@ -618,7 +636,9 @@ ws_status ws_undo(ws_store *store, const char *flow_id, const char *session_id, 
  * @param out_done Not NULL. Receives true when a state was re-applied, false when there
  *                 was nothing to redo (then nothing changed); false on failure.
  * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` when the
- *         entry to restore is damaged (a large state kept as chunks that are missing).
+ *         entry to restore is damaged (a large state kept as chunks that are missing,
+ *         or a label, step or state that is not UTF-8 or holds a NUL byte); nothing is
+ *         then restored or moved.
  *
  * Thread-safe.
  */
@@ -633,7 +653,8 @@ ws_status ws_redo(ws_store *store, const char *flow_id, const char *session_id, 
  *        owned by the caller (free with `ws_string_free`): `undo_label` is the label of
  *        the checkpoint an undo would restore, `redo_label` that of the entry a redo
  *        would re-apply. NULL on failure.
- * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the label of
+ *         the newest undo or redo entry is not UTF-8 or holds a NUL byte).
  *
  * Thread-safe.
  */

@@ -19,6 +19,7 @@
 use crate::error::{Error, Result};
 use crate::json::CanonicalObject;
 use crate::store::{execute, query_row, Db, Store};
+use crate::stored;
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension, MAIN_DB};
 use std::ops::Range;
@@ -266,19 +267,22 @@ fn save(conn: &Connection, chunked: &Chunked) -> Result<String> {
     Ok(ids)
 }
 
-/// Reads back the text of an entry whose `chunks` are `ids`, with its cut. One lookup
-/// per chunk (a join with `json_each` ordered by position would sort the chunks' data),
-/// and each chunk's data read by incremental blob I/O straight into the text, instead of
-/// being copied into a value first.
-pub(crate) fn load(conn: &Connection, ids: &str, owner: impl Fn() -> String) -> Result<Chunked> {
-    let doing = || format!("read a snapshot of {}", owner());
+/// Reads back the text of an entry whose `chunks` are `ids`, with its cut; `what` names
+/// the snapshot. One lookup per chunk (a join with `json_each` ordered by position would
+/// sort the chunks' data), and each chunk's data read by incremental blob I/O straight
+/// into the text, instead of being copied into a value first. The text is held to the
+/// rule of any stored text (`stored.rs`): UTF-8 without a NUL byte.
+pub(crate) fn load(conn: &Connection, ids: &str, what: impl Fn() -> String) -> Result<Chunked> {
+    let doing = || format!("read {}", what());
     let sqlite = |e| Error::sqlite(&doing(), e);
-    let bad = |what: &str| Error::corrupt(format!("a snapshot of {} {what}: {ids}", owner()));
+    let bad = |problem: &str| Error::corrupt(format!("{} {problem}: {ids}", what()));
     let ids: Vec<i64> =
         serde_json::from_str(ids).map_err(|_| bad("has a chunk list that is not an array of ids"))?;
+    // octet_length: the size in bytes also of data another program stored as TEXT, whose
+    // length() counts characters up to the first NUL. Like length(), it reads no data.
     let mut stmt = conn
         .prepare_cached(
-            "SELECT c.hash, length(d.data) FROM ws_chunk AS c JOIN ws_chunk_data AS d ON d.id = c.id
+            "SELECT c.hash, octet_length(d.data) FROM ws_chunk AS c JOIN ws_chunk_data AS d ON d.id = c.id
              WHERE c.id = ?1",
         )
         .map_err(sqlite)?;
@@ -302,7 +306,7 @@ pub(crate) fn load(conn: &Connection, ids: &str, owner: impl Fn() -> String) -> 
         start += size;
         ends.push(start);
     }
-    let text = String::from_utf8(bytes).map_err(|_| bad("is not UTF-8 text"))?;
+    let text = stored::check_string(bytes, &what)?;
     Ok(Chunked { text: Text::Owned(Arc::new(text)), ends, hashes })
 }
 

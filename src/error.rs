@@ -86,7 +86,15 @@ impl Error {
 
     /// Wraps an SQLite failure, saying what the library was doing when it happened.
     pub fn sqlite(doing: &str, err: rusqlite::Error) -> Error {
+        use rusqlite::Error as E;
         use rusqlite::ErrorCode as C;
+        // A stored value refused inside a row closure (`stored::column`) travels as a
+        // conversion failure carrying the library's own error: that error is the answer.
+        if let E::FromSqlConversionFailure(_, _, source) = &err {
+            if let Some(refused) = source.downcast_ref::<Error>() {
+                return refused.clone();
+            }
+        }
         let status = match &err {
             rusqlite::Error::SqliteFailure(e, _) => match e.code {
                 C::DatabaseBusy | C::DatabaseLocked => Status::Busy,
@@ -102,6 +110,13 @@ impl Error {
                 C::TooBig => Status::InvalidArgument,
                 _ => Status::Internal,
             },
+            // A stored value of a type or text the library cannot read is stored data,
+            // not a bug: the reads of stored text go through `stored::column`, which
+            // names the row; this catches any other column.
+            E::FromSqlConversionFailure(..)
+            | E::InvalidColumnType(..)
+            | E::IntegralValueOutOfRange(..)
+            | E::Utf8Error(..) => Status::Corrupt,
             _ => Status::Internal,
         };
         let hint = match status {
@@ -123,9 +138,56 @@ impl std::error::Error for Error {}
 /// Quotes user text for an error message, shortened so that a 1 MB id does not
 /// become a 1 MB message.
 pub fn quote(text: &str) -> String {
+    quote_pieces(std::iter::once((text, &[][..])), text.len())
+}
+
+/// Quotes stored bytes for an error message as [`quote`] quotes text, with each byte
+/// that is not part of UTF-8 text written `\xNN`: the message stays valid UTF-8 and
+/// shows which bytes are wrong.
+pub fn quote_bytes(bytes: &[u8]) -> String {
+    quote_pieces(bytes.utf8_chunks().map(|chunk| (chunk.valid(), chunk.invalid())), bytes.len())
+}
+
+/// Quotes runs of (text, bytes that are not UTF-8) of `len` bytes in all: at most 64
+/// characters and escaped bytes, then the length when that is not all of it.
+fn quote_pieces<'a>(pieces: impl Iterator<Item = (&'a str, &'a [u8])>, len: usize) -> String {
     const MAX_CHARS: usize = 64;
-    match text.char_indices().nth(MAX_CHARS) {
-        None => format!("{text:?}"),
-        Some((cut, _)) => format!("{:?}… ({} bytes)", &text[..cut], text.len()),
+    let mut out = String::from("\"");
+    let (mut left, mut shown) = (MAX_CHARS, 0);
+    for (text, bad) in pieces {
+        let cut = text.char_indices().nth(left).map_or(text.len(), |(cut, _)| cut);
+        let escaped = format!("{:?}", &text[..cut]);
+        out.push_str(&escaped[1..escaped.len() - 1]);
+        left -= text[..cut].chars().count();
+        shown += cut;
+        for byte in bad.iter().take(left) {
+            out.push_str(&format!("\\x{byte:02x}"));
+            left -= 1;
+            shown += 1;
+        }
+        if left == 0 {
+            break;
+        }
+    }
+    out.push('"');
+    if shown < len {
+        out.push_str(&format!("… ({len} bytes)"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_bytes_escape_what_is_not_utf8_and_stay_short() {
+        assert_eq!(quote("a\"b"), "\"a\\\"b\"");
+        assert_eq!(quote_bytes(b"f\xffg\xc3\xa9"), "\"f\\xffgé\"");
+        let long = "x".repeat(100);
+        assert_eq!(quote(&long), format!("\"{}\"… (100 bytes)", "x".repeat(64)));
+        assert_eq!(quote(&long[..64]), format!("\"{}\"", "x".repeat(64)));
+        let bad = [0xffu8; 100];
+        assert_eq!(quote_bytes(&bad), format!("\"{}\"… (100 bytes)", "\\xff".repeat(64)));
     }
 }

@@ -3,10 +3,11 @@
 //! here; the undo and redo stacks are used by `undo.rs`).
 
 use crate::chunks::{self, Chunked};
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use crate::json;
 use crate::key::{describe, session_key};
 use crate::store::{execute, query_row, Store, NOW};
+use crate::stored;
 use rusqlite::{params, Connection};
 
 /// The seq of the first entry of a stack: seqs from 2^23 to 2^31 all take four bytes in
@@ -26,6 +27,31 @@ pub(crate) enum Stack {
     Redo = 12,
 }
 
+impl Stack {
+    /// The stack's name in messages: "the undo stack of session ...".
+    pub fn name(self) -> &'static str {
+        match self {
+            Stack::Snapshots => "history",
+            Stack::Undo => "undo",
+            Stack::Redo => "redo",
+        }
+    }
+}
+
+/// Names a session by its key for messages: flow ids hold no ':', so a key splits one
+/// way only.
+fn describe_key(key: &str) -> String {
+    match key.split_once(':') {
+        Some((flow_id, session_id)) => describe(flow_id, session_id),
+        None => format!("session key {}", quote(key)),
+    }
+}
+
+/// "the undo stack of session "s" of flow "f"", for messages.
+fn describe_stack(key: &str, stack: Stack) -> String {
+    format!("the {} stack of {}", stack.name(), describe_key(key))
+}
+
 /// One stack entry. For undo and redo entries `snapshot` is the session's `state_json`
 /// text exactly as it was stored, and `current_step` its step.
 pub(crate) struct Entry {
@@ -36,6 +62,8 @@ pub(crate) struct Entry {
 
 /// An entry as read back: its snapshot inline or, when it was stored as chunks, put
 /// back together with its cut (which the store remembers for the session's next one).
+/// Every text in it was read by the rule of `stored.rs`: UTF-8 without a NUL byte, so
+/// it can be handed out or restored as it is.
 pub(crate) struct StoredEntry {
     pub label: Option<String>,
     pub current_step: Option<String>,
@@ -95,7 +123,7 @@ pub(crate) fn push_into(
     (seq, reusable): (i64, Option<i64>),
     content: Content,
 ) -> Result<()> {
-    let doing = || format!("push onto the {stack:?} stack of session key {key:?}");
+    let doing = || format!("push onto {}", describe_stack(key, stack));
     let code = stack as i64;
     match (content, reusable) {
         (Content::Entry(entry), None) => execute(
@@ -145,7 +173,7 @@ pub(crate) fn rewrite_with_session_state(
               FROM workflow_state WHERE flow_session_key = ?1), chunks = ?7
          WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?3",
         params![key, from.0 as i64, from.1, to.0 as i64, to.1, label, chunks],
-        || format!("keep the state of session key {key:?} on its {:?} stack", to.0),
+        || format!("keep the state of {} on its {} stack", describe_key(key), to.0.name()),
     )
     .map(drop)
 }
@@ -161,7 +189,7 @@ pub(crate) fn make_room(
     stack: Stack,
     depth: usize,
 ) -> Result<(i64, Option<i64>)> {
-    let doing = || format!("push onto the {stack:?} stack of session key {key:?}");
+    let doing = || format!("push onto {}", describe_stack(key, stack));
     let (oldest, newest): (Option<i64>, Option<i64>) = query_row(
         conn,
         "SELECT min(seq), max(seq) FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2",
@@ -188,28 +216,34 @@ pub(crate) fn make_room(
     }
 }
 
-/// The newest entry of a stack and its seq, if any.
+/// The newest entry of a stack and its seq, if any. An entry whose text cannot be handed
+/// out is `WS_CORRUPT` naming the session, the stack and the column, so that a pop or an
+/// undo fails before it changes anything.
 pub(crate) fn top_with_seq(conn: &Connection, key: &str, stack: Stack) -> Result<Option<(i64, StoredEntry)>> {
-    let doing = || format!("read the {stack:?} stack of session key {key:?}");
+    let doing = || format!("read {}", describe_stack(key, stack));
     let found = query_row(
         conn,
         "SELECT seq, label, current_step, snapshot, chunks FROM ws_history
          WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
         params![key, stack as i64],
         |row| {
+            let seq = row.get::<_, i64>(0)?;
+            let what =
+                |column: &str| format!("the {column} of entry {seq} of {}", describe_stack(key, stack));
             let entry = StoredEntry {
-                label: row.get(1)?,
-                current_step: row.get(2)?,
-                snapshot: row.get(3)?,
+                label: stored::string(row, 1, || what("label"))?,
+                current_step: stored::string(row, 2, || what("current_step"))?,
+                snapshot: stored::string(row, 3, || what("snapshot"))?,
                 chunked: None,
             };
-            Ok((row.get::<_, i64>(0)?, entry, row.get::<_, Option<String>>(4)?))
+            Ok((seq, entry, stored::string(row, 4, || what("chunks"))?))
         },
         doing,
     )?;
     let Some((seq, mut entry, chunks)) = found else { return Ok(None) };
     if let Some(ids) = chunks {
-        entry.chunked = Some(chunks::load(conn, &ids, doing)?);
+        let what = || format!("the snapshot of entry {seq} of {}", describe_stack(key, stack));
+        entry.chunked = Some(chunks::load(conn, &ids, what)?);
     }
     Ok(Some((seq, entry)))
 }
@@ -226,8 +260,12 @@ pub(crate) fn top_label(conn: &Connection, key: &str, stack: Stack) -> Result<Op
         conn,
         "SELECT label FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
         params![key, stack as i64],
-        |row| row.get::<_, Option<String>>(0),
-        || format!("read the {stack:?} stack of session key {key:?}"),
+        |row| {
+            stored::string(row, 0, || {
+                format!("the label of the newest entry of {}", describe_stack(key, stack))
+            })
+        },
+        || format!("read {}", describe_stack(key, stack)),
     )?
     .flatten())
 }
@@ -245,7 +283,7 @@ pub(crate) fn remove(conn: &Connection, key: &str, stack: Stack, seq: i64) -> Re
         conn,
         "DELETE FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?3",
         params![key, stack as i64, seq],
-        || format!("pop the {stack:?} stack of session key {key:?}"),
+        || format!("pop {}", describe_stack(key, stack)),
     )
     .map(drop)
 }
@@ -257,7 +295,7 @@ pub(crate) fn len(conn: &Connection, key: &str, stack: Stack) -> Result<usize> {
         "SELECT count(*) FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2",
         params![key, stack as i64],
         |row| row.get(0),
-        || format!("count the {stack:?} stack of session key {key:?}"),
+        || format!("count {}", describe_stack(key, stack)),
     )?
     .unwrap_or(0);
     Ok(usize::try_from(n).unwrap_or(0))
@@ -269,7 +307,7 @@ pub(crate) fn clear(conn: &Connection, key: &str, stack: Stack) -> Result<()> {
         conn,
         "DELETE FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2",
         params![key, stack as i64],
-        || format!("clear the {stack:?} stack of session key {key:?}"),
+        || format!("clear {}", describe_stack(key, stack)),
     )
     .map(drop)
 }

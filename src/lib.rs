@@ -18,6 +18,7 @@ mod schema;
 mod sessions;
 mod state;
 mod store;
+mod stored;
 mod undo;
 
 #[doc(hidden)]
@@ -28,3 +29,6 @@ pub use options::{JournalMode, Options, Synchronous, DEFAULT_MAX_HISTORY_DEPTH};
 pub use schema::SCHEMA_VERSION;
 pub use sessions::Order;
 pub use store::{Store, MEMORY_PATH};
+/// The one NUL check, shared by the core and the C layer.
+#[doc(hidden)]
+pub use stored::check_no_nul;

@@ -1,11 +1,11 @@
 //! Sessions: creating, labelling, listing and deleting the sessions of a flow
 //! (parity with cjm-workflow-state 0.0.3's session API).
 
-use crate::error::{quote, Error, Result, Status};
+use crate::error::{quote, quote_bytes, Error, Result, Status};
 use crate::json;
 use crate::key::{describe, flow_key_range, session_key};
 use crate::store::{execute, query_row, Store, NOW};
-use rusqlite::types::ValueRef;
+use crate::stored;
 use rusqlite::{params, Row};
 
 /// How `list_sessions` orders sessions. The numeric values are part of the C ABI.
@@ -61,34 +61,34 @@ fn list_sql(order: Order, descending: bool) -> String {
 /// Appends a session summary, the JSON object of the API:
 /// `{"flow_id","session_id","label","current_step","created_at","updated_at","state_size_bytes"}`.
 /// Written straight into the output: a list of a thousand sessions builds no trees.
+/// Every text column is read by the rule of `stored.rs`, so a value another program
+/// stored that is not text fails the call naming the session and the column.
 fn push_summary(out: &mut String, flow_id: &str, row: &Row) -> rusqlite::Result<()> {
-    let key = row.get_ref(0)?.as_str()?;
+    let key_value = row.get_ref(0)?;
+    let key = stored::column(row, 0, || {
+        let bytes = key_value.as_bytes().unwrap_or_default();
+        let session = bytes.get(flow_id.len() + 1..).unwrap_or(bytes);
+        format!("the flow_session_key of session {} of flow {}", quote_bytes(session), quote(flow_id))
+    })?
+    .unwrap_or_default();
+    let session_id = key.get(flow_id.len() + 1..).unwrap_or_default();
     out.push_str("{\"flow_id\":");
     json::push_string(out, flow_id);
     out.push_str(",\"session_id\":");
-    json::push_string(out, key.get(flow_id.len() + 1..).unwrap_or_default());
+    json::push_string(out, session_id);
     for (name, column) in [("label", 1), ("current_step", 2), ("created_at", 3), ("updated_at", 4)] {
         out.push_str(",\"");
         out.push_str(name);
         out.push_str("\":");
-        push_text(out, row.get_ref(column)?);
+        match stored::column(row, column, || format!("the {name} of {}", describe(flow_id, session_id)))? {
+            Some(text) => json::push_string(out, &text),
+            None => out.push_str("null"),
+        }
     }
     out.push_str(",\"state_size_bytes\":");
     out.push_str(&row.get::<_, Option<i64>>(5)?.unwrap_or(0).to_string());
     out.push('}');
     Ok(())
-}
-
-/// A nullable text column as JSON; a number another program stored there reads as text.
-fn push_text(out: &mut String, value: ValueRef) {
-    match value {
-        ValueRef::Null => out.push_str("null"),
-        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
-            json::push_string(out, &String::from_utf8_lossy(bytes))
-        }
-        ValueRef::Integer(i) => json::push_string(out, &i.to_string()),
-        ValueRef::Real(f) => json::push_string(out, &f.to_string()),
-    }
 }
 
 impl Store {

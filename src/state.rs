@@ -5,6 +5,7 @@ use crate::error::{quote, Error, Result, Status};
 use crate::json::{self, CanonicalObject};
 use crate::key::{check_id, describe, session_key};
 use crate::store::{execute, query_row, Db, Store, NOW};
+use crate::stored;
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection};
 use std::sync::Arc;
@@ -102,7 +103,11 @@ impl Store {
                 conn,
                 "SELECT current_step FROM workflow_state WHERE flow_session_key = ?1",
                 [&key],
-                |row| row.get(0),
+                |row| {
+                    stored::string(row, 0, || {
+                        format!("the current_step of {}", describe(flow_id, session_id))
+                    })
+                },
                 || format!("read the current step of {}", describe(flow_id, session_id)),
             )
         })?;

@@ -115,7 +115,9 @@ pub extern "C" fn ws_history_push(
 ///                          the caller (free with `ws_string_free`), or NULL when the
 ///                          stack is empty (or the session does not exist). NULL on
 ///                          failure.
-/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the newest
+///         snapshot, stored by another program, is not UTF-8 or holds a NUL byte: it is
+///         not removed).
 ///
 /// Thread-safe.
 #[no_mangle]
@@ -139,7 +141,8 @@ pub extern "C" fn ws_history_pop(
 /// @param out_snapshot_json Not NULL. Receives the snapshot as compact JSON, owned by
 ///                          the caller (free with `ws_string_free`), or NULL when the
 ///                          stack is empty. NULL on failure.
-/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the newest
+///         snapshot is not UTF-8 or holds a NUL byte).
 ///
 /// Thread-safe.
 #[no_mangle]
@@ -233,7 +236,9 @@ pub extern "C" fn ws_checkpoint(
 /// @param out_done Not NULL. Receives true when a checkpoint was restored, false when
 ///                 there was nothing to undo (then nothing changed); false on failure.
 /// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` when the
-///         entry to restore is damaged (a large state kept as chunks that are missing).
+///         entry to restore is damaged (a large state kept as chunks that are missing,
+///         or a label, step or state that is not UTF-8 or holds a NUL byte); nothing is
+///         then restored or moved.
 ///
 /// Thread-safe.
 #[no_mangle]
@@ -258,7 +263,9 @@ pub extern "C" fn ws_undo(
 /// @param out_done Not NULL. Receives true when a state was re-applied, false when there
 ///                 was nothing to redo (then nothing changed); false on failure.
 /// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` when the
-///         entry to restore is damaged (a large state kept as chunks that are missing).
+///         entry to restore is damaged (a large state kept as chunks that are missing,
+///         or a label, step or state that is not UTF-8 or holds a NUL byte); nothing is
+///         then restored or moved.
 ///
 /// Thread-safe.
 #[no_mangle]
@@ -284,7 +291,8 @@ pub extern "C" fn ws_redo(
 ///        owned by the caller (free with `ws_string_free`): `undo_label` is the label of
 ///        the checkpoint an undo would restore, `redo_label` that of the entry a redo
 ///        would re-apply. NULL on failure.
-/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the label of
+///         the newest undo or redo entry is not UTF-8 or holds a NUL byte).
 ///
 /// Thread-safe.
 #[no_mangle]

@@ -10,7 +10,7 @@
 #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 
 use crate::error::{Error, Result, Status};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -43,7 +43,13 @@ pub const WS_CONFLICT: ws_status = 5;
 pub const WS_BUSY: ws_status = 6;
 /// The file cannot be opened, read or written: missing permissions, disk full, read-only.
 pub const WS_IO: ws_status = 7;
-/// Not a database, damaged, stored text that is not strict JSON, or a newer schema.
+/// Not a database, damaged, or a newer schema; or stored data that another program
+/// wrote and the library cannot hand out: a state that is not strict JSON, or a stored
+/// text (a session's key, label, current_step or timestamps; a history, undo or redo
+/// entry's label, current_step or snapshot) that is not UTF-8 or holds a NUL byte. The
+/// message names the session and the column (the stack, for an entry), and the call has
+/// changed nothing. (A number another program stored in such a column reads as its
+/// text, and a BLOB of UTF-8 as that text.)
 pub const WS_CORRUPT: ws_status = 8;
 /// A bug in the library: a caught panic or a broken invariant.
 pub const WS_INTERNAL: ws_status = 9;
@@ -54,10 +60,22 @@ pub const WS_DEFAULT_MAX_HISTORY_DEPTH: usize = 50;
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    // Needs no destructor, so it stays usable after LAST_ERROR is destroyed: a `ws_` call
+    // from a pthread key destructor (which glibc runs after Rust's thread-local
+    // destructors) still tells `ws_last_error_message` whether it failed.
+    static LAST_FAILED: Cell<bool> = const { Cell::new(false) };
 }
 
+/// What `ws_last_error_message` gives after a failure once the thread's message is gone.
+const MESSAGE_UNAVAILABLE: &CStr =
+    c"the error message is unavailable: the call was made while its thread was exiting";
+
 fn set_last_error(message: &str) {
-    LAST_ERROR.with(|slot| {
+    LAST_FAILED.set(!message.is_empty());
+    // `try_with`: `with` panics once the thread-local was destroyed, and a panic here,
+    // outside `catch_unwind`, would abort the process. The message is then lost, and
+    // `ws_last_error_message` says so.
+    let _ = LAST_ERROR.try_with(|slot| {
         let mut slot = slot.borrow_mut();
         if message.is_empty() && slot.is_empty() {
             return;
@@ -177,14 +195,10 @@ impl OutString {
 }
 
 /// Converts a string to hand out; text with a NUL byte cannot cross the C boundary.
+/// The core refuses stored text with a NUL byte where it reads it, inside the call's
+/// transaction (`stored.rs`), so this never fails after a write.
 pub(crate) fn c_string(text: String, what: &str) -> Result<CString> {
-    // memchr's SIMD search: CString::new's own scan costs more than the SQLite read on
-    // a small state.
-    if memchr::memchr(0, text.as_bytes()).is_some() {
-        return Err(Error::corrupt(format!(
-            "{what} contains a NUL byte, so it cannot be returned as a C string"
-        )));
-    }
+    crate::check_no_nul(&text, || what.to_string())?;
     // SAFETY: the text was checked for NUL bytes just above.
     Ok(unsafe { CString::from_vec_unchecked(text.into_bytes()) })
 }
@@ -215,12 +229,21 @@ pub extern "C" fn ws_status_name(status: ws_status) -> *const c_char {
 /// that call succeeded. Every function that returns `ws_status` sets it.
 ///
 /// @return Never NULL. Owned by the library: do not free it. It stays valid until the
-/// next `ws_` call on this thread that returns `ws_status`; copy it to keep it.
+/// next `ws_` call on this thread that returns `ws_status`; copy it to keep it. A call
+/// made while its thread exits, after the thread's message storage was destroyed (from
+/// a `pthread_key_create` destructor, for instance), still returns its status, but its
+/// message is then a static text saying that it is unavailable.
 ///
 /// Thread-safe: each thread has its own message.
 #[no_mangle]
 pub extern "C" fn ws_last_error_message() -> *const c_char {
-    LAST_ERROR.with(|slot| slot.borrow().as_ptr())
+    LAST_ERROR.try_with(|slot| slot.borrow().as_ptr()).unwrap_or_else(|_| {
+        if LAST_FAILED.get() {
+            MESSAGE_UNAVAILABLE.as_ptr()
+        } else {
+            c"".as_ptr()
+        }
+    })
 }
 
 /// The library version, `"MAJOR.MINOR.PATCH"`.

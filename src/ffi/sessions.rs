@@ -89,7 +89,8 @@ pub extern "C" fn ws_session_exists(
 /// @param out_summary_json Not NULL. Receives the summary object as JSON, owned by the
 ///                         caller (free with `ws_string_free`), or NULL when the session
 ///                         does not exist. NULL on failure.
-/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (a stored
+///         text of the session is not UTF-8 or holds a NUL byte: see `WS_CORRUPT`).
 ///
 /// Thread-safe.
 #[no_mangle]
@@ -118,7 +119,9 @@ pub extern "C" fn ws_get_session_summary(
 ///                           when there are none), owned by the caller (free with
 ///                           `ws_string_free`). NULL on failure.
 /// @return `WS_OK`; `WS_INVALID_ARGUMENT` (also for an `order_by` that is not a
-///         `WS_ORDER_*` value); `WS_BUSY`; `WS_IO`.
+///         `WS_ORDER_*` value); `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (a stored text of one of
+///         the flow's sessions is not UTF-8 or holds a NUL byte: the message names that
+///         session and the column, see `WS_CORRUPT`).
 ///
 /// Thread-safe.
 #[no_mangle]

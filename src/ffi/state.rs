@@ -14,7 +14,8 @@ use std::ffi::c_char;
 /// @param out_step_id Not NULL. Receives the step id, owned by the caller (free with
 ///                    `ws_string_free`), or NULL when the session does not exist or has
 ///                    no current step. NULL on failure.
-/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT`.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the stored
+///         step is not UTF-8 text or holds a NUL byte).
 ///
 /// Thread-safe.
 #[no_mangle]

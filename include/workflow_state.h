@@ -11,8 +11,24 @@
  *   ws_string_free() (never free()).
  * - flow_id, session_id and step_id must be non-empty; flow_id must not contain ':'.
  * - JSON out is compact UTF-8; object keys keep their order; numbers keep their exact
- *   text (2**70 and 0.1 survive any number of rewrites). JSON nested deeper than 512
- *   levels is refused (WS_INVALID_JSON), so that Python's json module reads every state.
+ *   text (2**70 and 0.1 survive any number of rewrites).
+ * - JSON rules, the same for every call that takes JSON, so that the library and
+ *   Python's json module read every stored text alike, and nothing the library accepts
+ *   or returns is refused or reported corrupt by it later. A refusal is WS_INVALID_JSON
+ *   with the RFC 6901 path of what was refused, and writes nothing.
+ *   - Depth: JSON is kept at most 512 levels deep (WS_MAX_JSON_DEPTH), counted where
+ *     the text goes, with what encloses it there: a state's updates may nest 512 levels
+ *     (the state object is one), a step's updates 511 (the state encloses the step's
+ *     object), a ws_history_push snapshot 512; ws_json_history_* treat a history as a
+ *     value kept in a state, as cjm does: a history nests at most 511 levels, its
+ *     snapshots 510. So a text a call returns is always taken back where it came from.
+ *   - Numbers: one that Python's json module cannot take back is refused: beyond a
+ *     double's range (1e400, which Python reads as inf and writes as Infinity) or an
+ *     integer of more than 4300 digits (which Python refuses to read). All others keep
+ *     their exact text.
+ *   - Repeated keys: at every level, an object's key is kept once, at its first
+ *     position, with its last value, as Python's json module reads it; every value is
+ *     checked, also one a later value of its key replaces.
  * - ws_last_error_message() explains the last failure on the calling thread.
  * - A ws_store * may be used by several threads at once; several processes may open the
  *   same file. Every read-modify-write is one transaction: no update is ever lost.
@@ -31,6 +47,21 @@
  * `DEFAULT_MAX_HISTORY_DEPTH`).
  */
 #define WS_DEFAULT_MAX_HISTORY_DEPTH 50
+
+/**
+ * How many levels deep the library keeps JSON, counting the state object as one (see
+ * "JSON rules" at the top of this header).
+ */
+#define WS_MAX_JSON_DEPTH 512
+
+/**
+ * How deep JSON may nest where the library keeps it, counting the state object itself
+ * as one level: deep enough for any workflow state, shallow enough that Python's json
+ * module (recursion limit 1000) reads whatever this library writes. Every argument is
+ * measured as it will be kept (see `Place`), so nothing the library accepts is ever
+ * too deep to read back, and nothing it returns too deep to pass back where it came from.
+ */
+#define MAX_DEPTH 512
 
 /**
  * An open store: one database file (or a private in-memory database) and its
@@ -64,7 +95,8 @@ typedef int ws_order_by;
 #define WS_INVALID_ARGUMENT 1
 
 /**
- * Unparsable JSON, or JSON of the wrong shape.
+ * Unparsable JSON, JSON of the wrong shape, or JSON the "JSON rules" at the top of this
+ * header refuse (too deep where it goes, a number Python cannot take back).
  */
 #define WS_INVALID_JSON 2
 
@@ -295,7 +327,8 @@ ws_status ws_get_state(ws_store *store,
  * write are one transaction, so concurrent writers never lose an update.
  *
  * @param store, flow_id, session_id  The session (none may be NULL).
- * @param updates_json A JSON object, not NULL.
+ * @param updates_json A JSON object, not NULL, nesting at most 512 levels (it is merged
+ *                     into the state; see "JSON rules").
  * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_INVALID_JSON` (unparsable, or not an
  *         object); `WS_CORRUPT` (the stored state is not a strict JSON object);
  *         `WS_BUSY`; `WS_IO` (read-only store, disk full, cannot write).
@@ -346,7 +379,8 @@ ws_status ws_get_step_state(ws_store *store,
  *
  * @param store, flow_id, session_id  The session (none may be NULL).
  * @param step_id The step id: non-empty UTF-8, not NULL.
- * @param updates_json A JSON object, not NULL.
+ * @param updates_json A JSON object, not NULL, nesting at most 511 levels (it is merged
+ *                     into the step's object, inside the state; see "JSON rules").
  * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_INVALID_JSON` (unparsable, or not an
  *         object); `WS_CONFLICT` (the stored step value is not an object; nothing is
  *         changed); `WS_CORRUPT`; `WS_BUSY`; `WS_IO`.
@@ -481,8 +515,9 @@ ws_status ws_delete_session(ws_store *store, const char *flow_id, const char *se
  * cjm-workflow-state's `push_history` on JSON text: appends a snapshot and keeps the
  * newest `max_depth` entries. Needs no store.
  *
- * @param history_json A JSON array, or NULL for `[]`.
- * @param snapshot_json Any JSON value, not NULL.
+ * @param history_json A JSON array, or NULL for `[]`, nesting at most 511 levels (a
+ *                     history is a value kept in a state; see "JSON rules").
+ * @param snapshot_json Any JSON value, not NULL, nesting at most 510 levels.
  * @param max_depth The most entries to keep, >= 1 (`WS_DEFAULT_MAX_HISTORY_DEPTH` is
  *                  cjm's default).
  * @param out_history_json Not NULL. Receives the new history as compact JSON, owned by
@@ -501,7 +536,7 @@ ws_status ws_json_history_push(const char *history_json,
  * cjm-workflow-state's `pop_history` on JSON text: splits off the newest snapshot.
  * Needs no store.
  *
- * @param history_json A JSON array, not NULL.
+ * @param history_json A JSON array, not NULL, nesting at most 511 levels.
  * @param out_snapshot_json Not NULL. Receives the newest snapshot as compact JSON, or
  *                          NULL when the history is empty. Owned by the caller (free
  *                          with `ws_string_free`). NULL on failure.
@@ -522,7 +557,8 @@ ws_status ws_json_history_pop(const char *history_json,
  * not exist, then trims the stack to `max_history_depth`.
  *
  * @param store, flow_id, session_id  The session (none may be NULL).
- * @param snapshot_json Any JSON value, not NULL. Stored as compact JSON.
+ * @param snapshot_json Any JSON value, not NULL, nesting at most 512 levels. Stored as
+ *                      compact JSON.
  * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_INVALID_JSON`; `WS_BUSY`; `WS_IO`
  *         (read-only store, disk full).
  *

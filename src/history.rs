@@ -313,7 +313,9 @@ pub(crate) fn clear(conn: &Connection, key: &str, stack: Stack) -> Result<()> {
 }
 
 /// cjm's `push_history` on JSON text: appends `snapshot_json` (any JSON value) to the
-/// array `history_json` (`None` is `[]`) and keeps the newest `max_depth` entries.
+/// array `history_json` (`None` is `[]`) and keeps the newest `max_depth` entries. cjm
+/// keeps a history inside a session's state, so the result is always one that
+/// `update_state` takes as a value (see `json::HISTORY`).
 pub fn json_history_push(
     history_json: Option<&str>,
     snapshot_json: &str,
@@ -322,28 +324,21 @@ pub fn json_history_push(
     if max_depth == 0 {
         return Err(Error::invalid_argument("max_depth must be at least 1"));
     }
-    let mut history =
-        history_json.map(|h| json::array_arg(h, "history_json")).transpose()?.unwrap_or_default();
-    let snapshot = json::value_arg(snapshot_json, "snapshot_json")?;
-    history.push(&snapshot);
+    let mut history = history_json
+        .map(|h| json::array_arg(h, "history_json", json::HISTORY))
+        .transpose()?
+        .unwrap_or_default();
+    history.push(json::value_arg(snapshot_json, "snapshot_json", json::IN_HISTORY)?);
     let excess = history.len().saturating_sub(max_depth);
-    array_text(&history[excess..])
+    Ok(json::array_text(&history[excess..]))
 }
 
 /// cjm's `pop_history` on JSON text: the newest snapshot (`None` when the history is
 /// empty) and the rest of the history.
 pub fn json_history_pop(history_json: &str) -> Result<(Option<String>, String)> {
-    let mut history = json::array_arg(history_json, "history_json")?;
-    let snapshot = history.pop().map(|last| {
-        json::Val::Raw(last)
-            .to_canonical()
-            .map_err(|e| Error::invalid_json(format!("history_json is not valid JSON: {e}")))
-    });
-    Ok((snapshot.transpose()?, array_text(&history)?))
-}
-
-fn array_text(items: &[&str]) -> Result<String> {
-    json::array_text(items).map_err(|e| Error::invalid_json(format!("history_json is not valid JSON: {e}")))
+    let mut history = json::array_arg(history_json, "history_json", json::HISTORY)?;
+    let snapshot = history.pop();
+    Ok((snapshot, json::array_text(&history)))
 }
 
 impl Store {
@@ -351,7 +346,7 @@ impl Store {
     /// session if needed, and trims the history to `max_history_depth`.
     pub fn history_push(&self, flow_id: &str, session_id: &str, snapshot_json: &str) -> Result<()> {
         let key = session_key(flow_id, session_id)?;
-        let snapshot = json::value_arg(snapshot_json, "snapshot_json")?;
+        let snapshot = json::value_arg(snapshot_json, "snapshot_json", json::ALONE)?;
         let owner = || describe(flow_id, session_id);
         let depth = self.options().max_history_depth;
         self.write(

@@ -10,7 +10,7 @@
 //!
 //! Small option objects are parsed into `serde_json::Value` (`parse_object`).
 
-use crate::error::{Error, Result};
+use crate::error::{quote, Error, Result};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -78,9 +78,11 @@ impl Val<'_> {
         }
     }
 
-    fn push_to(&self, out: &mut String) -> std::result::Result<(), String> {
+    /// Appends the value in canonical form. A raw value is stored text, read as a
+    /// top-level value of a state (`STORED`); a failure says why and where, below `key`.
+    fn push_to(&self, out: &mut String, key: Option<&str>) -> std::result::Result<(), String> {
         match self {
-            Val::Raw(raw) => push_canonical(out, raw),
+            Val::Raw(raw) => push_canonical(out, raw, STORED).map_err(|fault| fault.reason(raw, key)),
             Val::Canonical(text) => {
                 out.push_str(text);
                 Ok(())
@@ -91,7 +93,7 @@ impl Val<'_> {
     /// The value's text in canonical form.
     pub fn to_canonical(&self) -> std::result::Result<String, String> {
         let mut out = String::with_capacity(self.text().len());
-        self.push_to(&mut out)?;
+        self.push_to(&mut out, None)?;
         Ok(out)
     }
 
@@ -212,8 +214,9 @@ impl<'a> Entries<'a> {
         }
     }
 
-    /// The object in canonical form. Fails only on a string holding a lone UTF-16
-    /// surrogate, which has no UTF-8 form.
+    /// The object in canonical form. Raw values are stored text (see `Val::push_to`):
+    /// this fails on a string holding a lone UTF-16 surrogate, which has no UTF-8 form,
+    /// and on a value nested deeper than a state may be.
     pub fn to_canonical(&self) -> std::result::Result<CanonicalObject, String> {
         let mut text = String::with_capacity(
             2 + self.items.iter().map(|(k, v)| k.len() + 4 + v.text().len()).sum::<usize>(),
@@ -227,7 +230,7 @@ impl<'a> Entries<'a> {
             push_string(&mut text, key);
             text.push(':');
             let start = text.len();
-            value.push_to(&mut text)?;
+            value.push_to(&mut text, Some(key))?;
             entries.push((key.to_string(), start..text.len()));
         }
         text.push('}');
@@ -235,8 +238,9 @@ impl<'a> Entries<'a> {
     }
 }
 
-/// An object's entries, deserialized from text that starts with `{`.
-struct ObjectEntries<'a>(Entries<'a>);
+/// An object's entries as written, repeated keys included, deserialized from text that
+/// starts with `{`.
+struct ObjectEntries<'a>(Vec<(Cow<'a, str>, Val<'a>)>);
 
 impl<'de> Deserialize<'de> for ObjectEntries<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
@@ -252,7 +256,7 @@ impl<'de> Deserialize<'de> for ObjectEntries<'de> {
                     let value: &'de RawValue = map.next_value()?;
                     items.push((key, Val::Raw(value.get())));
                 }
-                Ok(ObjectEntries(Entries::from_items(items)))
+                Ok(ObjectEntries(items))
             }
         }
         deserializer.deserialize_map(EntriesVisitor)
@@ -287,28 +291,75 @@ impl<'de> Deserialize<'de> for Key<'de> {
 /// Validates `text` and reads it as an object (`Ok(Ok(entries))`) or names its kind
 /// (`Ok(Err(kind))`); `Err` carries serde_json's description of invalid JSON.
 fn parse_shape(text: &str) -> std::result::Result<std::result::Result<Entries<'_>, &'static str>, String> {
+    Ok(parse_items(text)?.map(Entries::from_items))
+}
+
+/// As `parse_shape`, with an object's entries as written, repeated keys included.
+#[allow(clippy::type_complexity)]
+fn parse_items(
+    text: &str,
+) -> std::result::Result<std::result::Result<Vec<(Cow<'_, str>, Val<'_>)>, &'static str>, String> {
     if text.trim_start().as_bytes().first() != Some(&b'{') {
         // Not an object: validate it as a whole and name what it is.
         let raw: &RawValue = serde_json::from_str(text).map_err(|e| e.to_string())?;
         return Ok(Err(kind_of_text(raw.get())));
     }
-    let ObjectEntries(entries) = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    Ok(Ok(entries))
+    let ObjectEntries(items) = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    Ok(Ok(items))
 }
 
-/// Caller-supplied text that must be a JSON object; `what` names the argument.
-/// Its values are made canonical here, so that a failure to write them later can only
-/// come from stored text.
-pub fn object_arg<'a>(text: &'a str, what: &str) -> Result<Entries<'a>> {
-    match parse_shape(text) {
-        Ok(Ok(mut entries)) => {
-            for (_, value) in &mut entries.items {
-                let canonical = value
-                    .to_canonical()
-                    .map_err(|e| Error::invalid_json(format!("{what} is not valid JSON: {e}")))?;
+/// Where an argument's JSON text will be kept, for the depth rule (`MAX_DEPTH`): how many
+/// containers will enclose it there, and how to say where that is.
+#[derive(Clone, Copy, Debug)]
+pub struct Place {
+    pub enclosing: usize,
+    pub name: &'static str,
+}
+
+/// Merged into a session's state: the argument's object is the state's level.
+pub const IN_STATE: Place = Place { enclosing: 0, name: "in the session's state" };
+/// Merged into a step's object, which is a value of the session's state.
+pub const IN_STEP: Place = Place { enclosing: 1, name: "in the step's object inside the session's state" };
+/// Kept as a document of its own (a `ws_history_push` snapshot).
+pub const ALONE: Place = Place { enclosing: 0, name: "as a snapshot" };
+/// A cjm history array, which applications keep as a value of a session's state.
+pub const HISTORY: Place =
+    Place { enclosing: 1, name: "as a history array kept in a session's state, as cjm keeps it" };
+/// An element of such a history.
+pub const IN_HISTORY: Place =
+    Place { enclosing: 2, name: "in a history array kept in a session's state, as cjm keeps it" };
+
+/// The error for an argument whose scan found `fault`; `key` is the top-level key whose
+/// value `raw` is, when the argument is an object read by entries.
+fn refused(what: &str, place: Place, raw: &str, key: Option<&str>, fault: Fault) -> Error {
+    let at = quote(&fault.pointer(raw, key));
+    Error::invalid_json(match fault.why {
+        Why::Deep(level) => format!(
+            "{what} nests too deeply at {at}: {} it would be {} levels deep, and JSON is kept at \
+             most {MAX_DEPTH} levels deep so that Python's json module can read it",
+            place.name, level
+        ),
+        Why::Number(why) => format!("{what} has a number at {at} that {why}"),
+        Why::Text(why) | Why::Duplicate(why) => format!("{what} is not valid JSON: {why} at {at}"),
+    })
+}
+
+/// Caller-supplied text that must be a JSON object, to be kept at `place`; `what` names
+/// the argument. Its values are made canonical here, so that a failure to write them
+/// later can only come from stored text.
+pub fn object_arg<'a>(text: &'a str, what: &str, place: Place) -> Result<Entries<'a>> {
+    let limits = Limits { enclosing: place.enclosing + 1, numbers: true };
+    match parse_items(text) {
+        Ok(Ok(mut items)) => {
+            // Every value is checked, also one that a repeated key then replaces.
+            for (key, value) in &mut items {
+                let raw = value.text();
+                let mut canonical = String::with_capacity(raw.len());
+                push_canonical(&mut canonical, raw, limits)
+                    .map_err(|fault| refused(what, place, raw, Some(key), fault))?;
                 *value = Val::Canonical(Cow::Owned(canonical));
             }
-            Ok(entries)
+            Ok(Entries::from_items(items))
         }
         Ok(Err(kind)) => Err(Error::invalid_json(format!("{what} must be a JSON object, got {kind}"))),
         Err(e) => Err(Error::invalid_json(format!("{what} is not valid JSON: {e}"))),
@@ -345,41 +396,55 @@ pub fn stored_text_error(reason: &str, owner: &str) -> Error {
     ))
 }
 
-/// Caller-supplied text of any JSON value, in canonical form.
-pub fn value_arg(text: &str, what: &str) -> Result<String> {
+/// Caller-supplied text of any JSON value, to be kept at `place`, in canonical form.
+pub fn value_arg(text: &str, what: &str, place: Place) -> Result<String> {
     let raw: &RawValue = serde_json::from_str(text)
         .map_err(|e| Error::invalid_json(format!("{what} is not valid JSON: {e}")))?;
-    Val::Raw(raw.get())
-        .to_canonical()
-        .map_err(|e| Error::invalid_json(format!("{what} is not valid JSON: {e}")))
+    let raw = raw.get();
+    let mut out = String::with_capacity(raw.len());
+    push_canonical(&mut out, raw, Limits { enclosing: place.enclosing, numbers: true })
+        .map_err(|fault| refused(what, place, raw, None, fault))?;
+    Ok(out)
 }
 
-/// Caller-supplied text that must be a JSON array: its elements' text.
-pub fn array_arg<'a>(text: &'a str, what: &str) -> Result<Vec<&'a str>> {
-    let invalid = |e: String| Error::invalid_json(format!("{what} is not valid JSON: {e}"));
+/// Caller-supplied text that must be a JSON array, to be kept at `place`: its elements,
+/// each in canonical form.
+pub fn array_arg(text: &str, what: &str, place: Place) -> Result<Vec<String>> {
+    let invalid = |e: serde_json::Error| Error::invalid_json(format!("{what} is not valid JSON: {e}"));
     if text.trim_start().as_bytes().first() != Some(&b'[') {
-        let raw: &RawValue = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let raw: &RawValue = serde_json::from_str(text).map_err(invalid)?;
         return Err(Error::invalid_json(format!(
             "{what} must be a JSON array, got {}",
             kind_of_text(raw.get())
         )));
     }
-    let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
-    Ok(items.into_iter().map(RawValue::get).collect())
+    let items: Vec<&RawValue> = serde_json::from_str(text).map_err(invalid)?;
+    let limits = Limits { enclosing: place.enclosing + 1, numbers: true };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let raw = item.get();
+            let mut out = String::with_capacity(raw.len());
+            push_canonical(&mut out, raw, limits)
+                .map_err(|fault| refused(what, place, raw, Some(&i.to_string()), fault))?;
+            Ok(out)
+        })
+        .collect()
 }
 
-/// Canonical JSON array text of elements' text.
-pub fn array_text(items: &[&str]) -> std::result::Result<String, String> {
+/// JSON array text of elements already in canonical form.
+pub fn array_text(items: &[String]) -> String {
     let mut out = String::with_capacity(2 + items.iter().map(|i| i.len() + 1).sum::<usize>());
     out.push('[');
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        push_canonical(&mut out, item)?;
+        out.push_str(item);
     }
     out.push(']');
-    Ok(out)
+    out
 }
 
 /// Appends a string as a canonical JSON string literal.
@@ -416,31 +481,222 @@ fn push_escape(out: &mut String, c: u32) {
     }
 }
 
-/// How deep JSON may nest, counting the state object itself: deep enough for any
-/// workflow state, shallow enough that Python's json module (recursion limit 1000)
-/// reads whatever this library writes.
-const MAX_DEPTH: usize = 512;
+/// How deep JSON may nest where the library keeps it, counting the state object itself
+/// as one level: deep enough for any workflow state, shallow enough that Python's json
+/// module (recursion limit 1000) reads whatever this library writes. Every argument is
+/// measured as it will be kept (see `Place`), so nothing the library accepts is ever
+/// too deep to read back, and nothing it returns too deep to pass back where it came from.
+pub const MAX_DEPTH: usize = 512;
+
+/// The largest integer, in digits, that Python's `json` module reads (`int()`'s default
+/// `sys.int_info.default_max_str_digits`).
+const MAX_INT_DIGITS: usize = 4300;
+
+/// What a scan checks besides what serde_json validated.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    /// How many containers enclose the value where it is kept.
+    enclosing: usize,
+    /// Whether to refuse numbers that Python cannot read back as the same number (caller
+    /// text); stored text is taken as it is.
+    numbers: bool,
+}
+
+/// A top-level value of a stored state.
+const STORED: Limits = Limits { enclosing: 1, numbers: false };
+
+/// Why a scan stopped, and at which byte of the text it was given.
+#[derive(Debug)]
+struct Fault {
+    at: usize,
+    why: Why,
+}
+
+#[derive(Debug)]
+enum Why {
+    /// A container that would be this many levels deep, counting `Limits::enclosing`.
+    Deep(usize),
+    /// A number that breaks Python's json module, and how.
+    Number(&'static str),
+    /// Text with no canonical form (a lone surrogate escape).
+    Text(String),
+    /// An object repeats a key: not an error, the scan starts again on the slow path.
+    Duplicate(String),
+}
+
+impl Fault {
+    /// Where the fault is, as an RFC 6901 pointer into the argument: below `key` when
+    /// `raw` is the value of that top-level key.
+    fn pointer(&self, raw: &str, key: Option<&str>) -> String {
+        let mut pointer = String::new();
+        if let Some(key) = key {
+            push_pointer_token(&mut pointer, key);
+        }
+        pointer + &pointer_at(raw, self.at)
+    }
+
+    /// The fault in words, for a stored text's corruption message.
+    fn reason(&self, raw: &str, key: Option<&str>) -> String {
+        let at = quote(&self.pointer(raw, key));
+        match &self.why {
+            Why::Deep(level) => format!("nested {level} levels deep at {at}, deeper than {MAX_DEPTH}"),
+            Why::Number(why) => format!("a number at {at} {why}"),
+            Why::Text(why) | Why::Duplicate(why) => format!("{why} at {at}"),
+        }
+    }
+}
+
+/// Appends `/token`, escaped as RFC 6901 says (`~` as `~0`, `/` as `~1`).
+fn push_pointer_token(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
+}
+
+/// The RFC 6901 pointer of the value at byte `at` of valid JSON text `raw` ("" for the
+/// text itself). Only errors need it, so it walks the text again rather than make every
+/// scan keep a path.
+fn pointer_at(raw: &str, at: usize) -> String {
+    enum Step {
+        Key(Option<String>),
+        Index(usize),
+    }
+    let bytes = raw.as_bytes();
+    let mut path: Vec<Step> = Vec::new();
+    let mut i = 0;
+    while i < at.min(bytes.len()) {
+        match bytes[i] {
+            b'{' => path.push(Step::Key(None)),
+            b'[' => path.push(Step::Index(0)),
+            b'}' | b']' => drop(path.pop()),
+            b',' => match path.last_mut() {
+                Some(Step::Index(n)) => *n += 1,
+                Some(Step::Key(key)) => *key = None,
+                None => {}
+            },
+            b'"' => {
+                let end = string_end(bytes, i);
+                if let Some(Step::Key(key @ None)) = path.last_mut() {
+                    *key = Some(serde_json::from_str::<String>(&raw[i..end]).unwrap_or_default());
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut pointer = String::new();
+    for step in &path {
+        match step {
+            Step::Key(key) => push_pointer_token(&mut pointer, key.as_deref().unwrap_or_default()),
+            Step::Index(n) => push_pointer_token(&mut pointer, &n.to_string()),
+        }
+    }
+    pointer
+}
+
+/// The index just past the string literal that starts at `bytes[start]` (a quote).
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while let Some(offset) = memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+        i += offset;
+        if bytes[i] == b'"' {
+            return i + 1;
+        }
+        i += 2;
+    }
+    bytes.len()
+}
+
+/// Why Python's json module could not take the number `token` back as the same number:
+/// it reads an integer of more than `MAX_INT_DIGITS` digits not at all, and a number
+/// beyond a double's range as `inf`, which it then writes as `Infinity` (not JSON).
+fn number_refusal(token: &str) -> Option<&'static str> {
+    let digits = token.strip_prefix('-').unwrap_or(token);
+    if !digits.contains(['.', 'e', 'E']) {
+        return (digits.len() > MAX_INT_DIGITS)
+            .then_some("has more than 4300 digits (Python's json module refuses such integers)");
+    }
+    // Below 309 digits a number without an exponent stays in range; parse only the rest.
+    let may_overflow = digits.len() > 308 || digits.contains(['e', 'E']);
+    let overflows = may_overflow && token.parse::<f64>().map_or(true, f64::is_infinite);
+    overflows.then_some("is too large for a double (Python would read it as inf and write Infinity)")
+}
 
 /// Appends `raw`, text that serde_json has validated as JSON, in canonical form:
 /// whitespace outside strings dropped, string escapes rewritten to the canonical ones,
-/// numbers and everything else verbatim. The only failure is a lone UTF-16 surrogate
-/// escape (`"\ud800"`), which JSON's grammar lets through and UTF-8 cannot hold.
-fn push_canonical(out: &mut String, raw: &str) -> std::result::Result<(), String> {
+/// each object's keys once (at the first position, with the last value, as Python's
+/// json module reads them), numbers and everything else verbatim. Fails on what `limits`
+/// refuse and on a lone UTF-16 surrogate escape (`"\ud800"`), which JSON's grammar lets
+/// through and UTF-8 cannot hold.
+fn push_canonical(out: &mut String, raw: &str, limits: Limits) -> std::result::Result<(), Fault> {
+    let mark = out.len();
+    match scan(out, raw, limits) {
+        Err(Fault { why: Why::Duplicate(_), .. }) => {
+            out.truncate(mark);
+            rebuild(out, raw, 0, limits)
+        }
+        other => other,
+    }
+}
+
+/// The fast path of `push_canonical`, one pass over the text: it copies runs that need
+/// no change, and checks all of it before it reports an object that repeats a key,
+/// which `rebuild` then handles.
+fn scan(out: &mut String, raw: &str, limits: Limits) -> std::result::Result<(), Fault> {
+    struct Frame {
+        object: bool,
+        /// The next string is a key.
+        key_next: bool,
+        /// Where the object's keys start in `keys`.
+        keys: usize,
+    }
     let bytes = raw.as_bytes();
+    let mut frames: Vec<Frame> = Vec::new();
+    // The canonical text of the keys of the open objects, as ranges of `out`: equal
+    // strings have equal canonical text, so keys compare as bytes.
+    let mut keys: Vec<std::ops::Range<usize>> = Vec::new();
+    // Where an object that repeats a key ends.
+    let mut repeated = None;
     let mut i = 0;
     let mut start = 0; // start of the run not yet copied
-    let mut depth = 0usize;
     while i < bytes.len() {
         match bytes[i] {
-            b'{' | b'[' => {
-                depth += 1;
-                if depth >= MAX_DEPTH {
-                    return Err(format!("nested deeper than {MAX_DEPTH} levels"));
+            b @ (b'{' | b'[') => {
+                let level = limits.enclosing + frames.len() + 1;
+                if level > MAX_DEPTH {
+                    return Err(Fault { at: i, why: Why::Deep(level) });
                 }
+                frames.push(Frame { object: b == b'{', key_next: true, keys: keys.len() });
                 i += 1;
             }
             b'}' | b']' => {
-                depth = depth.saturating_sub(1);
+                if let Some(frame) = frames.pop() {
+                    // The rest is still checked, so that a refusal never depends on
+                    // which of two values of a key is kept.
+                    if frame.object && repeated.is_none() && repeats_a_key(out, &mut keys[frame.keys..]) {
+                        repeated = Some(i);
+                    }
+                    keys.truncate(frame.keys);
+                }
+                i += 1;
+            }
+            b',' => {
+                if let Some(frame) = frames.last_mut() {
+                    frame.key_next = frame.object;
+                }
+                i += 1;
+            }
+            b':' => {
+                if let Some(frame) = frames.last_mut() {
+                    frame.key_next = false;
+                }
                 i += 1;
             }
             b' ' | b'\t' | b'\n' | b'\r' => {
@@ -449,11 +705,18 @@ fn push_canonical(out: &mut String, raw: &str) -> std::result::Result<(), String
                 start = i;
             }
             b'"' => {
+                let key = frames.last().is_some_and(|f| f.object && f.key_next);
+                if key {
+                    out.push_str(&raw[start..i]);
+                    start = i;
+                }
+                let key_start = out.len();
+                let at = i;
                 // Inside a string: jump from one quote or backslash to the next.
                 i += 1;
                 loop {
                     let Some(offset) = memchr::memchr2(b'"', b'\\', &bytes[i..]) else {
-                        return Err("unterminated string".to_string());
+                        return Err(Fault { at, why: Why::Text("unterminated string".into()) });
                     };
                     i += offset;
                     if bytes[i] == b'"' {
@@ -471,23 +734,107 @@ fn push_canonical(out: &mut String, raw: &str) -> std::result::Result<(), String
                         }
                         Some(b'u') => {
                             out.push_str(&raw[start..i]);
-                            let (c, len) = decode_unicode_escape(&bytes[i..])?;
-                            if c < 0x20 || c == 0x22 || c == 0x5c {
-                                push_escape(out, c);
-                            } else {
-                                out.push(char::from_u32(c).ok_or("invalid \\u escape")?);
+                            let (c, len) = decode_unicode_escape(&bytes[i..])
+                                .map_err(|why| Fault { at, why: Why::Text(why) })?;
+                            match char::from_u32(c) {
+                                _ if c < 0x20 || c == 0x22 || c == 0x5c => push_escape(out, c),
+                                Some(c) => out.push(c),
+                                None => {
+                                    return Err(Fault { at, why: Why::Text("invalid \\u escape".into()) })
+                                }
                             }
                             i += len;
                             start = i;
                         }
-                        _ => return Err("invalid escape".to_string()),
+                        _ => return Err(Fault { at, why: Why::Text("invalid escape".into()) }),
                     }
                 }
+                if key {
+                    out.push_str(&raw[start..i]);
+                    start = i;
+                    keys.push(key_start..out.len());
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let end = i + bytes[i..]
+                    .iter()
+                    .position(|b| !matches!(b, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'))
+                    .unwrap_or(bytes.len() - i);
+                if limits.numbers {
+                    if let Some(why) = number_refusal(&raw[i..end]) {
+                        return Err(Fault { at: i, why: Why::Number(why) });
+                    }
+                }
+                i = end;
             }
             _ => i += 1,
         }
     }
+    if let Some(at) = repeated {
+        return Err(Fault { at, why: Why::Duplicate("a repeated key".into()) });
+    }
     out.push_str(&raw[start..]);
+    Ok(())
+}
+
+/// Whether two of an object's keys (ranges of canonical text in `out`) are equal.
+fn repeats_a_key(out: &str, keys: &mut [std::ops::Range<usize>]) -> bool {
+    let text = out.as_bytes();
+    match keys.len() {
+        0 | 1 => false,
+        2 => text[keys[0].clone()] == text[keys[1].clone()],
+        _ => {
+            keys.sort_unstable_by(|a, b| text[a.clone()].cmp(&text[b.clone()]));
+            keys.windows(2).any(|w| text[w[0].clone()] == text[w[1].clone()])
+        }
+    }
+}
+
+/// The slow path of `push_canonical`, for a container that holds an object with a
+/// repeated key somewhere: objects are read as `Entries` (each key once, at its first
+/// position, with its last value), each value made canonical in turn. `at` is where
+/// `raw` starts in the text the caller was given, so faults point into that.
+fn rebuild(out: &mut String, raw: &str, at: usize, limits: Limits) -> std::result::Result<(), Fault> {
+    let text = raw.trim_start();
+    let offset = |part: &str| at + (part.as_ptr() as usize - raw.as_ptr() as usize);
+    let inner = Limits { enclosing: limits.enclosing + 1, ..limits };
+    let invalid = |e: serde_json::Error| Fault { at: offset(text), why: Why::Text(e.to_string()) };
+    let value = |out: &mut String, part: &str| {
+        let mark = out.len();
+        match scan(out, part, inner) {
+            Err(Fault { why: Why::Duplicate(_), .. }) => {
+                out.truncate(mark);
+                rebuild(out, part, offset(part), inner)
+            }
+            other => other.map_err(|fault| Fault { at: offset(part) + fault.at, ..fault }),
+        }
+    };
+    if limits.enclosing + 1 > MAX_DEPTH {
+        return Err(Fault { at: offset(text), why: Why::Deep(limits.enclosing + 1) });
+    }
+    if text.starts_with('{') {
+        let ObjectEntries(items) = serde_json::from_str(text).map_err(invalid)?;
+        out.push('{');
+        for (i, (key, part)) in Entries::from_items(items).items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_string(out, key);
+            out.push(':');
+            value(out, part.text())?;
+        }
+        out.push('}');
+    } else {
+        let items: Vec<&RawValue> = serde_json::from_str(text).map_err(invalid)?;
+        out.push('[');
+        for (i, part) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            value(out, part.get())?;
+        }
+        out.push(']');
+    }
     Ok(())
 }
 
@@ -521,8 +868,8 @@ mod tests {
     use super::*;
 
     fn merged(stored: &str, updates: &str) -> String {
-        let mut state = object_arg(stored, "s").unwrap();
-        state.merge(object_arg(updates, "u").unwrap());
+        let mut state = object_arg(stored, "s", IN_STATE).unwrap();
+        state.merge(object_arg(updates, "u", IN_STATE).unwrap());
         state.to_canonical().unwrap().into_text()
     }
 
@@ -554,8 +901,10 @@ mod tests {
 
     #[test]
     fn a_canonical_object_reads_back_its_own_entries() {
-        let object =
-            object_arg(r#"{"a": [1, 2], "b\"": {"c": "\u00e9"}}"#, "u").unwrap().to_canonical().unwrap();
+        let object = object_arg(r#"{"a": [1, 2], "b\"": {"c": "\u00e9"}}"#, "u", IN_STATE)
+            .unwrap()
+            .to_canonical()
+            .unwrap();
         assert_eq!(object.text(), r#"{"a":[1,2],"b\"":{"c":"é"}}"#);
         let entries = object.entries();
         assert_eq!(entries.get("a").unwrap().to_canonical().unwrap(), "[1,2]");
@@ -566,7 +915,7 @@ mod tests {
 
     #[test]
     fn numbers_keep_their_exact_text() {
-        let text = r#"{"big":1180591620717411303424,"f":0.1,"z":1.50,"neg":-0.0,"e":1E400,"x":2e-7}"#;
+        let text = r#"{"big":1180591620717411303424,"f":0.1,"z":1.50,"neg":-0.0,"e":1E40,"x":2e-7}"#;
         assert_eq!(merged(text, "{}"), text);
     }
 
@@ -591,22 +940,116 @@ mod tests {
     #[test]
     fn wrong_shapes_say_what_was_expected() {
         assert_eq!(
-            object_arg("[1]", "updates_json").unwrap_err().message,
+            object_arg("[1]", "updates_json", IN_STATE).unwrap_err().message,
             "updates_json must be a JSON object, got an array"
         );
-        assert_eq!(object_arg(" 12", "u").unwrap_err().message, "u must be a JSON object, got a number");
-        assert_eq!(array_arg("{}", "h").unwrap_err().message, "h must be a JSON array, got an object");
-        assert!(object_arg("{\"a\":}", "u").unwrap_err().message.starts_with("u is not valid JSON: "));
+        assert_eq!(
+            object_arg(" 12", "u", IN_STATE).unwrap_err().message,
+            "u must be a JSON object, got a number"
+        );
+        assert_eq!(
+            array_arg("{}", "h", HISTORY).unwrap_err().message,
+            "h must be a JSON array, got an object"
+        );
+        assert!(object_arg("{\"a\":}", "u", IN_STATE)
+            .unwrap_err()
+            .message
+            .starts_with("u is not valid JSON: "));
+    }
+
+    /// `{"a":[[...]]}` nested `depth` levels in all, the object included.
+    fn nested(depth: usize) -> String {
+        format!("{{\"a\":{}{}}}", "[".repeat(depth - 1), "]".repeat(depth - 1))
     }
 
     #[test]
-    fn nesting_is_limited_so_that_python_can_read_every_state() {
-        let nested = |depth: usize| format!("{{\"a\":{}{}}}", "[".repeat(depth), "]".repeat(depth));
-        assert!(object_arg(&nested(MAX_DEPTH - 2), "u").is_ok());
-        let err = object_arg(&nested(MAX_DEPTH), "u").unwrap_err();
+    fn a_state_nests_at_most_512_levels_wherever_the_text_goes() {
+        // Merged into the state, the argument's object is the state's level.
+        assert!(object_arg(&nested(MAX_DEPTH), "u", IN_STATE).is_ok());
+        let err = object_arg(&nested(MAX_DEPTH + 1), "u", IN_STATE).unwrap_err();
         assert_eq!(err.status, crate::Status::InvalidJson);
-        assert!(err.message.contains("deeper than 512 levels"), "{}", err.message);
-        assert!(object_arg(&nested(100_000), "u").is_err());
+        assert!(err.message.starts_with("u nests too deeply at \"/a/0/0/0"), "{}", err.message);
+        assert!(err.message.contains("it would be 513 levels deep"), "{}", err.message);
+        // A step's updates sit one level lower: one level less.
+        assert!(object_arg(&nested(MAX_DEPTH - 1), "u", IN_STEP).is_ok());
+        let err = object_arg(&nested(MAX_DEPTH), "u", IN_STEP).unwrap_err();
+        assert!(err.message.contains("in the step's object"), "{}", err.message);
+        assert!(err.message.contains("513 levels deep"), "{}", err.message);
+        // A snapshot alone: 512; in a cjm history, which lives inside a state: 510.
+        let arrays = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(value_arg(&arrays(MAX_DEPTH), "s", ALONE).is_ok());
+        assert!(value_arg(&arrays(MAX_DEPTH + 1), "s", ALONE).is_err());
+        assert!(value_arg(&arrays(MAX_DEPTH - 2), "s", IN_HISTORY).is_ok());
+        assert!(value_arg(&arrays(MAX_DEPTH - 1), "s", IN_HISTORY).is_err());
+        assert!(array_arg(&arrays(MAX_DEPTH - 1), "h", HISTORY).is_ok());
+        assert!(array_arg(&arrays(MAX_DEPTH), "h", HISTORY).is_err());
+        assert!(object_arg(&nested(100_000), "u", IN_STATE).is_err());
+        // Stored text is held to the same 512 levels.
+        let stored = |text: &str| stored_object(Some(text), "s").and_then(|e| stored_canonical(&e, "s"));
+        assert!(stored(&nested(MAX_DEPTH)).is_ok());
+        let err = stored(&nested(MAX_DEPTH + 1)).unwrap_err();
+        assert_eq!(err.status, crate::Status::Corrupt);
+        assert!(err.message.contains("513 levels deep"), "{}", err.message);
+    }
+
+    #[test]
+    fn numbers_python_cannot_take_back_are_refused_naming_their_path() {
+        for (text, path, why) in [
+            (r#"{"a":{"b":[0,1e400]}}"#, "\"/a/b/1\"", "too large for a double"),
+            (r#"{"x~/y":-1E+309}"#, "\"/x~0~1y\"", "too large for a double"),
+            (r#"{"a":1.8e308}"#, "\"/a\"", "too large for a double"),
+            (&format!("{{\"a\":{}.5}}", "9".repeat(309)), "\"/a\"", "too large for a double"),
+            (&format!("{{\"a\":[{}]}}", "7".repeat(4301)), "\"/a/0\"", "more than 4300 digits"),
+            (&format!("{{\"a\":-{}}}", "7".repeat(4301)), "\"/a\"", "more than 4300 digits"),
+        ] {
+            let err = object_arg(text, "updates_json", IN_STATE).unwrap_err();
+            assert_eq!(err.status, crate::Status::InvalidJson, "{text}");
+            assert!(
+                err.message.starts_with(&format!("updates_json has a number at {path}")),
+                "{}",
+                err.message
+            );
+            assert!(err.message.contains(why), "{}", err.message);
+        }
+        assert!(value_arg("[1e400]", "snapshot_json", ALONE).unwrap_err().message.contains("at \"/0\""));
+        assert!(array_arg("[1,[2,1e999]]", "h", HISTORY).unwrap_err().message.contains("at \"/1/1\""));
+        // Everything else keeps its exact text.
+        let fine = format!(
+            r#"{{"big":1180591620717411303424,"f":0.1,"tiny":1e-400,"max":1.7976931348623157e308,"e":1E5,"n":-0.0,"d":{},"g":{}.5}}"#,
+            "7".repeat(4300),
+            "9".repeat(308)
+        );
+        assert_eq!(merged(&fine, "{}"), fine);
+    }
+
+    #[test]
+    fn stored_numbers_are_taken_as_they_are() {
+        let text = r#"{"a":1e400}"#;
+        assert_eq!(stored_canonical(&stored_object(Some(text), "s").unwrap(), "s").unwrap().text(), text);
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_first_position_and_last_value_at_every_level() {
+        for (text, canonical) in [
+            (r#"{"x":{"a":1,"b":2,"a":3}}"#, r#"{"x":{"a":3,"b":2}}"#),
+            (r#"{"x":[{"a":1,"a":{"c":1,"c":2}}, {"b":1}]}"#, r#"{"x":[{"a":{"c":2}},{"b":1}]}"#),
+            (r#"{"x":{"a":1,"\u0061":2, "b" : [ 1 ]}}"#, r#"{"x":{"a":2,"b":[1]}}"#),
+            (r#"{"x":{"k":{"a":1},"k":{"b":2}}}"#, r#"{"x":{"k":{"b":2}}}"#),
+            (r#"{"x":{"p":1,"q":2,"r":3,"q":4,"s":5}}"#, r#"{"x":{"p":1,"q":4,"r":3,"s":5}}"#),
+            (r#"{"x":{"a":{"a":1},"b":{"a":2}}}"#, r#"{"x":{"a":{"a":1},"b":{"a":2}}}"#),
+        ] {
+            assert_eq!(merged(text, "{}"), canonical, "{text}");
+            // Stored text reads the same way.
+            let stored = stored_canonical(&stored_object(Some(text), "s").unwrap(), "s").unwrap();
+            assert_eq!(stored.text(), canonical, "{text}");
+        }
+        assert_eq!(value_arg(r#"[{"a":1,"a":2}]"#, "s", ALONE).unwrap(), r#"[{"a":2}]"#);
+        // The slow path still applies every limit, and points into the argument.
+        let deep = format!(r#"{{"x":[{{"a":1,"a":2}},{}{}]}}"#, "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        let err = object_arg(&deep, "u", IN_STATE).unwrap_err();
+        assert!(err.message.starts_with("u nests too deeply at \"/x/1/0"), "{}", err.message);
+        let err = object_arg(r#"{"x":[{"a":1,"a":2},{"n":1e400}]}"#, "u", IN_STATE).unwrap_err();
+        assert!(err.message.starts_with("u has a number at \"/x/1/n\""), "{}", err.message);
     }
 
     #[test]

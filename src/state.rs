@@ -143,7 +143,7 @@ impl Store {
     /// as Python's `dict.update` does; creates the session if needed.
     pub fn update_state(&self, flow_id: &str, session_id: &str, updates_json: &str) -> Result<()> {
         let key = session_key(flow_id, session_id)?;
-        let updates = json::object_arg(updates_json, "updates_json")?;
+        let updates = json::object_arg(updates_json, "updates_json", json::IN_STATE)?;
         let owner = || describe(flow_id, session_id);
         self.write(
             || format!("update the state of {}", owner()),
@@ -192,7 +192,7 @@ impl Store {
     ) -> Result<()> {
         let key = session_key(flow_id, session_id)?;
         let step_key = step_key(step_id)?;
-        let updates = json::object_arg(updates_json, "updates_json")?;
+        let updates = json::object_arg(updates_json, "updates_json", json::IN_STEP)?;
         let owner = || describe(flow_id, session_id);
         self.write(
             || format!("update step {} of {}", quote(step_id), owner()),

@@ -60,11 +60,44 @@ impl Val {
     }
 }
 
-/// A value as sent (`input`: compact, pretty, or Python-style `\u` escapes) and as stored.
+/// A value as sent (`input`: compact, pretty, or Python-style `\u` escapes) and as stored,
+/// with how deeply it nests (0 for a scalar) and whether the library must refuse it
+/// wherever it goes (a number Python cannot read back).
 #[derive(Clone, Debug)]
 struct Json {
     input: String,
     val: Val,
+    nest: usize,
+    refused: bool,
+}
+
+/// How deeply JSON text nests: its most containers open at once.
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for b in text.bytes() {
+        match (in_string, escaped, b) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (true, false, b'"') => in_string = false,
+            (true, ..) => {}
+            (false, _, b'"') => in_string = true,
+            (false, _, b'{' | b'[') => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            (false, _, b'}' | b']') => depth -= 1,
+            _ => {}
+        }
+    }
+    max
+}
+
+/// The library keeps JSON at most this many levels deep, counting the state object.
+const MAX_DEPTH: usize = 512;
+
+/// Whether a value nesting `nest` levels fits below `enclosing` containers.
+fn fits(nest: usize, enclosing: usize) -> bool {
+    nest + enclosing <= MAX_DEPTH
 }
 
 fn quoted(s: &str) -> String {
@@ -118,25 +151,55 @@ fn json_of(value: &Value, spelling: u8) -> Json {
     let object = value
         .as_object()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), serde_json::to_string(v).unwrap())).collect());
-    Json { input, val: Val { text, object } }
+    let nest = nesting(&text);
+    Json { input, val: Val { text, object }, nest, refused: false }
 }
 
 /// Values whose text the library keeps exactly although serde_json would not: numbers
 /// beyond 64 bits or with trailing zeros, escapes it rewrites.
 fn specials() -> Vec<Json> {
-    let raw =
-        |input: &str, text: &str| Json { input: input.into(), val: Val { text: text.into(), object: None } };
+    let raw = |input: &str, text: &str| Json {
+        input: input.into(),
+        val: Val { text: text.into(), object: None },
+        nest: nesting(text),
+        refused: false,
+    };
+    let refused = |input: &str| Json { refused: true, ..raw(input, input) };
+    // `[[...[{"k":1,"k":[]}]...]]` nesting `nest` levels, around the limits of every place
+    // a value can go; the repeated key, deep down, must collapse at every depth.
+    let deep = |nest: usize| {
+        let (open, close) = ("[".repeat(nest - 2), "]".repeat(nest - 2));
+        raw(&format!("{open}{{\"k\":1, \"k\":[]}}{close}"), &format!("{open}{{\"k\":[]}}{close}"))
+    };
     vec![
         raw("1180591620717411303424", "1180591620717411303424"),
         raw("0.10", "0.10"),
         raw("-0.0", "-0.0"),
-        raw("1E400", "1E400"),
+        raw("1E300", "1E300"),
+        raw("1e-400", "1e-400"),
+        refused("1E400"),
+        refused("[-1.8e308]"),
+        refused(&"7".repeat(4301)),
+        raw(&"7".repeat(4300), &"7".repeat(4300)),
+        deep(509),
+        deep(510),
+        deep(511),
+        deep(512),
+        deep(513),
+        Json {
+            input: r#"{"x":{"a":1,"b":2,"a":{"c":1,"c":2}}, "x" : {"a":1, "a":{"c":3,"c":4},"b":2}}"#.into(),
+            val: Val::object(vec![("x".into(), r#"{"a":{"c":4},"b":2}"#.into())]),
+            nest: 3,
+            refused: false,
+        },
         raw(r#""caf\u00e9 \/ \ud83d\ude00""#, r#""café / 😀""#),
         raw(r#""\u0000\u001F\u0022""#, r#""\u0000\u001f\"""#),
         raw("[ 1 ,\n\t{ \"x\" : 2.50 } ]", r#"[1,{"x":2.50}]"#),
         Json {
             input: "{ \"n\" : 1180591620717411303424 , \"f\" : 0.1 }".into(),
             val: Val::object(vec![("n".into(), "1180591620717411303424".into()), ("f".into(), "0.1".into())]),
+            nest: 1,
+            refused: false,
         },
     ]
 }
@@ -313,7 +376,11 @@ fn bad_call(
             Status::InvalidJson,
             "updates_json is not valid JSON",
         ),
-        5 => (store.update_state(at_flow, at_session, &deep), Status::InvalidJson, "deeper than 512 levels"),
+        5 => (
+            store.update_state(at_flow, at_session, &deep),
+            Status::InvalidJson,
+            "nests too deeply at \"/a/0/0",
+        ),
         6 => (
             store.history_push(at_flow, at_session, "NaN"),
             Status::InvalidJson,
@@ -439,6 +506,22 @@ impl Model {
             Op::JsonPush(..) | Op::JsonPop(..) | Op::Bad(..) | Op::Reopen(..) => None,
             _ => Some(op.at().handle),
         };
+        // JSON is checked before the store is asked to write, and measured where it will
+        // be kept: a top-level value of the state, a value in a step's object, a
+        // snapshot alone, a snapshot in a cjm history kept in a state.
+        fn json_ok<'a>(mut values: impl Iterator<Item = &'a Json>, enclosing: usize) -> bool {
+            values.all(|j| !j.refused && fits(j.nest, enclosing))
+        }
+        let json_fits = match op {
+            Op::Update(_, updates, _) => json_ok(updates.iter().map(|(_, j)| j), 1),
+            Op::UpdateStep(_, _, updates) => json_ok(updates.iter().map(|(_, j)| j), 2),
+            Op::HistoryPush(_, snapshot) => json_ok(std::iter::once(snapshot), 0),
+            Op::JsonPush(snapshot, max_depth, _) => *max_depth == 0 || json_ok(std::iter::once(snapshot), 2),
+            _ => true,
+        };
+        if !json_fits {
+            return Err(Status::InvalidJson);
+        }
         if handle.is_some_and(|h| self.read_only[h]) {
             return Err(Status::Io);
         }

@@ -19,8 +19,9 @@ use std::ffi::c_char;
 /// cjm-workflow-state's `push_history` on JSON text: appends a snapshot and keeps the
 /// newest `max_depth` entries. Needs no store.
 ///
-/// @param history_json A JSON array, or NULL for `[]`.
-/// @param snapshot_json Any JSON value, not NULL.
+/// @param history_json A JSON array, or NULL for `[]`, nesting at most 511 levels (a
+///                     history is a value kept in a state; see "JSON rules").
+/// @param snapshot_json Any JSON value, not NULL, nesting at most 510 levels.
 /// @param max_depth The most entries to keep, >= 1 (`WS_DEFAULT_MAX_HISTORY_DEPTH` is
 ///                  cjm's default).
 /// @param out_history_json Not NULL. Receives the new history as compact JSON, owned by
@@ -50,7 +51,7 @@ pub extern "C" fn ws_json_history_push(
 /// cjm-workflow-state's `pop_history` on JSON text: splits off the newest snapshot.
 /// Needs no store.
 ///
-/// @param history_json A JSON array, not NULL.
+/// @param history_json A JSON array, not NULL, nesting at most 511 levels.
 /// @param out_snapshot_json Not NULL. Receives the newest snapshot as compact JSON, or
 ///                          NULL when the history is empty. Owned by the caller (free
 ///                          with `ws_string_free`). NULL on failure.
@@ -86,7 +87,8 @@ pub extern "C" fn ws_json_history_pop(
 /// not exist, then trims the stack to `max_history_depth`.
 ///
 /// @param store, flow_id, session_id  The session (none may be NULL).
-/// @param snapshot_json Any JSON value, not NULL. Stored as compact JSON.
+/// @param snapshot_json Any JSON value, not NULL, nesting at most 512 levels. Stored as
+///                      compact JSON.
 /// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_INVALID_JSON`; `WS_BUSY`; `WS_IO`
 ///         (read-only store, disk full).
 ///

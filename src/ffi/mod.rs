@@ -31,7 +31,8 @@ pub type ws_status = c_int;
 pub const WS_OK: ws_status = 0;
 /// NULL where not allowed, invalid UTF-8, a bad id, a bad option or enum value.
 pub const WS_INVALID_ARGUMENT: ws_status = 1;
-/// Unparsable JSON, or JSON of the wrong shape.
+/// Unparsable JSON, JSON of the wrong shape, or JSON the "JSON rules" at the top of this
+/// header refuse (too deep where it goes, a number Python cannot take back).
 pub const WS_INVALID_JSON: ws_status = 2;
 /// The operation needs a thing that does not exist.
 pub const WS_NOT_FOUND: ws_status = 3;
@@ -57,6 +58,10 @@ pub const WS_INTERNAL: ws_status = 9;
 /// The default of the `max_history_depth` option (as cjm-workflow-state's
 /// `DEFAULT_MAX_HISTORY_DEPTH`).
 pub const WS_DEFAULT_MAX_HISTORY_DEPTH: usize = 50;
+
+/// How many levels deep the library keeps JSON, counting the state object as one (see
+/// "JSON rules" at the top of this header).
+pub const WS_MAX_JSON_DEPTH: usize = 512;
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
@@ -300,6 +305,7 @@ mod tests {
         let core: Vec<ws_status> = Status::ALL.iter().map(|s| *s as ws_status).collect();
         assert_eq!(codes.to_vec(), core);
         assert_eq!(WS_DEFAULT_MAX_HISTORY_DEPTH, crate::DEFAULT_MAX_HISTORY_DEPTH);
+        assert_eq!(WS_MAX_JSON_DEPTH, crate::MAX_JSON_DEPTH);
     }
 
     #[test]

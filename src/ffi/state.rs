@@ -92,7 +92,8 @@ pub extern "C" fn ws_get_state(
 /// write are one transaction, so concurrent writers never lose an update.
 ///
 /// @param store, flow_id, session_id  The session (none may be NULL).
-/// @param updates_json A JSON object, not NULL.
+/// @param updates_json A JSON object, not NULL, nesting at most 512 levels (it is merged
+///                     into the state; see "JSON rules").
 /// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_INVALID_JSON` (unparsable, or not an
 ///         object); `WS_CORRUPT` (the stored state is not a strict JSON object);
 ///         `WS_BUSY`; `WS_IO` (read-only store, disk full, cannot write).
@@ -173,7 +174,8 @@ pub extern "C" fn ws_get_step_state(
 ///
 /// @param store, flow_id, session_id  The session (none may be NULL).
 /// @param step_id The step id: non-empty UTF-8, not NULL.
-/// @param updates_json A JSON object, not NULL.
+/// @param updates_json A JSON object, not NULL, nesting at most 511 levels (it is merged
+///                     into the step's object, inside the state; see "JSON rules").
 /// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_INVALID_JSON` (unparsable, or not an
 ///         object); `WS_CONFLICT` (the stored step value is not an object; nothing is
 ///         changed); `WS_CORRUPT`; `WS_BUSY`; `WS_IO`.

@@ -1267,7 +1267,7 @@ HISTORY_EXTRAS = [
      "max_depth": 5},
     {"op": "pop"},
     {"op": "pop"},
-    {"op": "push", "history": '[1E+2,-0,1.0e-5,1e400]', "snapshot": '[1.0, -0.0, 10E-1]',
+    {"op": "push", "history": '[1E+2,-0,1.0e-5,1e300,1e-400]', "snapshot": '[1.0, -0.0, 10E-1]',
      "max_depth": 3},
     {"op": "push", "snapshot": '"\\ud83d\\ude42\\u00C9\\/\\u2028\\u0000"', "max_depth": 3},
     {"op": "pop"},
@@ -1300,7 +1300,27 @@ HISTORY_ERRORS = [
     ({"op": "pop", "history": "[1,2"}, "WS_INVALID_JSON"),
     ({"op": "pop", "history": ""}, "WS_INVALID_JSON"),
     ({"op": "pop", "history": "[1] [2]"}, "WS_INVALID_JSON"),
+    ({"op": "push", "history": "[1e400]", "snapshot": "1", "max_depth": 3}, "WS_INVALID_JSON"),
+    ({"op": "pop", "history": '[{"a":-1E+400}]'}, "WS_INVALID_JSON"),
 ]
+
+# Numbers on either side of what Python's json module takes back (a double's range, and
+# int()'s 4300-digit limit): C must refuse exactly those on which Python's round trip
+# breaks, as Python itself decides below.
+NUMBER_EDGES = ["1e308", "1.7976931348623157e308", "1.7976931348623159e308", "1e309",
+                "-1e400", "1e-400", "0.1", "1180591620717411303424", "9" * 4300, "9" * 4301,
+                "-" + "9" * 4301, "9" * 308 + ".5", "9" * 309 + ".5", "[1, {\"a\": 2e400}]"]
+
+
+def python_takes_back(text):
+    """Whether Python's json module reads `text` and writes back a JSON number: no
+    ValueError (too many digits: the limit is Python 3.11's default, which the library
+    keeps to) and no float that overflowed to inf."""
+    try:
+        value = json.loads(text)
+        return "Infinity" not in json.dumps(value)
+    except ValueError:
+        return False
 
 
 def raw_model(op, in_text):
@@ -1329,6 +1349,9 @@ def scenario_e(env):
     ops.extend(HISTORY_EXTRAS)
     first_error = len(ops)
     ops.extend(op for op, _ in HISTORY_ERRORS)
+    first_number = len(ops)
+    ops.extend({"op": "push", "history": "[]", "snapshot": text, "max_depth": 1}
+               for text in NUMBER_EDGES)
 
     os.makedirs(env.rundir, exist_ok=True)
     ops_file = os.path.join(env.rundir, "e_history_ops.json")
@@ -1458,6 +1481,14 @@ def scenario_e(env):
                 "out-parameters NULL",
                 f"got {r['status']} {r['message']!r} history {r['history']!r} "
                 f"snapshot {r.get('snapshot')!r} unset {r['unset']!r}")
+
+    wrong = []
+    for text, r in zip(NUMBER_EDGES, res[first_number:]):
+        want = "WS_OK" if python_takes_back(text) else "WS_INVALID_JSON"
+        if r["status"] != want:
+            wrong.append(f"{text:.40}: C {r['status']} {r['message']!r:.120}, Python wants {want}")
+    C.check(not wrong, f"e: of {len(NUMBER_EDGES)} numbers at the edges, C refuses exactly "
+            "those Python's json module cannot take back", "\n".join(wrong))
 
 
 # ---- scenario f ----------------------------------------------------------------------------

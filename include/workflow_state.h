@@ -173,7 +173,8 @@ void ws_string_free(char *s);
  *                  `ws_store_close`. Not NULL. Set to NULL on failure.
  * @return `WS_OK`; `WS_INVALID_ARGUMENT` (NULL or empty path, bad UTF-8);
  *         `WS_IO` (cannot create or open the file or its directory);
- *         `WS_CORRUPT` (not a SQLite database, or a schema newer than this library);
+ *         `WS_CORRUPT` (not a SQLite database, or a schema newer than this library;
+ *         the file is then left exactly as it was);
  *         `WS_BUSY` (another connection held the file past the busy timeout while the
  *         schema was created or migrated).
  *
@@ -208,7 +209,8 @@ ws_status ws_store_open(const char *path, ws_store **out_store);
  *         value of the wrong type or range, `read_only` with `":memory:"`);
  *         `WS_NOT_FOUND` (missing file with `read_only` or `"create": false`);
  *         `WS_IO` (cannot create or open the file or its directory);
- *         `WS_CORRUPT` (not a SQLite database, or a schema newer than this library);
+ *         `WS_CORRUPT` (not a SQLite database, or a schema newer than this library;
+ *         the file is then left exactly as it was, in its journal mode);
  *         `WS_BUSY` (another connection held the file past the busy timeout, or kept
  *         it from changing journal mode).
  *

@@ -129,11 +129,13 @@ struct Found {
     has_chunks: bool,
 }
 
-fn inspect(conn: &Connection, path: &str) -> Result<Found> {
-    let doing = || format!("read the schema of {path:?}");
+/// Reads the file's schema version and refuses one newer than this library's. Only
+/// reads, so a caller that runs it before any pragma that writes leaves a refused file
+/// (a newer schema, or not a database at all) exactly as it was.
+pub fn check_version(conn: &Connection, path: &str) -> Result<i64> {
     let version: i64 = conn
-        .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(|e| Error::sqlite(&doing(), e))?;
+        .pragma_query_value(Some("main"), "user_version", |row| row.get(0))
+        .map_err(|e| Error::sqlite(&format!("read the schema of {path:?}"), e))?;
     if version > SCHEMA_VERSION {
         return Err(Error::corrupt(format!(
             "{path:?} has schema version {version}, newer than the {SCHEMA_VERSION} this \
@@ -141,6 +143,12 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
             env!("CARGO_PKG_VERSION")
         )));
     }
+    Ok(version)
+}
+
+fn inspect(conn: &Connection, path: &str) -> Result<Found> {
+    let doing = || format!("read the schema of {path:?}");
+    let version = check_version(conn, path)?;
     let mut columns = Vec::new();
     conn.pragma(Some("main"), "table_info", "workflow_state", |row| {
         columns.push(row.get::<_, String>(1)?);

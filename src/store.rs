@@ -213,10 +213,10 @@ fn configure(conn: &mut Connection, path: &str, options: &Options) -> Result<()>
         return conn.pragma_update(None, "query_only", true).map_err(|e| Error::sqlite(&doing(), e));
     }
     if path != MEMORY_PATH {
-        // Reading the schema first turns "not a database" into WS_CORRUPT before
-        // any pragma tries to write.
-        conn.pragma_query_value(None, "schema_version", |r| r.get::<_, i64>(0))
-            .map_err(|e| Error::sqlite(&format!("read {path:?}"), e))?;
+        // Whatever is refused is refused before any pragma that writes (journal_mode
+        // rewrites the header): a file that is not a database or has a newer schema is
+        // left exactly as it was.
+        schema::check_version(conn, path)?;
         set_journal_mode(conn, path, options.journal_mode)?;
     }
     let sync = match options.synchronous {

@@ -308,6 +308,45 @@ static void test_not_a_database(void) {
   free(after);
 }
 
+/* Every way of opening `path`, a file of schema version 99, is refused with WS_CORRUPT
+ * and a message that names the file and the version, and leaves the file byte for byte
+ * as it was, with no -wal or -shm file beside it. The one exception is SQLite's own:
+ * a read-only reader of a WAL-mode file (`wal_file`) leaves the -shm it reads through
+ * and an empty -wal, as it does on any WAL file, so that open comes last. */
+static void check_refused_unchanged(const char *path, const char *name, int wal_file) {
+  static const char *const options[] = {NULL, "{\"journal_mode\":\"delete\"}",
+                                        "{\"journal_mode\":\"wal\"}", "{\"read_only\":true}"};
+  const size_t read_only = 3;
+  char wal[600], shm[600], *before, *after;
+  long size = 0, size_after = 0;
+  size_t i;
+  snprintf(wal, sizeof wal, "%s-wal", path);
+  snprintf(shm, sizeof shm, "%s-shm", path);
+  before = read_file(path, &size);
+  CHECK(!file_exists(wal) && !file_exists(shm));
+  for (i = 0; i < sizeof options / sizeof options[0]; i++) {
+    ws_store *store = (ws_store *)&store;
+    CHECK_STATUS(ws_store_open_with(path, options[i], &store), WS_CORRUPT);
+    CHECK(store == NULL);
+    CHECK_MESSAGE_HAS(name);
+    CHECK_MESSAGE_HAS("schema version 99");
+    CHECK_MESSAGE_HAS("newer");
+    after = read_file(path, &size_after);
+    if (size_after != size || memcmp(after, before, (size_t)size) != 0) {
+      fprintf(stderr, "opening %s with %s changed it\n", path, options[i] ? options[i] : "NULL");
+      exit(1);
+    }
+    free(after);
+    if (wal_file && i == read_only) {
+      CHECK(!file_exists(wal) || file_size(wal) == 0);
+    } else {
+      CHECK(!file_exists(wal));
+      CHECK(!file_exists(shm));
+    }
+  }
+  free(before);
+}
+
 static void test_newer_schema(void) {
   const char *dir = fresh_dir("newer_schema");
   char path[512];
@@ -315,6 +354,8 @@ static void test_newer_schema(void) {
   FILE *f;
   /* The user_version field of the database header: 4 bytes, big-endian, at offset 60. */
   const unsigned char version99[4] = {0, 0, 0, 99};
+
+  /* A WAL file, its version set by hand. */
   path_in(path, sizeof path, dir, "future.db");
   store = open_with(path, NULL);
   CHECK_OK(ws_update_state(store, "f", "s", "{\"x\":1}"));
@@ -324,14 +365,21 @@ static void test_newer_schema(void) {
   CHECK(fseek(f, 60, SEEK_SET) == 0);
   CHECK(fwrite(version99, 1, 4, f) == 4);
   CHECK(fclose(f) == 0);
+  check_refused_unchanged(path, "future.db", 1);
 
-  store = (ws_store *)&store;
-  CHECK_STATUS(ws_store_open(path, &store), WS_CORRUPT);
-  CHECK(store == NULL);
-  CHECK_MESSAGE_HAS("schema version 99");
-  CHECK_MESSAGE_HAS("newer");
-  CHECK_STATUS(ws_store_open_with(path, "{\"read_only\":true}", &store), WS_CORRUPT);
-  CHECK_MESSAGE_HAS("schema version 99");
+  /* A rollback-journal file, its version set by another program: opening it must not
+   * switch it to WAL before refusing it. */
+  path_in(path, sizeof path, dir, "future-delete.db");
+  store = open_with(path, "{\"journal_mode\":\"delete\"}");
+  CHECK_OK(ws_update_state(store, "f", "s", "{\"x\":1}"));
+  ws_store_close(store);
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "assert c.execute('PRAGMA journal_mode').fetchone()[0] == 'delete'\n"
+             "c.execute('PRAGMA user_version = 99')\n"
+             "c.commit()\n",
+             path);
+  check_refused_unchanged(path, "future-delete.db", 0);
 }
 
 /* Another process holds the write lock: a write waits busy_timeout_ms, then gives

@@ -168,7 +168,11 @@ void ws_string_free(char *s);
  * `ws_store_open_with(path, NULL, out_store)`.
  *
  * @param path      File path (UTF-8), or `":memory:"` for a private store that is not
- *                  persisted. Not NULL. Missing parent directories are created.
+ *                  persisted. Not NULL. Always a plain file name, whatever it starts
+ *                  with: a path such as `"file:a.db?mode=memory"` is not a SQLite URI,
+ *                  its parameters are not honoured, and it names the file of exactly
+ *                  that name (relative to the current directory). Missing parent
+ *                  directories are created.
  * @param out_store Receives the new handle, which the caller owns and releases with
  *                  `ws_store_close`. Not NULL. Set to NULL on failure.
  * @return `WS_OK`; `WS_INVALID_ARGUMENT` (NULL or empty path, bad UTF-8);
@@ -189,7 +193,9 @@ ws_status ws_store_open(const char *path, ws_store **out_store);
  * place (a cjm-workflow-state 0.0.2 file, which lacks the `label` column, gains it).
  *
  * @param path         File path (UTF-8), or `":memory:"` for a private in-memory store
- *                     (nothing persisted; `create` is ignored). Not NULL.
+ *                     (nothing persisted; `create` is ignored). Not NULL. Always a
+ *                     plain file name, as for `ws_store_open`: a `"file:"` path is not
+ *                     a SQLite URI and its parameters are not honoured.
  * @param options_json NULL for the defaults, or a JSON object with any of:
  *   - `"journal_mode"`: `"wal"` (default) or `"delete"`; a property of the file, applied
  *     at open;

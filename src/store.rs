@@ -7,7 +7,7 @@ use crate::options::{JournalMode, Options, Synchronous};
 use crate::schema;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row, Statement};
 use std::cell::RefCell;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 /// The path that opens a private, non-persistent store.
@@ -255,7 +255,20 @@ fn open_file(path: &str, options: &Options) -> Result<Connection> {
     } else {
         OpenFlags::SQLITE_OPEN_READ_WRITE
     };
-    Connection::open_with_flags(file, flags).map_err(|e| Error::sqlite(&format!("open {path:?}"), e))
+    Connection::open_with_flags(sqlite_name(path), flags)
+        .map_err(|e| Error::sqlite(&format!("open {path:?}"), e))
+}
+
+/// The name to give SQLite for the file `path`. SQLite reads a name that starts with
+/// "file:" as a URI (the bundled SQLite has URIs on) and honours its parameters, such as
+/// `mode=memory`, `immutable=1` or `vfs=`; "./" in front keeps it the relative file
+/// name it is for the file system, and for the checks above.
+fn sqlite_name(path: &str) -> PathBuf {
+    if path.starts_with("file:") {
+        Path::new(".").join(path)
+    } else {
+        PathBuf::from(path)
+    }
 }
 
 fn set_journal_mode(conn: &Connection, path: &str, mode: JournalMode) -> Result<()> {

@@ -288,6 +288,64 @@ static void test_read_only_old_format(void) {
              path);
 }
 
+/* Two stores on `path`, a name SQLite would read as a URI with parameters, share one
+ * ordinary file of that name: each sees what the other writes; no file `plain` is made. */
+static void check_shared_file(const char *path, const char *plain) {
+  ws_store *a = open_with(path, NULL), *b;
+  CHECK_OK(ws_update_state(a, "f", "s", "{\"a\":1}"));
+  b = open_with(path, NULL);
+  CHECK_STATE(b, "f", "s", "{\"a\":1}");
+  CHECK_OK(ws_update_state(b, "f", "s", "{\"b\":2}"));
+  CHECK_STATE(a, "f", "s", "{\"a\":1,\"b\":2}");
+  ws_store_close(b);
+  ws_store_close(a);
+  CHECK(file_exists(path));
+  CHECK(!file_exists(plain));
+}
+
+/* A path is a file name, whatever it starts with: "file:" names are not URIs. */
+static void test_file_names_are_not_uris(void) {
+  const char *dir = fresh_dir("file_names");
+  char cwd[1024], absolute[2048], name[2100];
+  ws_store *store;
+  CHECK(getcwd(cwd, sizeof cwd) != NULL);
+  CHECK(chdir(dir) == 0);
+
+  /* mode=memory is not honoured: the data is in the file of that name, and stays. */
+  store = open_with("file:t.db?mode=memory", NULL);
+  CHECK_OK(ws_update_state(store, "f", "s", "{\"kept\":1}"));
+  ws_store_close(store);
+  CHECK(file_exists("file:t.db?mode=memory"));
+  CHECK(!file_exists("t.db"));
+  store = open_with("file:t.db?mode=memory", "{\"create\":false}");
+  CHECK_STATE(store, "f", "s", "{\"kept\":1}");
+  ws_store_close(store);
+  store = open_with("file:t.db?mode=memory", "{\"read_only\":true}");
+  CHECK_STATE(store, "f", "s", "{\"kept\":1}");
+  ws_store_close(store);
+
+  check_shared_file("file:i.db?immutable=1", "i.db");
+  check_shared_file("file:n.db?nolock=1", "n.db");
+  check_shared_file("file:v.db?vfs=nonexistent", "v.db");
+
+  /* "file:/..." names a file under the directory "file:", not an absolute path. */
+  CHECK((size_t)snprintf(absolute, sizeof absolute, "%s/%s/abs.db", cwd, dir) < sizeof absolute);
+  CHECK((size_t)snprintf(name, sizeof name, "file:%s", absolute) < sizeof name);
+  store = open_with(name, NULL);
+  CHECK_OK(ws_update_state(store, "f", "s", "{\"a\":1}"));
+  ws_store_close(store);
+  CHECK(file_exists(name));
+  CHECK(!file_exists(absolute));
+
+  /* ":memory:" is still the private in-memory store. */
+  store = open_with(":memory:", NULL);
+  CHECK_OK(ws_update_state(store, "f", "s", "{\"a\":1}"));
+  CHECK_STATE(store, "f", "s", "{\"a\":1}");
+  ws_store_close(store);
+  CHECK(!file_exists(":memory:"));
+  CHECK(chdir(cwd) == 0);
+}
+
 static void test_not_a_database(void) {
   const char *dir = fresh_dir("not_a_database");
   const char *junk = "This is a text file, not an SQLite database. It is long enough "
@@ -528,6 +586,8 @@ int main(void) {
   puts("ok read_only");
   test_read_only_old_format();
   puts("ok read_only on a 0.0.2 file");
+  test_file_names_are_not_uris();
+  puts("ok file: paths are file names");
   test_not_a_database();
   puts("ok not a database");
   test_newer_schema();

@@ -79,7 +79,12 @@ pub extern "C" fn ws_store_open(path: *const c_char, out_store: *mut *mut ws_sto
 ///   - `"max_history_depth"`: entries kept per history stack, >= 1 (default
 ///     `WS_DEFAULT_MAX_HISTORY_DEPTH`);
 ///   - `"read_only"`: true opens without ever creating, migrating or writing anything:
-///     writes give `WS_IO`; a 0.0.2-format file reads with null labels (default false);
+///     writes give `WS_IO`; a file below the current schema (a 0-byte file, one from
+///     the Python package, a 0.0.2-format file, which reads with null labels) reads
+///     as if current. Each call sees everything other connections and processes
+///     committed before it, including a schema they created or migrated meanwhile; a
+///     call on a file made newer than this library meanwhile gives `WS_CORRUPT`
+///     (default false);
 ///   - `"create"`: false makes a missing file `WS_NOT_FOUND` (default true).
 ///   String values are matched without regard to case.
 /// @param out_store    Receives the new handle, which the caller owns and releases with

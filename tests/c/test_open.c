@@ -288,6 +288,213 @@ static void test_read_only_old_format(void) {
              path);
 }
 
+/* A writer in a process of its own, forked before the store under test opens (so that
+ * it inherits no open database): it waits until `writer_finish` sends it a byte (other
+ * writers forked later hold the pipe open too, so its end is no signal), runs `work` on
+ * the file, and exits. */
+struct writer {
+  pid_t pid;
+  int go;
+};
+
+static struct writer writer_start(void (*work)(const char *path), const char *path) {
+  struct writer w;
+  int fds[2];
+  char byte;
+  CHECK(pipe(fds) == 0);
+  fflush(stdout);
+  fflush(stderr);
+  w.pid = fork();
+  CHECK(w.pid >= 0);
+  if (w.pid == 0) {
+    close(fds[1]);
+    CHECK(read(fds[0], &byte, 1) == 1);
+    close(fds[0]);
+    work(path);
+    exit(0);
+  }
+  close(fds[0]);
+  w.go = fds[1];
+  return w;
+}
+
+/* Lets the writer run and waits until it has finished. */
+static void writer_finish(struct writer w) {
+  int status = 0;
+  CHECK(write(w.go, "", 1) == 1);
+  CHECK(close(w.go) == 0);
+  CHECK(waitpid(w.pid, &status, 0) == w.pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Opens the file writable (creating or migrating its schema) and writes what
+ * check_written reads: a checkpoint of session "s" and its label, and a new session
+ * "new" with a label, a state, a checkpoint and a history entry. */
+static void write_sessions(const char *path) {
+  ws_store *store = open_with(path, NULL);
+  char *id = NULL;
+  CHECK_OK(ws_checkpoint(store, "f", "s", "first of s"));
+  CHECK_OK(ws_set_session_label(store, "f", "s", "labelled"));
+  CHECK_OK(ws_create_session(store, "f", "new", "fresh", &id));
+  ws_string_free(id);
+  CHECK_OK(ws_update_state(store, "f", "new", "{\"n\":1}"));
+  CHECK_OK(ws_checkpoint(store, "f", "new", "first"));
+  CHECK_OK(ws_update_state(store, "f", "new", "{\"n\":2}"));
+  CHECK_OK(ws_history_push(store, "f", "new", "{\"h\":1}"));
+  ws_store_close(store);
+}
+
+/* A second writer, after the schema is current. */
+static void write_more(const char *path) {
+  ws_store *store = open_with(path, NULL);
+  CHECK_OK(ws_update_state(store, "f", "new", "{\"n\":3}"));
+  CHECK_OK(ws_set_session_label(store, "f", "new", "again"));
+  CHECK_OK(ws_checkpoint(store, "f", "new", "second"));
+  ws_store_close(store);
+}
+
+static void check_summary_has(ws_store *store, const char *session, const char *needle) {
+  char *text = NULL;
+  CHECK_OK(ws_get_session_summary(store, "f", session, &text));
+  CHECK(text != NULL);
+  if (strstr(text, needle) == NULL) {
+    fprintf(stderr, "the summary %s lacks %s\n", text, needle);
+    exit(1);
+  }
+  ws_string_free(text);
+}
+
+static void check_undo_status(ws_store *store, const char *session, const char *expected) {
+  char *text = NULL;
+  CHECK_OK(ws_undo_status(store, "f", session, &text));
+  CHECK_STR(text, expected);
+  ws_string_free(text);
+}
+
+/* Session "new" does not exist yet. */
+static void check_not_written(ws_store *ro) {
+  char *text = (char *)"dummy";
+  size_t len = 1;
+  CHECK_OK(ws_get_session_summary(ro, "f", "new", &text));
+  CHECK(text == NULL);
+  CHECK_STATE(ro, "f", "new", "{}");
+  CHECK_OK(ws_history_len(ro, "f", "new", &len));
+  CHECK(len == 0);
+  check_undo_status(ro, "new",
+                    "{\"undo_depth\":0,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null}");
+}
+
+/* What write_sessions wrote. */
+static void check_written(ws_store *ro) {
+  char *text = NULL;
+  size_t len = 0;
+  CHECK_STATE(ro, "f", "new", "{\"n\":2}");
+  check_summary_has(ro, "new", "\"label\":\"fresh\"");
+  check_summary_has(ro, "s", "\"label\":\"labelled\"");
+  check_undo_status(ro, "new",
+                    "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"first\",\"redo_label\":null}");
+  check_undo_status(ro, "s",
+                    "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"first of s\",\"redo_label\":null}");
+  CHECK_OK(ws_history_len(ro, "f", "new", &len));
+  CHECK(len == 1);
+  CHECK_OK(ws_history_peek(ro, "f", "new", &text));
+  CHECK_STR(text, "{\"h\":1}");
+  ws_string_free(text);
+  CHECK_OK(ws_list_sessions(ro, "f", WS_ORDER_LABEL, false, &text));
+  CHECK(strstr(text, "\"session_id\":\"new\",\"label\":\"fresh\"") != NULL);
+  ws_string_free(text);
+}
+
+/* A read-only store opened on `path` sees, on its next call, what writers in other
+ * processes commit after it opened: the schema they create or migrate, and the data. */
+static void check_read_only_stays_current(const char *path) {
+  struct writer first = writer_start(write_sessions, path);
+  struct writer second = writer_start(write_more, path);
+  ws_store *ro = open_with(path, "{\"read_only\":true}");
+  check_not_written(ro);
+  writer_finish(first);
+  check_written(ro);
+  writer_finish(second);
+  CHECK_STATE(ro, "f", "new", "{\"n\":3}");
+  check_summary_has(ro, "new", "\"label\":\"again\"");
+  check_undo_status(ro, "new",
+                    "{\"undo_depth\":2,\"redo_depth\":0,\"undo_label\":\"second\",\"redo_label\":null}");
+  check_writes_refused(ro);
+  ws_store_close(ro);
+}
+
+static void test_read_only_sees_other_processes(void) {
+  const char *dir = fresh_dir("read_only_sees_others");
+  char path[512];
+  ws_store *ro;
+
+  /* A 0-byte file, given its whole schema by the first writer. */
+  path_in(path, sizeof path, dir, "empty.db");
+  write_file(path, "");
+  check_read_only_stays_current(path);
+
+  /* A file of the Python package: version 0, no ws_history, session "s" in it. */
+  path_in(path, sizeof path, dir, "python.db");
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "c.execute('''CREATE TABLE workflow_state (flow_session_key TEXT PRIMARY KEY,"
+             " current_step TEXT, state_json TEXT DEFAULT '{}',"
+             " created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,"
+             " updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, label TEXT)''')\n"
+             "c.execute(\"INSERT INTO workflow_state (flow_session_key, state_json)"
+             " VALUES ('f:s', '{\\\"old\\\": 1}')\")\n"
+             "c.commit()\n",
+             path);
+  check_read_only_stays_current(path);
+
+  /* A cjm-workflow-state 0.0.2 file (no label column), session "s" in it. */
+  path_in(path, sizeof path, dir, "v002.db");
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "c.execute('''CREATE TABLE workflow_state (flow_session_key TEXT PRIMARY KEY,"
+             " current_step TEXT, state_json TEXT DEFAULT '{}',"
+             " created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,"
+             " updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)''')\n"
+             "c.execute(\"INSERT INTO workflow_state (flow_session_key, state_json)"
+             " VALUES ('f:s', '{\\\"old\\\": 1}')\")\n"
+             "c.commit()\n",
+             path);
+  check_read_only_stays_current(path);
+
+  /* A current file that another program marks newer while a read-only store has it
+   * open: the store refuses to read it (a newer schema may mean something else), and
+   * reads again once the version is one it knows. */
+  path_in(path, sizeof path, dir, "current.db");
+  write_sessions(path);
+  ro = open_with(path, "{\"read_only\":true}");
+  check_written(ro);
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "c.execute('PRAGMA user_version = 99')\n"
+             "c.commit()\n",
+             path);
+  CHECK_STATUS(ws_get_state(ro, "f", "new", &(char *){NULL}), WS_CORRUPT);
+  CHECK_MESSAGE_HAS("current.db");
+  CHECK_MESSAGE_HAS("schema version 99");
+  CHECK_STATUS(ws_undo_status(ro, "f", "new", &(char *){NULL}), WS_CORRUPT);
+  CHECK_MESSAGE_HAS("schema version 99");
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "c.execute('PRAGMA user_version = 3')\n"
+             "c.commit()\n",
+             path);
+  check_written(ro);
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "c.execute('CREATE TABLE ws_future (x)')\n"
+             "c.execute('PRAGMA user_version = 99')\n"
+             "c.commit()\n",
+             path);
+  CHECK_STATUS(ws_list_sessions(ro, "f", WS_ORDER_LABEL, false, &(char *){NULL}), WS_CORRUPT);
+  CHECK_MESSAGE_HAS("schema version 99");
+  ws_store_close(ro);
+}
+
 /* Two stores on `path`, a name SQLite would read as a URI with parameters, share one
  * ordinary file of that name: each sees what the other writes; no file `plain` is made. */
 static void check_shared_file(const char *path, const char *plain) {
@@ -586,6 +793,8 @@ int main(void) {
   puts("ok read_only");
   test_read_only_old_format();
   puts("ok read_only on a 0.0.2 file");
+  test_read_only_sees_other_processes();
+  puts("ok read_only sees what other processes write");
   test_file_names_are_not_uris();
   puts("ok file: paths are file names");
   test_not_a_database();

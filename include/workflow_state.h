@@ -209,12 +209,17 @@ void ws_string_free(char *s);
  * `ws_store_open_with(path, NULL, out_store)`.
  *
  * @param path      File path (UTF-8), or `":memory:"` for a private store that is not
- *                  persisted. Not NULL. Missing parent directories are created.
+ *                  persisted. Not NULL. Always a plain file name, whatever it starts
+ *                  with: a path such as `"file:a.db?mode=memory"` is not a SQLite URI,
+ *                  its parameters are not honoured, and it names the file of exactly
+ *                  that name (relative to the current directory). Missing parent
+ *                  directories are created.
  * @param out_store Receives the new handle, which the caller owns and releases with
  *                  `ws_store_close`. Not NULL. Set to NULL on failure.
  * @return `WS_OK`; `WS_INVALID_ARGUMENT` (NULL or empty path, bad UTF-8);
  *         `WS_IO` (cannot create or open the file or its directory);
- *         `WS_CORRUPT` (not a SQLite database, or a schema newer than this library);
+ *         `WS_CORRUPT` (not a SQLite database, or a schema newer than this library;
+ *         the file is then left exactly as it was);
  *         `WS_BUSY` (another connection held the file past the busy timeout while the
  *         schema was created or migrated).
  *
@@ -229,7 +234,9 @@ ws_status ws_store_open(const char *path, ws_store **out_store);
  * place (a cjm-workflow-state 0.0.2 file, which lacks the `label` column, gains it).
  *
  * @param path         File path (UTF-8), or `":memory:"` for a private in-memory store
- *                     (nothing persisted; `create` is ignored). Not NULL.
+ *                     (nothing persisted; `create` is ignored). Not NULL. Always a
+ *                     plain file name, as for `ws_store_open`: a `"file:"` path is not
+ *                     a SQLite URI and its parameters are not honoured.
  * @param options_json NULL for the defaults, or a JSON object with any of:
  *   - `"journal_mode"`: `"wal"` (default) or `"delete"`; a property of the file, applied
  *     at open;
@@ -239,7 +246,12 @@ ws_status ws_store_open(const char *path, ws_store **out_store);
  *   - `"max_history_depth"`: entries kept per history stack, >= 1 (default
  *     `WS_DEFAULT_MAX_HISTORY_DEPTH`);
  *   - `"read_only"`: true opens without ever creating, migrating or writing anything:
- *     writes give `WS_IO`; a 0.0.2-format file reads with null labels (default false);
+ *     writes give `WS_IO`; a file below the current schema (a 0-byte file, one from
+ *     the Python package, a 0.0.2-format file, which reads with null labels) reads
+ *     as if current. Each call sees everything other connections and processes
+ *     committed before it, including a schema they created or migrated meanwhile; a
+ *     call on a file made newer than this library meanwhile gives `WS_CORRUPT`
+ *     (default false);
  *   - `"create"`: false makes a missing file `WS_NOT_FOUND` (default true).
  *   String values are matched without regard to case.
  * @param out_store    Receives the new handle, which the caller owns and releases with
@@ -249,7 +261,8 @@ ws_status ws_store_open(const char *path, ws_store **out_store);
  *         value of the wrong type or range, `read_only` with `":memory:"`);
  *         `WS_NOT_FOUND` (missing file with `read_only` or `"create": false`);
  *         `WS_IO` (cannot create or open the file or its directory);
- *         `WS_CORRUPT` (not a SQLite database, or a schema newer than this library);
+ *         `WS_CORRUPT` (not a SQLite database, or a schema newer than this library;
+ *         the file is then left exactly as it was, in its journal mode);
  *         `WS_BUSY` (another connection held the file past the busy timeout, or kept
  *         it from changing journal mode).
  *

@@ -129,11 +129,13 @@ struct Found {
     has_chunks: bool,
 }
 
-fn inspect(conn: &Connection, path: &str) -> Result<Found> {
-    let doing = || format!("read the schema of {path:?}");
+/// Reads the file's schema version and refuses one newer than this library's. Only
+/// reads, so a caller that runs it before any pragma that writes leaves a refused file
+/// (a newer schema, or not a database at all) exactly as it was.
+pub fn check_version(conn: &Connection, path: &str) -> Result<i64> {
     let version: i64 = conn
-        .pragma_query_value(None, "user_version", |row| row.get(0))
-        .map_err(|e| Error::sqlite(&doing(), e))?;
+        .pragma_query_value(Some("main"), "user_version", |row| row.get(0))
+        .map_err(|e| Error::sqlite(&format!("read the schema of {path:?}"), e))?;
     if version > SCHEMA_VERSION {
         return Err(Error::corrupt(format!(
             "{path:?} has schema version {version}, newer than the {SCHEMA_VERSION} this \
@@ -141,6 +143,12 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
             env!("CARGO_PKG_VERSION")
         )));
     }
+    Ok(version)
+}
+
+fn inspect(conn: &Connection, path: &str) -> Result<Found> {
+    let doing = || format!("read the schema of {path:?}");
+    let version = check_version(conn, path)?;
     let mut columns = Vec::new();
     conn.pragma(Some("main"), "table_info", "workflow_state", |row| {
         columns.push(row.get::<_, String>(1)?);
@@ -203,12 +211,96 @@ pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
     tx.commit().map_err(|e| Error::sqlite(&doing(), e))
 }
 
-/// Makes a file that is opened read-only answer the same queries as a current one,
-/// without writing to it: temporary objects (private to this connection, and found
-/// before `main`'s by unqualified names) stand in for what the file lacks.
-pub fn adapt_read_only(conn: &Connection, path: &str) -> Result<()> {
-    let found = inspect(conn, path)?;
+/// What a read-only connection's stand-ins were made for: the file's schema cookie,
+/// which SQLite moves with every change of a table, index, view or trigger, whoever
+/// makes it, and its `user_version`, which a newer library may move alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    schema_version: i64,
+    user_version: i64,
+}
+
+fn stamp(conn: &Connection, path: &str) -> Result<Stamp> {
+    // Cached: a read-only store reads the stamp on every call.
+    let read = |sql: &str| {
+        conn.prepare_cached(sql)
+            .and_then(|mut stmt| stmt.query_row([], |row| row.get::<_, i64>(0)))
+            .map_err(|e| Error::sqlite(&format!("read the schema of {path:?}"), e))
+    };
+    Ok(Stamp {
+        schema_version: read("PRAGMA main.schema_version")?,
+        user_version: read("PRAGMA main.user_version")?,
+    })
+}
+
+/// How a read-only connection answers the current schema's queries on a file of any
+/// older version without writing to it: TEMP objects (private to the connection, and
+/// found before `main`'s by unqualified names) stand in for what the file lacks. Other
+/// processes may create or migrate the schema, or make the file newer, while the
+/// connection stays open, so the stand-ins are checked against the file on every call
+/// (`refresh`) and remade when its schema moved.
+pub struct ReadOnlyView {
+    path: String,
+    made_for: Option<Stamp>,
+}
+
+impl ReadOnlyView {
+    /// A view with no stand-ins yet: the first `refresh` makes them.
+    pub fn new(path: &str) -> ReadOnlyView {
+        ReadOnlyView { path: path.to_string(), made_for: None }
+    }
+
+    /// The file's path, for messages.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Brings the stand-ins up to date with the file. To be run at the start of the
+    /// read transaction whose queries rely on them, so that the file cannot change
+    /// between the check and the queries. Refuses a file that has become newer than
+    /// this library (`WS_CORRUPT`). Returns the stamp of a remaking, to hand to
+    /// `remade` once the transaction has committed: a rollback also undoes the remaking
+    /// (TEMP objects are transactional), and the old stand-ins then still match the
+    /// old stamp.
+    pub fn refresh(&self, conn: &Connection) -> Result<Option<Stamp>> {
+        let stamp = stamp(conn, &self.path)?;
+        if self.made_for == Some(stamp) {
+            return Ok(None);
+        }
+        let found = inspect(conn, &self.path)?;
+        // `query_only` forbids creating TEMP objects too.
+        set_query_only(conn, &self.path, false)?;
+        let made = make_stand_ins(conn, &self.path, &found);
+        let restored = set_query_only(conn, &self.path, true);
+        made.and(restored).map(|()| Some(stamp))
+    }
+
+    /// Records that the stand-ins made for `stamp` are committed.
+    pub fn remade(&mut self, stamp: Stamp) {
+        self.made_for = Some(stamp);
+    }
+}
+
+fn set_query_only(conn: &Connection, path: &str, on: bool) -> Result<()> {
+    conn.pragma_update(None, "query_only", on)
+        .map_err(|e| Error::sqlite(&format!("set query_only={on} on the read-only view of {path:?}"), e))
+}
+
+/// Drops the stand-ins made for an earlier schema, then makes those the file needs now.
+fn make_stand_ins(conn: &Connection, path: &str, found: &Found) -> Result<()> {
     let doing = || format!("prepare the read-only view of {path:?}");
+    let mut stmt = conn
+        .prepare("SELECT type, name FROM sqlite_temp_master WHERE type IN ('table', 'view')")
+        .map_err(|e| Error::sqlite(&doing(), e))?;
+    let old = stmt
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(|e| Error::sqlite(&doing(), e))?;
+    drop(stmt);
+    for (kind, name) in old {
+        conn.execute_batch(&format!("DROP {kind} temp.\"{name}\""))
+            .map_err(|e| Error::sqlite(&doing(), e))?;
+    }
     if !found.has_history {
         conn.execute_batch(&CREATE_HISTORY_TABLE.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE"))
             .map_err(|e| Error::sqlite(&doing(), e))?;

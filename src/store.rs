@@ -4,10 +4,10 @@
 use crate::cache::{ChunkCache, StateCache};
 use crate::error::{Error, Result, Status};
 use crate::options::{JournalMode, Options, Synchronous};
-use crate::schema;
+use crate::schema::{self, ReadOnlyView};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row, Statement};
 use std::cell::RefCell;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 /// The path that opens a private, non-persistent store.
@@ -71,10 +71,30 @@ impl Db {
     }
 }
 
+/// The connection, and for a read-only store the view that keeps its stand-ins for a
+/// file below the current schema up to date (`None` for a writable store, which brought
+/// the file to the current schema at open).
+struct Conn {
+    db: Db,
+    view: Option<ReadOnlyView>,
+}
+
+impl Conn {
+    /// Runs `f` in one read transaction; on a read-only store the transaction first
+    /// brings the stand-ins up to date, so that `f` reads the file as the check saw it.
+    fn read_transaction<T>(&mut self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
+        let Conn { db, view } = self;
+        match view {
+            None => in_transaction(db, "BEGIN", || "read a consistent snapshot".to_string(), || f(db)),
+            Some(view) => read_only_transaction(db, view, || f(db)),
+        }
+    }
+}
+
 /// A workflow state store: one long-lived SQLite connection, shared by every thread
 /// that holds the store (calls are serialised; each is short).
 pub struct Store {
-    conn: Mutex<Db>,
+    conn: Mutex<Conn>,
     cache: Mutex<StateCache>,
     chunks: Mutex<ChunkCache>,
     options: Options,
@@ -98,9 +118,15 @@ impl Store {
         } else {
             open_file(path, &options)?
         };
-        configure(&mut conn, path, &options)?;
+        // Before the statements are prepared: on a read-only store they may read stand-ins.
+        let view = configure(&mut conn, path, &options)?;
         let db = Db::open(conn, path)?;
-        Ok(Store { conn: Mutex::new(db), cache: Mutex::default(), chunks: Mutex::default(), options })
+        Ok(Store {
+            conn: Mutex::new(Conn { db, view }),
+            cache: Mutex::default(),
+            chunks: Mutex::default(),
+            options,
+        })
     }
 
     /// The options the store was opened with.
@@ -108,7 +134,7 @@ impl Store {
         &self.options
     }
 
-    fn lock(&self) -> MutexGuard<'_, Db> {
+    fn lock(&self) -> MutexGuard<'_, Conn> {
         // A panic inside a call leaves the connection usable: the transaction it
         // held was rolled back when the panic dropped it.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
@@ -124,16 +150,21 @@ impl Store {
         self.chunks.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs `f`, which reads with a single query, on the connection.
+    /// Runs `f`, which reads with a single query, on the connection: on a writable
+    /// store in SQLite's own implicit transaction (the hot path of `ws_get_state`), on
+    /// a read-only one in a read transaction that also checks its stand-ins.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
-        f(&self.lock())
+        let mut conn = self.lock();
+        if conn.view.is_none() {
+            return f(&conn.db);
+        }
+        conn.read_transaction(f)
     }
 
     /// Runs `f`, which reads with several queries, inside one read transaction, so that
     /// it sees one snapshot of the file even while other processes commit.
     pub(crate) fn read_snapshot<T>(&self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
-        let conn = self.lock();
-        in_transaction(&conn, "BEGIN", || "read a consistent snapshot".to_string(), || f(&conn))
+        self.lock().read_transaction(f)
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed only if `f` succeeds:
@@ -147,8 +178,31 @@ impl Store {
             ));
         }
         let conn = self.lock();
-        in_transaction(&conn, "BEGIN IMMEDIATE", doing, || f(&conn))
+        in_transaction(&conn.db, "BEGIN IMMEDIATE", doing, || f(&conn.db))
     }
+}
+
+/// Runs `f` in a read transaction of a read-only connection that first brings `view`'s
+/// stand-ins up to date with the file (see `ReadOnlyView::refresh`).
+fn read_only_transaction<T>(
+    conn: &Connection,
+    view: &mut ReadOnlyView,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let mut remade = None;
+    let value = in_transaction(
+        conn,
+        "BEGIN",
+        || format!("read {:?}", view.path()),
+        || {
+            remade = view.refresh(conn)?;
+            f()
+        },
+    )?;
+    if let Some(stamp) = remade {
+        view.remade(stamp);
+    }
+    Ok(value)
 }
 
 /// Runs `f` between `begin` and COMMIT, through cached statements (a transaction per
@@ -198,8 +252,9 @@ pub(crate) fn query_row<T>(
         .map_err(|e| Error::sqlite(&doing(), e))
 }
 
-/// Sets the connection up as `options` say and brings the file to the current schema.
-fn configure(conn: &mut Connection, path: &str, options: &Options) -> Result<()> {
+/// Sets the connection up as `options` say and brings the file to the current schema;
+/// a read-only connection instead gets its view of the file, which it returns.
+fn configure(conn: &mut Connection, path: &str, options: &Options) -> Result<Option<ReadOnlyView>> {
     let doing = || format!("configure {path:?}");
     conn.busy_timeout(std::time::Duration::from_millis(options.busy_timeout_ms.into()))
         .map_err(|e| Error::sqlite(&doing(), e))?;
@@ -209,14 +264,16 @@ fn configure(conn: &mut Connection, path: &str, options: &Options) -> Result<()>
     // undo chunks of the sessions being worked on stay in memory.
     conn.pragma_update(None, "cache_size", -8192).map_err(|e| Error::sqlite(&doing(), e))?;
     if options.read_only {
-        schema::adapt_read_only(conn, path)?;
-        return conn.pragma_update(None, "query_only", true).map_err(|e| Error::sqlite(&doing(), e));
+        conn.pragma_update(None, "query_only", true).map_err(|e| Error::sqlite(&doing(), e))?;
+        let mut view = ReadOnlyView::new(path);
+        read_only_transaction(conn, &mut view, || Ok(()))?;
+        return Ok(Some(view));
     }
     if path != MEMORY_PATH {
-        // Reading the schema first turns "not a database" into WS_CORRUPT before
-        // any pragma tries to write.
-        conn.pragma_query_value(None, "schema_version", |r| r.get::<_, i64>(0))
-            .map_err(|e| Error::sqlite(&format!("read {path:?}"), e))?;
+        // Whatever is refused is refused before any pragma that writes (journal_mode
+        // rewrites the header): a file that is not a database or has a newer schema is
+        // left exactly as it was.
+        schema::check_version(conn, path)?;
         set_journal_mode(conn, path, options.journal_mode)?;
     }
     let sync = match options.synchronous {
@@ -225,7 +282,8 @@ fn configure(conn: &mut Connection, path: &str, options: &Options) -> Result<()>
         Synchronous::Off => "OFF",
     };
     conn.pragma_update(None, "synchronous", sync).map_err(|e| Error::sqlite(&doing(), e))?;
-    schema::create_or_migrate(conn, path)
+    schema::create_or_migrate(conn, path)?;
+    Ok(None)
 }
 
 fn open_file(path: &str, options: &Options) -> Result<Connection> {
@@ -255,7 +313,20 @@ fn open_file(path: &str, options: &Options) -> Result<Connection> {
     } else {
         OpenFlags::SQLITE_OPEN_READ_WRITE
     };
-    Connection::open_with_flags(file, flags).map_err(|e| Error::sqlite(&format!("open {path:?}"), e))
+    Connection::open_with_flags(sqlite_name(path), flags)
+        .map_err(|e| Error::sqlite(&format!("open {path:?}"), e))
+}
+
+/// The name to give SQLite for the file `path`. SQLite reads a name that starts with
+/// "file:" as a URI (the bundled SQLite has URIs on) and honours its parameters, such as
+/// `mode=memory`, `immutable=1` or `vfs=`; "./" in front keeps it the relative file
+/// name it is for the file system, and for the checks above.
+fn sqlite_name(path: &str) -> PathBuf {
+    if path.starts_with("file:") {
+        Path::new(".").join(path)
+    } else {
+        PathBuf::from(path)
+    }
 }
 
 fn set_journal_mode(conn: &Connection, path: &str, mode: JournalMode) -> Result<()> {
@@ -277,4 +348,49 @@ fn set_journal_mode(conn: &Connection, path: &str, mode: JournalMode) -> Result<
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("ws-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        path.to_str().unwrap().to_string()
+    }
+
+    /// A call that remade the stand-ins and then failed rolled the remaking back with
+    /// its transaction: the next call must remake them again, not trust the old ones.
+    #[test]
+    fn a_read_only_call_that_fails_after_remaking_its_view_leaves_it_to_the_next() {
+        let path = scratch("empty.db");
+        std::fs::write(&path, b"").unwrap();
+        let read_only = Store::open(&path, Options { read_only: true, ..Options::default() }).unwrap();
+        assert_eq!(read_only.get_state("f", "a").unwrap(), "{}");
+        {
+            let writer = Store::open(&path, Options::default()).unwrap();
+            writer.update_state("f", "a", r#"{"a":1}"#).unwrap();
+            writer
+                .write(
+                    || "write a state that is not strict JSON".into(),
+                    |tx| {
+                        execute(
+                            tx,
+                            "INSERT INTO workflow_state (flow_session_key, state_json) VALUES ('f:bad', '{\"x\": NaN}')",
+                            [],
+                            || "insert".into(),
+                        )
+                    },
+                )
+                .unwrap();
+        }
+        let err = read_only.get_state("f", "bad").unwrap_err();
+        assert_eq!(err.status, Status::Corrupt, "{err:?}");
+        assert_eq!(read_only.get_state("f", "a").unwrap(), r#"{"a":1}"#);
+    }
 }

@@ -288,6 +288,271 @@ static void test_read_only_old_format(void) {
              path);
 }
 
+/* A writer in a process of its own, forked before the store under test opens (so that
+ * it inherits no open database): it waits until `writer_finish` sends it a byte (other
+ * writers forked later hold the pipe open too, so its end is no signal), runs `work` on
+ * the file, and exits. */
+struct writer {
+  pid_t pid;
+  int go;
+};
+
+static struct writer writer_start(void (*work)(const char *path), const char *path) {
+  struct writer w;
+  int fds[2];
+  char byte;
+  CHECK(pipe(fds) == 0);
+  fflush(stdout);
+  fflush(stderr);
+  w.pid = fork();
+  CHECK(w.pid >= 0);
+  if (w.pid == 0) {
+    close(fds[1]);
+    CHECK(read(fds[0], &byte, 1) == 1);
+    close(fds[0]);
+    work(path);
+    exit(0);
+  }
+  close(fds[0]);
+  w.go = fds[1];
+  return w;
+}
+
+/* Lets the writer run and waits until it has finished. */
+static void writer_finish(struct writer w) {
+  int status = 0;
+  CHECK(write(w.go, "", 1) == 1);
+  CHECK(close(w.go) == 0);
+  CHECK(waitpid(w.pid, &status, 0) == w.pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Opens the file writable (creating or migrating its schema) and writes what
+ * check_written reads: a checkpoint of session "s" and its label, and a new session
+ * "new" with a label, a state, a checkpoint and a history entry. */
+static void write_sessions(const char *path) {
+  ws_store *store = open_with(path, NULL);
+  char *id = NULL;
+  CHECK_OK(ws_checkpoint(store, "f", "s", "first of s"));
+  CHECK_OK(ws_set_session_label(store, "f", "s", "labelled"));
+  CHECK_OK(ws_create_session(store, "f", "new", "fresh", &id));
+  ws_string_free(id);
+  CHECK_OK(ws_update_state(store, "f", "new", "{\"n\":1}"));
+  CHECK_OK(ws_checkpoint(store, "f", "new", "first"));
+  CHECK_OK(ws_update_state(store, "f", "new", "{\"n\":2}"));
+  CHECK_OK(ws_history_push(store, "f", "new", "{\"h\":1}"));
+  ws_store_close(store);
+}
+
+/* A second writer, after the schema is current. */
+static void write_more(const char *path) {
+  ws_store *store = open_with(path, NULL);
+  CHECK_OK(ws_update_state(store, "f", "new", "{\"n\":3}"));
+  CHECK_OK(ws_set_session_label(store, "f", "new", "again"));
+  CHECK_OK(ws_checkpoint(store, "f", "new", "second"));
+  ws_store_close(store);
+}
+
+static void check_summary_has(ws_store *store, const char *session, const char *needle) {
+  char *text = NULL;
+  CHECK_OK(ws_get_session_summary(store, "f", session, &text));
+  CHECK(text != NULL);
+  if (strstr(text, needle) == NULL) {
+    fprintf(stderr, "the summary %s lacks %s\n", text, needle);
+    exit(1);
+  }
+  ws_string_free(text);
+}
+
+static void check_undo_status(ws_store *store, const char *session, const char *expected) {
+  char *text = NULL;
+  CHECK_OK(ws_undo_status(store, "f", session, &text));
+  CHECK_STR(text, expected);
+  ws_string_free(text);
+}
+
+/* Session "new" does not exist yet. */
+static void check_not_written(ws_store *ro) {
+  char *text = (char *)"dummy";
+  size_t len = 1;
+  CHECK_OK(ws_get_session_summary(ro, "f", "new", &text));
+  CHECK(text == NULL);
+  CHECK_STATE(ro, "f", "new", "{}");
+  CHECK_OK(ws_history_len(ro, "f", "new", &len));
+  CHECK(len == 0);
+  check_undo_status(ro, "new",
+                    "{\"undo_depth\":0,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null}");
+}
+
+/* What write_sessions wrote. */
+static void check_written(ws_store *ro) {
+  char *text = NULL;
+  size_t len = 0;
+  CHECK_STATE(ro, "f", "new", "{\"n\":2}");
+  check_summary_has(ro, "new", "\"label\":\"fresh\"");
+  check_summary_has(ro, "s", "\"label\":\"labelled\"");
+  check_undo_status(ro, "new",
+                    "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"first\",\"redo_label\":null}");
+  check_undo_status(ro, "s",
+                    "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"first of s\",\"redo_label\":null}");
+  CHECK_OK(ws_history_len(ro, "f", "new", &len));
+  CHECK(len == 1);
+  CHECK_OK(ws_history_peek(ro, "f", "new", &text));
+  CHECK_STR(text, "{\"h\":1}");
+  ws_string_free(text);
+  CHECK_OK(ws_list_sessions(ro, "f", WS_ORDER_LABEL, false, &text));
+  CHECK(strstr(text, "\"session_id\":\"new\",\"label\":\"fresh\"") != NULL);
+  ws_string_free(text);
+}
+
+/* A read-only store opened on `path` sees, on its next call, what writers in other
+ * processes commit after it opened: the schema they create or migrate, and the data. */
+static void check_read_only_stays_current(const char *path) {
+  struct writer first = writer_start(write_sessions, path);
+  struct writer second = writer_start(write_more, path);
+  ws_store *ro = open_with(path, "{\"read_only\":true}");
+  check_not_written(ro);
+  writer_finish(first);
+  check_written(ro);
+  writer_finish(second);
+  CHECK_STATE(ro, "f", "new", "{\"n\":3}");
+  check_summary_has(ro, "new", "\"label\":\"again\"");
+  check_undo_status(ro, "new",
+                    "{\"undo_depth\":2,\"redo_depth\":0,\"undo_label\":\"second\",\"redo_label\":null}");
+  check_writes_refused(ro);
+  ws_store_close(ro);
+}
+
+static void test_read_only_sees_other_processes(void) {
+  const char *dir = fresh_dir("read_only_sees_others");
+  char path[512];
+  ws_store *ro;
+
+  /* A 0-byte file, given its whole schema by the first writer. */
+  path_in(path, sizeof path, dir, "empty.db");
+  write_file(path, "");
+  check_read_only_stays_current(path);
+
+  /* A file of the Python package: version 0, no ws_history, session "s" in it. */
+  path_in(path, sizeof path, dir, "python.db");
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "c.execute('''CREATE TABLE workflow_state (flow_session_key TEXT PRIMARY KEY,"
+             " current_step TEXT, state_json TEXT DEFAULT '{}',"
+             " created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,"
+             " updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, label TEXT)''')\n"
+             "c.execute(\"INSERT INTO workflow_state (flow_session_key, state_json)"
+             " VALUES ('f:s', '{\\\"old\\\": 1}')\")\n"
+             "c.commit()\n",
+             path);
+  check_read_only_stays_current(path);
+
+  /* A cjm-workflow-state 0.0.2 file (no label column), session "s" in it. */
+  path_in(path, sizeof path, dir, "v002.db");
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "c.execute('''CREATE TABLE workflow_state (flow_session_key TEXT PRIMARY KEY,"
+             " current_step TEXT, state_json TEXT DEFAULT '{}',"
+             " created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,"
+             " updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)''')\n"
+             "c.execute(\"INSERT INTO workflow_state (flow_session_key, state_json)"
+             " VALUES ('f:s', '{\\\"old\\\": 1}')\")\n"
+             "c.commit()\n",
+             path);
+  check_read_only_stays_current(path);
+
+  /* A current file that another program marks newer while a read-only store has it
+   * open: the store refuses to read it (a newer schema may mean something else), and
+   * reads again once the version is one it knows. */
+  path_in(path, sizeof path, dir, "current.db");
+  write_sessions(path);
+  ro = open_with(path, "{\"read_only\":true}");
+  check_written(ro);
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "c.execute('PRAGMA user_version = 99')\n"
+             "c.commit()\n",
+             path);
+  CHECK_STATUS(ws_get_state(ro, "f", "new", &(char *){NULL}), WS_CORRUPT);
+  CHECK_MESSAGE_HAS("current.db");
+  CHECK_MESSAGE_HAS("schema version 99");
+  CHECK_STATUS(ws_undo_status(ro, "f", "new", &(char *){NULL}), WS_CORRUPT);
+  CHECK_MESSAGE_HAS("schema version 99");
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "c.execute('PRAGMA user_version = 3')\n"
+             "c.commit()\n",
+             path);
+  check_written(ro);
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "c.execute('CREATE TABLE ws_future (x)')\n"
+             "c.execute('PRAGMA user_version = 99')\n"
+             "c.commit()\n",
+             path);
+  CHECK_STATUS(ws_list_sessions(ro, "f", WS_ORDER_LABEL, false, &(char *){NULL}), WS_CORRUPT);
+  CHECK_MESSAGE_HAS("schema version 99");
+  ws_store_close(ro);
+}
+
+/* Two stores on `path`, a name SQLite would read as a URI with parameters, share one
+ * ordinary file of that name: each sees what the other writes; no file `plain` is made. */
+static void check_shared_file(const char *path, const char *plain) {
+  ws_store *a = open_with(path, NULL), *b;
+  CHECK_OK(ws_update_state(a, "f", "s", "{\"a\":1}"));
+  b = open_with(path, NULL);
+  CHECK_STATE(b, "f", "s", "{\"a\":1}");
+  CHECK_OK(ws_update_state(b, "f", "s", "{\"b\":2}"));
+  CHECK_STATE(a, "f", "s", "{\"a\":1,\"b\":2}");
+  ws_store_close(b);
+  ws_store_close(a);
+  CHECK(file_exists(path));
+  CHECK(!file_exists(plain));
+}
+
+/* A path is a file name, whatever it starts with: "file:" names are not URIs. */
+static void test_file_names_are_not_uris(void) {
+  const char *dir = fresh_dir("file_names");
+  char cwd[1024], absolute[2048], name[2100];
+  ws_store *store;
+  CHECK(getcwd(cwd, sizeof cwd) != NULL);
+  CHECK(chdir(dir) == 0);
+
+  /* mode=memory is not honoured: the data is in the file of that name, and stays. */
+  store = open_with("file:t.db?mode=memory", NULL);
+  CHECK_OK(ws_update_state(store, "f", "s", "{\"kept\":1}"));
+  ws_store_close(store);
+  CHECK(file_exists("file:t.db?mode=memory"));
+  CHECK(!file_exists("t.db"));
+  store = open_with("file:t.db?mode=memory", "{\"create\":false}");
+  CHECK_STATE(store, "f", "s", "{\"kept\":1}");
+  ws_store_close(store);
+  store = open_with("file:t.db?mode=memory", "{\"read_only\":true}");
+  CHECK_STATE(store, "f", "s", "{\"kept\":1}");
+  ws_store_close(store);
+
+  check_shared_file("file:i.db?immutable=1", "i.db");
+  check_shared_file("file:n.db?nolock=1", "n.db");
+  check_shared_file("file:v.db?vfs=nonexistent", "v.db");
+
+  /* "file:/..." names a file under the directory "file:", not an absolute path. */
+  CHECK((size_t)snprintf(absolute, sizeof absolute, "%s/%s/abs.db", cwd, dir) < sizeof absolute);
+  CHECK((size_t)snprintf(name, sizeof name, "file:%s", absolute) < sizeof name);
+  store = open_with(name, NULL);
+  CHECK_OK(ws_update_state(store, "f", "s", "{\"a\":1}"));
+  ws_store_close(store);
+  CHECK(file_exists(name));
+  CHECK(!file_exists(absolute));
+
+  /* ":memory:" is still the private in-memory store. */
+  store = open_with(":memory:", NULL);
+  CHECK_OK(ws_update_state(store, "f", "s", "{\"a\":1}"));
+  CHECK_STATE(store, "f", "s", "{\"a\":1}");
+  ws_store_close(store);
+  CHECK(!file_exists(":memory:"));
+  CHECK(chdir(cwd) == 0);
+}
+
 static void test_not_a_database(void) {
   const char *dir = fresh_dir("not_a_database");
   const char *junk = "This is a text file, not an SQLite database. It is long enough "
@@ -308,6 +573,45 @@ static void test_not_a_database(void) {
   free(after);
 }
 
+/* Every way of opening `path`, a file of schema version 99, is refused with WS_CORRUPT
+ * and a message that names the file and the version, and leaves the file byte for byte
+ * as it was, with no -wal or -shm file beside it. The one exception is SQLite's own:
+ * a read-only reader of a WAL-mode file (`wal_file`) leaves the -shm it reads through
+ * and an empty -wal, as it does on any WAL file, so that open comes last. */
+static void check_refused_unchanged(const char *path, const char *name, int wal_file) {
+  static const char *const options[] = {NULL, "{\"journal_mode\":\"delete\"}",
+                                        "{\"journal_mode\":\"wal\"}", "{\"read_only\":true}"};
+  const size_t read_only = 3;
+  char wal[600], shm[600], *before, *after;
+  long size = 0, size_after = 0;
+  size_t i;
+  snprintf(wal, sizeof wal, "%s-wal", path);
+  snprintf(shm, sizeof shm, "%s-shm", path);
+  before = read_file(path, &size);
+  CHECK(!file_exists(wal) && !file_exists(shm));
+  for (i = 0; i < sizeof options / sizeof options[0]; i++) {
+    ws_store *store = (ws_store *)&store;
+    CHECK_STATUS(ws_store_open_with(path, options[i], &store), WS_CORRUPT);
+    CHECK(store == NULL);
+    CHECK_MESSAGE_HAS(name);
+    CHECK_MESSAGE_HAS("schema version 99");
+    CHECK_MESSAGE_HAS("newer");
+    after = read_file(path, &size_after);
+    if (size_after != size || memcmp(after, before, (size_t)size) != 0) {
+      fprintf(stderr, "opening %s with %s changed it\n", path, options[i] ? options[i] : "NULL");
+      exit(1);
+    }
+    free(after);
+    if (wal_file && i == read_only) {
+      CHECK(!file_exists(wal) || file_size(wal) == 0);
+    } else {
+      CHECK(!file_exists(wal));
+      CHECK(!file_exists(shm));
+    }
+  }
+  free(before);
+}
+
 static void test_newer_schema(void) {
   const char *dir = fresh_dir("newer_schema");
   char path[512];
@@ -315,6 +619,8 @@ static void test_newer_schema(void) {
   FILE *f;
   /* The user_version field of the database header: 4 bytes, big-endian, at offset 60. */
   const unsigned char version99[4] = {0, 0, 0, 99};
+
+  /* A WAL file, its version set by hand. */
   path_in(path, sizeof path, dir, "future.db");
   store = open_with(path, NULL);
   CHECK_OK(ws_update_state(store, "f", "s", "{\"x\":1}"));
@@ -324,14 +630,21 @@ static void test_newer_schema(void) {
   CHECK(fseek(f, 60, SEEK_SET) == 0);
   CHECK(fwrite(version99, 1, 4, f) == 4);
   CHECK(fclose(f) == 0);
+  check_refused_unchanged(path, "future.db", 1);
 
-  store = (ws_store *)&store;
-  CHECK_STATUS(ws_store_open(path, &store), WS_CORRUPT);
-  CHECK(store == NULL);
-  CHECK_MESSAGE_HAS("schema version 99");
-  CHECK_MESSAGE_HAS("newer");
-  CHECK_STATUS(ws_store_open_with(path, "{\"read_only\":true}", &store), WS_CORRUPT);
-  CHECK_MESSAGE_HAS("schema version 99");
+  /* A rollback-journal file, its version set by another program: opening it must not
+   * switch it to WAL before refusing it. */
+  path_in(path, sizeof path, dir, "future-delete.db");
+  store = open_with(path, "{\"journal_mode\":\"delete\"}");
+  CHECK_OK(ws_update_state(store, "f", "s", "{\"x\":1}"));
+  ws_store_close(store);
+  run_python("import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "assert c.execute('PRAGMA journal_mode').fetchone()[0] == 'delete'\n"
+             "c.execute('PRAGMA user_version = 99')\n"
+             "c.commit()\n",
+             path);
+  check_refused_unchanged(path, "future-delete.db", 0);
 }
 
 /* Another process holds the write lock: a write waits busy_timeout_ms, then gives
@@ -480,6 +793,10 @@ int main(void) {
   puts("ok read_only");
   test_read_only_old_format();
   puts("ok read_only on a 0.0.2 file");
+  test_read_only_sees_other_processes();
+  puts("ok read_only sees what other processes write");
+  test_file_names_are_not_uris();
+  puts("ok file: paths are file names");
   test_not_a_database();
   puts("ok not a database");
   test_newer_schema();

@@ -30,6 +30,13 @@ export RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-co
 fuzzer="$target_dir/$host/release/api"
 
 mkdir -p "$target_dir/artifacts"
+# The database file each input runs on (src/script.rs, db_path): on a tmpfs where there
+# is one, removed at the end.
+db_base=/dev/shm
+[ -d "$db_base" ] && [ -w "$db_base" ] || db_base="${TMPDIR:-/tmp}"
+WS_FUZZ_DB_DIR="$(mktemp -d "$db_base/ws-fuzz.XXXXXX")"
+export WS_FUZZ_DB_DIR
+trap 'rm -rf "$WS_FUZZ_DB_DIR"' EXIT
 flags=(-artifact_prefix="$target_dir/artifacts/" -dict="$here/api.dict" -max_len=4096 -timeout=10
        -print_final_stats=1)
 
@@ -41,7 +48,7 @@ case "${1:-600}" in
     # An empty scratch corpus first: libFuzzer adds new inputs to its first directory,
     # and the committed seeds must stay as they are.
     scratch="$(mktemp -d)"
-    trap 'rm -rf "$scratch"' EXIT
+    trap 'rm -rf "$scratch" "$WS_FUZZ_DB_DIR"' EXIT
     "$fuzzer" "${flags[@]}" -runs="${2:?--runs needs a count}" -seed=1 "$scratch" "$here/corpus/api"
     ;;
   *[!0-9]*)

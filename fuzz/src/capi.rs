@@ -179,7 +179,13 @@ pub fn clear_message() {
 /// JSON the library handed out: valid, compact, and readable as a tree.
 pub fn json_out(call: &Call, text: &str) -> J {
     assert!(is_compact(text), "{call} returned JSON that is not compact: {text:?}");
-    Text::read(text).tree.unwrap_or_else(|| panic!("{call} returned text that is not valid JSON: {text:?}"))
+    let read = Text::read(text);
+    // What the library returns, it must take back: never too deep, never a number or a
+    // repeated key that Python would read otherwise.
+    assert!(read.depth <= 512, "{call} returned JSON {} levels deep: {text:?}", read.depth);
+    assert!(!read.python_refuses_a_number, "{call} returned a number Python refuses: {text:?}");
+    assert!(!read.repeats_a_key, "{call} returned an object with a repeated key: {text:?}");
+    read.tree.unwrap_or_else(|| panic!("{call} returned text that is not valid JSON: {text:?}"))
 }
 
 /// The status a call must return, or the few it may choose between.

@@ -1,5 +1,5 @@
 //! What the store should hold after the calls so far: every session of the current
-//! in-memory store, with its state, current step, label, history and undo/redo stacks.
+//! store, with its state, current step, label, history and undo/redo stacks.
 //! The fuzzer's store is private and new for every input, so the model sees every write.
 
 use crate::tree::{Obj, J};

@@ -16,16 +16,17 @@
 //! l	signup	2	1
 //! ```
 //!
-//! Every input runs on its own new private in-memory store (`:memory:`), so it
-//! reproduces on its own. Each call's status must be the one the contract gives for its
+//! Every input runs on its own new store on a new file (`api.db` in `$WS_FUZZ_DB_DIR`,
+//! see `db_path`), so it reproduces on its own; an `o` line starts again on a new file. Each call's status must be the one the contract gives for its
 //! arguments and the store's content (a [`Model`] of every session), and after each call
 //! on a session the library's view of that session (state, summary, history, undo
-//! status) must equal the model's.
+//! status) must equal the model's, through the store that made the call and through a
+//! second, read-only store on the same file.
 
 use crate::capi::{self, expect, json_out, status_name, Arg, Call, NULL};
 use crate::model::{push_trimmed, Checkpoint, Key, Model};
 use crate::tree::{self, Obj, Text, J};
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 use workflow_state::ffi::*;
 
 #[derive(Clone, Copy, Debug)]
@@ -141,16 +142,10 @@ fn integer(arg: &Arg) -> i64 {
         .unwrap_or_else(|_| arg.bytes().iter().fold(0i64, |n, &b| n.wrapping_mul(31).wrapping_add(b as i64)))
 }
 
-/// The library refuses JSON nested 512 levels deep or deeper, counting the containers it
-/// wraps the text in (`wrap`). A few levels either side of the limit are left to it, so
-/// that the oracle does not depend on exactly how it counts.
-fn depth_refusal(depth: usize) -> Option<bool> {
-    match depth {
-        0..=509 => Some(false),
-        510..=513 => None,
-        _ => Some(true),
-    }
-}
+/// The library keeps JSON at most 512 levels deep where it goes: the text's own nesting
+/// plus `wrap`, the containers the call puts around it (the state around a step's object,
+/// a state and an array around a cjm history's snapshot).
+const MAX_DEPTH: usize = 512;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Shape {
@@ -159,13 +154,12 @@ enum Shape {
     Array,
 }
 
-/// A JSON argument as the oracle reads it: the status the call must fail with, or the
-/// tree and whether the call may still refuse it for its depth.
-fn json_arg(arg: &Arg, shape: Shape, wrap: usize) -> Result<(J, bool), ws_status> {
+/// A JSON argument as the oracle reads it: its tree, or the status the call must fail
+/// with.
+fn json_arg(arg: &Arg, shape: Shape, wrap: usize) -> Result<J, ws_status> {
     let text = arg.str().ok_or(WS_INVALID_ARGUMENT)?;
     let read = Text::read(text);
-    let refused = depth_refusal(read.depth + wrap);
-    if refused == Some(true) {
+    if read.depth + wrap > MAX_DEPTH || read.python_refuses_a_number {
         return Err(WS_INVALID_JSON);
     }
     let tree = read.tree.ok_or(WS_INVALID_JSON)?;
@@ -176,16 +170,15 @@ fn json_arg(arg: &Arg, shape: Shape, wrap: usize) -> Result<(J, bool), ws_status
     if !fits {
         return Err(WS_INVALID_JSON);
     }
-    Ok((tree, refused.is_none()))
+    Ok(tree)
 }
 
-/// The statuses a call may return once its ids are known to be good or bad.
-fn allowed(ids_ok: bool, json: &Result<(J, bool), ws_status>) -> Vec<ws_status> {
+/// The status a call must return once its ids are known to be good or bad.
+fn allowed(ids_ok: bool, json: &Result<J, ws_status>) -> Vec<ws_status> {
     match (ids_ok, json) {
         (false, _) => vec![WS_INVALID_ARGUMENT],
         (true, Err(status)) => vec![*status],
-        (true, Ok((_, false))) => vec![WS_OK],
-        (true, Ok((_, true))) => vec![WS_OK, WS_INVALID_JSON],
+        (true, Ok(_)) => vec![WS_OK],
     }
 }
 
@@ -203,15 +196,43 @@ fn obj(fields: Vec<(&str, J)>) -> J {
 
 struct Harness {
     store: *mut ws_store,
+    /// A read-only store on the same file, through which every check is made a second
+    /// time: the writing store's caches would hide a text that no other store (nor the
+    /// same program after a restart) can read back.
+    judge: *mut ws_store,
     model: Model,
 }
 
+/// The file every input starts again on, one per process: in `$WS_FUZZ_DB_DIR` (which
+/// `run.sh` makes on a tmpfs, so that fuzzing stays about as fast as with `:memory:`,
+/// and removes), else in `ws-fuzz-PID` under the temporary directory.
+fn db_path() -> &'static CString {
+    static PATH: std::sync::OnceLock<CString> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = std::env::var_os("WS_FUZZ_DB_DIR").map_or_else(
+            || std::env::temp_dir().join(format!("ws-fuzz-{}", std::process::id())),
+            std::path::PathBuf::from,
+        );
+        std::fs::create_dir_all(&dir).expect("the fuzzer's directory can be made");
+        CString::new(dir.join("api.db").into_os_string().into_encoded_bytes()).expect("no NUL in the path")
+    })
+}
+
+/// Removes the database file and its WAL files: the next store starts from nothing.
+fn remove_db() {
+    let path = db_path().to_str().expect("the path is UTF-8");
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
+}
+
 impl Harness {
-    /// A new private store with `options` (NULL: `ws_store_open`); with the defaults if
-    /// the library refuses the options, after checking that it had to.
+    /// A new store on a new file with `options` (NULL: `ws_store_open`); with the
+    /// defaults if the library refuses the options, after checking that it had to.
     fn open(options: &Arg) -> Harness {
         let call = Call { name: "store_open_with", args: &[options], extra: String::new(), checking: false };
-        let path = c":memory:";
+        remove_db();
+        let path = db_path();
         let mut store = std::ptr::null_mut();
         let status = capi::plain(&call, || {
             if options.is_null() {
@@ -225,7 +246,10 @@ impl Harness {
         match expected {
             Ok(depth) => {
                 assert!(!store.is_null(), "{call} returned WS_OK without a store");
-                Harness { store, model: Model::new(depth) }
+                let mut judge = std::ptr::null_mut();
+                let status = ws_store_open_with(path.as_ptr(), c"{\"read_only\":true}".as_ptr(), &mut judge);
+                assert_eq!(status, WS_OK, "the read-only judge store: {:?}", capi::last_message());
+                Harness { store, judge, model: Model::new(depth) }
             }
             Err(_) => {
                 assert!(store.is_null(), "{call} failed but set its store");
@@ -235,8 +259,11 @@ impl Harness {
     }
 
     fn close(&mut self) {
+        ws_store_close(self.judge);
         ws_store_close(self.store);
+        self.judge = std::ptr::null_mut();
         self.store = std::ptr::null_mut();
+        remove_db();
     }
 
     fn step(&mut self, op: Op, args: &[Arg]) {
@@ -269,7 +296,7 @@ impl Harness {
                 let key = session_key(f, s);
                 let json = json_arg(u, Shape::Object, 0);
                 expect(&call, status, &allowed(key.is_some(), &json));
-                if let (WS_OK, Some(key), Ok((J::Obj(updates), _))) = (status, &key, &json) {
+                if let (WS_OK, Some(key), Ok(J::Obj(updates))) = (status, &key, &json) {
                     tree::merge(&mut self.model.upsert(key).state, updates);
                 }
                 verify = key;
@@ -335,8 +362,7 @@ impl Harness {
                     want = vec![WS_CONFLICT];
                 }
                 expect(&call, status, &want);
-                if let (WS_OK, Some(key), Some(step), Ok((J::Obj(updates), _))) = (status, &key, step, &json)
-                {
+                if let (WS_OK, Some(key), Some(step), Ok(J::Obj(updates))) = (status, &key, step, &json) {
                     let session = self.model.upsert(key);
                     let mut object = match tree::get(&session.state, &step) {
                         Some(J::Obj(o)) => o.clone(),
@@ -502,7 +528,7 @@ impl Harness {
                 let key = session_key(f, s);
                 let json = json_arg(j, Shape::Any, 0);
                 expect(&call, status, &allowed(key.is_some(), &json));
-                if let (WS_OK, Some(key), Ok((snapshot, _))) = (status, &key, json) {
+                if let (WS_OK, Some(key), Ok(snapshot)) = (status, &key, json) {
                     push_trimmed(&mut self.model.upsert(key).history, snapshot, depth);
                 }
                 verify = key;
@@ -645,7 +671,8 @@ impl Harness {
             Op::StatusName => status_name_and_version(a(0)),
         }
         if let Some(key) = verify {
-            self.verify(&key, touches);
+            self.verify(self.store, &key, touches);
+            self.verify(self.judge, &key, touches);
         }
     }
 
@@ -707,11 +734,11 @@ impl Harness {
         ])
     }
 
-    /// The library's view of one session must be the model's: state, summary, history
-    /// and undo status. `updated_at` may move only when `touches`; `created_at` never.
-    fn verify(&mut self, key: &Key, touches: bool) {
+    /// The view of one session through `store` must be the model's: state, summary,
+    /// history and undo status. `updated_at` may move only when `touches`; `created_at`
+    /// never.
+    fn verify(&mut self, store: *mut ws_store, key: &Key, touches: bool) {
         let (f, s) = (Arg::text(&key.0), Arg::text(&key.1));
-        let store = self.store;
         let args = [&f, &s];
         let call = |name| Call { name, args: &args, extra: String::new(), checking: true };
 
@@ -793,8 +820,8 @@ fn summary_field(summary: &J, name: &str) -> J {
     tree::get(fields, name).cloned().unwrap_or_else(|| panic!("a summary has no {name}: {summary:?}"))
 }
 
-/// What `ws_store_open_with(":memory:", options)` must do: open with this history depth,
-/// or fail with this status.
+/// What `ws_store_open_with(path, options)` on a path where no file is must do: open
+/// with this history depth, or fail with this status.
 fn expected_open(options: &Arg) -> Result<usize, ws_status> {
     let mut depth = WS_DEFAULT_MAX_HISTORY_DEPTH;
     if options.is_null() {
@@ -819,14 +846,17 @@ fn expected_open(options: &Arg) -> Result<usize, ws_status> {
                 }
                 _ => false,
             },
-            // A private in-memory store cannot be read-only: it would always be empty.
-            "read_only" => value.as_bool() == Some(false),
-            "create" => value.is_boolean(),
+            "read_only" | "create" => value.is_boolean(),
             _ => false,
         };
         if !fine {
             return Err(WS_INVALID_ARGUMENT);
         }
+    }
+    // Only a writable store that may create the file opens where there is none.
+    let flag = |name: &str| options.get(name).and_then(serde_json::Value::as_bool);
+    if flag("read_only") == Some(true) || flag("create") == Some(false) {
+        return Err(WS_NOT_FOUND);
     }
     Ok(depth)
 }
@@ -841,19 +871,18 @@ fn json_history_push(history: &Arg, snapshot: &Arg, max_depth: &Arg) {
     };
     let (status, out) =
         capi::with_string(&call, |o| ws_json_history_push(history.ptr(), snapshot.ptr(), max_depth, o));
-    let items =
-        if history.is_null() { Ok((J::Arr(Vec::new()), false)) } else { json_arg(history, Shape::Array, 0) };
-    // The snapshot ends up inside the history array.
-    let snap = json_arg(snapshot, Shape::Any, 1);
+    // cjm keeps a history inside a state, and a snapshot inside the history.
+    let items = if history.is_null() { Ok(J::Arr(Vec::new())) } else { json_arg(history, Shape::Array, 1) };
+    let snap = json_arg(snapshot, Shape::Any, 2);
     let args_ok =
         (history.is_null() || history.str().is_some()) && snapshot.str().is_some() && max_depth != 0;
     let want = match (&items, &snap) {
         _ if !args_ok => vec![WS_INVALID_ARGUMENT],
         (Err(status), _) | (_, Err(status)) => vec![*status],
-        (Ok((_, a)), Ok((_, b))) => allowed(true, &Ok((J::Null, *a || *b))),
+        (Ok(_), Ok(_)) => vec![WS_OK],
     };
     expect(&call, status, &want);
-    if let (WS_OK, Ok((J::Arr(mut items), _)), Ok((snap, _))) = (status, items, snap) {
+    if let (WS_OK, Ok(J::Arr(mut items)), Ok(snap)) = (status, items, snap) {
         push_trimmed(&mut items, snap, max_depth);
         let out = out.unwrap_or_else(|| panic!("{call} returned WS_OK without a history"));
         assert_eq!(json_out(&call, &out), J::Arr(items), "{call}: history differs from the oracle's");
@@ -864,9 +893,9 @@ fn json_history_pop(history: &Arg) {
     let call = Call { name: "json_history_pop", args: &[history], extra: String::new(), checking: false };
     let (status, snapshot, rest) =
         capi::with_two_strings(&call, |snap, rest| ws_json_history_pop(history.ptr(), snap, rest));
-    let items = json_arg(history, Shape::Array, 0);
+    let items = json_arg(history, Shape::Array, 1);
     expect(&call, status, &allowed(true, &items));
-    if let (WS_OK, Ok((J::Arr(mut items), _))) = (status, items) {
+    if let (WS_OK, Ok(J::Arr(mut items))) = (status, items) {
         let want = items.pop();
         assert_eq!(snapshot.map(|s| json_out(&call, &s)), want, "{call}: snapshot differs from the oracle's");
         let rest = rest.unwrap_or_else(|| panic!("{call} returned WS_OK without the rest"));

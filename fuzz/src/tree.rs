@@ -27,6 +27,12 @@ pub struct Text {
     pub depth: usize,
     /// The tree, when the text is JSON that UTF-8 can hold and not absurdly deep.
     pub tree: Option<J>,
+    /// It holds a number that Python's json module cannot take back: an integer of more
+    /// than 4,300 digits (which it refuses) or one beyond a double's range (which it
+    /// reads as inf and writes as `Infinity`).
+    pub python_refuses_a_number: bool,
+    /// Some object in it repeats a key.
+    pub repeats_a_key: bool,
 }
 
 impl Text {
@@ -35,8 +41,14 @@ impl Text {
         let valid = serde_json::from_str::<IgnoredAny>(text).is_ok();
         // serde_json's validation lets a lone surrogate escape ("\ud800") through; the
         // tree does not, since no UTF-8 string can hold it.
-        let tree = if valid && depth <= TREE_DEPTH_LIMIT { Parser::new(text).value() } else { None };
-        Text { depth, tree }
+        let mut parser = Parser::new(text);
+        let tree = if valid && depth <= TREE_DEPTH_LIMIT { parser.value() } else { None };
+        Text {
+            depth,
+            tree,
+            python_refuses_a_number: parser.python_refuses_a_number,
+            repeats_a_key: parser.repeats_a_key,
+        }
     }
 }
 
@@ -80,6 +92,16 @@ fn scan_outside_strings(text: &str, mut visit: impl FnMut(u8)) {
     }
 }
 
+/// Whether Python's json module cannot take the number back: `int()` refuses more than
+/// 4,300 digits, and `float()` gives inf beyond a double's range.
+fn python_refuses(number: &str) -> bool {
+    if number.contains(['.', 'e', 'E']) {
+        number.parse::<f64>().map_or(true, f64::is_infinite)
+    } else {
+        number.trim_start_matches('-').len() > 4300
+    }
+}
+
 /// Sets `key` as Python's `dict.__setitem__` does: an existing key keeps its position.
 pub fn set(obj: &mut Obj, key: String, value: J) {
     match obj.iter_mut().find(|(k, _)| *k == key) {
@@ -109,11 +131,13 @@ struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
+    python_refuses_a_number: bool,
+    repeats_a_key: bool,
 }
 
 impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Parser<'a> {
-        Parser { text, bytes: text.as_bytes(), at: 0 }
+        Parser { text, bytes: text.as_bytes(), at: 0, python_refuses_a_number: false, repeats_a_key: false }
     }
 
     fn skip_whitespace(&mut self) {
@@ -148,6 +172,7 @@ impl<'a> Parser<'a> {
                         let key = self.string()?;
                         self.next(); // ':'
                         let value = self.value()?;
+                        self.repeats_a_key |= get(&obj, &key).is_some();
                         set(&mut obj, key, value);
                         if self.next() == b'}' {
                             break;
@@ -190,7 +215,9 @@ impl<'a> Parser<'a> {
                 {
                     self.at += 1;
                 }
-                J::Num(self.text[start..self.at].to_string())
+                let number = &self.text[start..self.at];
+                self.python_refuses_a_number |= python_refuses(number);
+                J::Num(number.to_string())
             }
         })
     }

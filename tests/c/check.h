@@ -104,4 +104,21 @@ static inline char *state_copy(ws_store *store, const char *flow, const char *se
     free(state_);                                                                     \
   } while (0)
 
+/* The text a ws_ call hands out through `char **` must be `expected` (NULL for none): the
+ * call starts from a non-NULL out-parameter, so a call that leaves it alone fails. */
+#define CHECK_UNDO_STATUS(store, flow, session, expected)                              \
+  do {                                                                                \
+    char sentinel_, *out_ = &sentinel_;                                                \
+    CHECK_OK(ws_undo_status((store), (flow), (session), &out_));                       \
+    check_str_at(__FILE__, __LINE__, "ws_undo_status", out_, (expected));              \
+    ws_string_free(out_);                                                             \
+  } while (0)
+#define CHECK_CURRENT_STEP(store, flow, session, expected)                             \
+  do {                                                                                \
+    char sentinel_, *out_ = &sentinel_;                                                \
+    CHECK_OK(ws_get_current_step((store), (flow), (session), &out_));                  \
+    check_str_at(__FILE__, __LINE__, "ws_get_current_step", out_, (expected));         \
+    ws_string_free(out_);                                                             \
+  } while (0)
+
 #endif

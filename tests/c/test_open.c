@@ -364,13 +364,6 @@ static void check_summary_has(ws_store *store, const char *session, const char *
   ws_string_free(text);
 }
 
-static void check_undo_status(ws_store *store, const char *session, const char *expected) {
-  char *text = NULL;
-  CHECK_OK(ws_undo_status(store, "f", session, &text));
-  CHECK_STR(text, expected);
-  ws_string_free(text);
-}
-
 /* Session "new" does not exist yet. */
 static void check_not_written(ws_store *ro) {
   char *text = (char *)"dummy";
@@ -380,7 +373,7 @@ static void check_not_written(ws_store *ro) {
   CHECK_STATE(ro, "f", "new", "{}");
   CHECK_OK(ws_history_len(ro, "f", "new", &len));
   CHECK(len == 0);
-  check_undo_status(ro, "new",
+  CHECK_UNDO_STATUS(ro, "f", "new",
                     "{\"undo_depth\":0,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null}");
 }
 
@@ -391,9 +384,9 @@ static void check_written(ws_store *ro) {
   CHECK_STATE(ro, "f", "new", "{\"n\":2}");
   check_summary_has(ro, "new", "\"label\":\"fresh\"");
   check_summary_has(ro, "s", "\"label\":\"labelled\"");
-  check_undo_status(ro, "new",
+  CHECK_UNDO_STATUS(ro, "f", "new",
                     "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"first\",\"redo_label\":null}");
-  check_undo_status(ro, "s",
+  CHECK_UNDO_STATUS(ro, "f", "s",
                     "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"first of s\",\"redo_label\":null}");
   CHECK_OK(ws_history_len(ro, "f", "new", &len));
   CHECK(len == 1);
@@ -417,7 +410,7 @@ static void check_read_only_stays_current(const char *path) {
   writer_finish(second);
   CHECK_STATE(ro, "f", "new", "{\"n\":3}");
   check_summary_has(ro, "new", "\"label\":\"again\"");
-  check_undo_status(ro, "new",
+  CHECK_UNDO_STATUS(ro, "f", "new",
                     "{\"undo_depth\":2,\"redo_depth\":0,\"undo_label\":\"second\",\"redo_label\":null}");
   check_writes_refused(ro);
   ws_store_close(ro);

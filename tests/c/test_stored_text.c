@@ -36,20 +36,6 @@ static char *list(void) {
   return text;
 }
 
-static void check_undo_status(const char *session, const char *expected) {
-  char *status = DUMMY;
-  CHECK_OK(ws_undo_status(g_store, "f", session, &status));
-  CHECK_STR(status, expected);
-  ws_string_free(status);
-}
-
-static void check_current_step(const char *session, const char *expected) {
-  char *step = DUMMY;
-  CHECK_OK(ws_get_current_step(g_store, "f", session, &step));
-  CHECK_STR(step, expected);
-  ws_string_free(step);
-}
-
 /* Only the good session is listed once the bad rows are gone. */
 static void check_list_is_good(void) {
   char *text = list();
@@ -95,7 +81,7 @@ static void test_current_step(void) {
   CHECK_MESSAGE_HAS("undo stack");
   check_message_is_text();
   CHECK_STATE(g_store, "f", "step", "{\"x\":1}");
-  check_undo_status("step",
+  CHECK_UNDO_STATUS(g_store, "f", "step",
                     "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"edit\",\"redo_label\":null}");
   CHECK_OK(ws_delete_session(g_store, "f", "step"));
   check_list_is_good();
@@ -135,7 +121,7 @@ static void test_undo_entry_label(void) {
   /* Repaired, the entry is where it was, and undoes. */
   python_sql(g_path, "UPDATE ws_history SET label = 'edit'"
                      " WHERE flow_session_key = 'f:ul' AND stack = 11");
-  check_undo_status("ul", "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"edit\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(g_store, "f", "ul", "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"edit\",\"redo_label\":null}");
   CHECK_OK(ws_undo(g_store, "f", "ul", &done));
   CHECK(done);
   CHECK_STATE(g_store, "f", "ul", "{\"v\":1}");
@@ -158,9 +144,9 @@ static void test_undo_entry_current_step(void) {
   CHECK_MESSAGE_HAS("undo stack");
   check_message_is_text();
   CHECK_STATE(g_store, "f", "us", "{\"v\":1}");
-  check_current_step("us", "two");
+  CHECK_CURRENT_STEP(g_store, "f", "us", "two");
   /* The status reads only labels, so it still answers, and shows the entry in place. */
-  check_undo_status("us", "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"edit\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(g_store, "f", "us", "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"edit\",\"redo_label\":null}");
   CHECK_OK(ws_delete_session(g_store, "f", "us"));
 }
 
@@ -170,7 +156,7 @@ static void test_numbers_and_blobs_read_as_text(void) {
   char *out = NULL;
   python_sql(g_path, "UPDATE workflow_state SET created_at = 1700000000, label = x'476f6f64',"
                      " current_step = x'7331' WHERE flow_session_key = 'f:good'");
-  check_current_step("good", "s1");
+  CHECK_CURRENT_STEP(g_store, "f", "good", "s1");
   CHECK_OK(ws_get_session_summary(g_store, "f", "good", &out));
   CHECK(strstr(out, "\"label\":\"Good\",\"current_step\":\"s1\",\"created_at\":\"1700000000\"") != NULL);
   ws_string_free(out);

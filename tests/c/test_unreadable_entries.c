@@ -17,20 +17,6 @@ static size_t history_len(ws_store *store, const char *session) {
   return len;
 }
 
-static void check_undo_status(ws_store *store, const char *session, const char *expected) {
-  char *status = DUMMY;
-  CHECK_OK(ws_undo_status(store, "f", session, &status));
-  CHECK_STR(status, expected);
-  ws_string_free(status);
-}
-
-static void check_current_step(ws_store *store, const char *session, const char *expected) {
-  char *step = DUMMY;
-  CHECK_OK(ws_get_current_step(store, "f", session, &step));
-  CHECK_STR(step, expected);
-  ws_string_free(step);
-}
-
 /* Pop and peek both fail on the newest entry, with a message naming the session, the
  * stack and the `problem`, and the entry stays: the stack keeps `len`. */
 static void check_pop_refused(ws_store *store, const char *session, const char *named,
@@ -101,8 +87,8 @@ static void check_undo_refused(ws_store *store, const char *what) {
   CHECK_MESSAGE_HAS("undo stack");
   CHECK_MESSAGE_HAS(what);
   CHECK_STATE(store, "f", "u", "{\"v\":2}");
-  check_current_step(store, "u", "two");
-  check_undo_status(store, "u",
+  CHECK_CURRENT_STEP(store, "f", "u", "two");
+  CHECK_UNDO_STATUS(store, "f", "u",
                     "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"edit\",\"redo_label\":null}");
 }
 
@@ -146,8 +132,8 @@ static void test_undo_redo(const char *path) {
   CHECK_MESSAGE_HAS("session \"u\" of flow \"f\"");
   CHECK_MESSAGE_HAS("redo stack");
   CHECK_STATE(store, "f", "u", "{\"v\":1}");
-  check_current_step(store, "u", "one");
-  check_undo_status(store, "u",
+  CHECK_CURRENT_STEP(store, "f", "u", "one");
+  CHECK_UNDO_STATUS(store, "f", "u",
                     "{\"undo_depth\":0,\"redo_depth\":1,\"undo_label\":null,\"redo_label\":\"edit\"}");
   ws_store_close(store);
 }
@@ -181,7 +167,7 @@ static void test_undo_chunked(const char *path) {
   CHECK_STATUS(ws_undo(store, "f", "c", &done), WS_CORRUPT);
   CHECK_MESSAGE_HAS("UTF-8");
   CHECK_STATE(store, "f", "c", before);
-  check_undo_status(store, "c",
+  CHECK_UNDO_STATUS(store, "f", "c",
                     "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"big\",\"redo_label\":null}");
   free(before);
   free(big);

@@ -93,8 +93,10 @@ func (o Options) toJSON() ([]byte, error) {
 }
 
 // Open opens the store at path with the default options, creating the file and any
-// missing parent directories. The path ":memory:" gives a private in-memory store
-// that nothing else sees and that is lost on Close.
+// missing parent directories. The path is a plain file name, whatever it starts with
+// ("file:a.db?mode=memory" is the file of that literal name, never an SQLite URI);
+// ":memory:" gives a private in-memory store that nothing else sees and that is lost
+// on Close.
 //
 // Errors: ErrInvalidArgument (empty path, NUL byte, invalid UTF-8), ErrIO (cannot
 // create or open the file), ErrCorrupt (not a database, or written by a newer version

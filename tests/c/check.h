@@ -104,21 +104,30 @@ static inline char *state_copy(ws_store *store, const char *flow, const char *se
     free(state_);                                                                     \
   } while (0)
 
-/* The text a ws_ call hands out through `char **` must be `expected` (NULL for none): the
- * call starts from a non-NULL out-parameter, so a call that leaves it alone fails. */
-#define CHECK_UNDO_STATUS(store, flow, session, expected)                              \
-  do {                                                                                \
-    char sentinel_, *out_ = &sentinel_;                                                \
-    CHECK_OK(ws_undo_status((store), (flow), (session), &out_));                       \
-    check_str_at(__FILE__, __LINE__, "ws_undo_status", out_, (expected));              \
-    ws_string_free(out_);                                                             \
+/* A non-NULL placeholder for an out-parameter: a call that leaves it alone shows. */
+#define DUMMY ((char *)"dummy")
+
+/* Runs `call`, which hands a library string out through `&out_`, and checks that the
+ * string equals `expected` (NULL included); frees it. */
+#define CHECK_OUT(call, expected)                                               \
+  do {                                                                          \
+    char *out_ = DUMMY;                                                         \
+    CHECK_OK(call);                                                             \
+    check_str_at(__FILE__, __LINE__, #call, out_, (expected));                  \
+    ws_string_free(out_);                                                       \
   } while (0)
-#define CHECK_CURRENT_STEP(store, flow, session, expected)                             \
-  do {                                                                                \
-    char sentinel_, *out_ = &sentinel_;                                                \
-    CHECK_OK(ws_get_current_step((store), (flow), (session), &out_));                  \
-    check_str_at(__FILE__, __LINE__, "ws_get_current_step", out_, (expected));         \
-    ws_string_free(out_);                                                             \
-  } while (0)
+
+#define CHECK_CURRENT_STEP(store, flow, session, expected) \
+  CHECK_OUT(ws_get_current_step((store), (flow), (session), &out_), (expected))
+#define CHECK_STEP_STATE(store, flow, session, step, expected) \
+  CHECK_OUT(ws_get_step_state((store), (flow), (session), (step), &out_), (expected))
+/* ws_undo_status must give exactly `expected` (key order included). */
+#define CHECK_UNDO_STATUS(store, flow, session, expected) \
+  CHECK_OUT(ws_undo_status((store), (flow), (session), &out_), (expected))
+/* ws_history_peek / ws_history_pop must give `expected` (NULL: an empty stack). */
+#define CHECK_PEEK(store, flow, session, expected) \
+  CHECK_OUT(ws_history_peek((store), (flow), (session), &out_), (expected))
+#define CHECK_POP(store, flow, session, expected) \
+  CHECK_OUT(ws_history_pop((store), (flow), (session), &out_), (expected))
 
 #endif

@@ -7,7 +7,6 @@
 #include <time.h>
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define DUMMY ((char *)"dummy")
 
 /* What the current table-driven check is doing, printed if a CHECK fails (CHECK exits). */
 static char g_context[1024];
@@ -116,28 +115,5 @@ static char *snapshot(ws_store *store, const char *flow, const char *session) {
     check_str_at(__FILE__, __LINE__, "store contents after the call", after_, (before)); \
     free(after_);                                                                     \
   } while (0)
-
-/* Runs `call`, which hands a library string out through `&out_`, and checks that the
- * string equals `expected` (NULL included); frees it. */
-#define CHECK_OUT(call, expected)                                               \
-  do {                                                                          \
-    char *out_ = DUMMY;                                                         \
-    CHECK_OK(call);                                                             \
-    check_str_at(__FILE__, __LINE__, #call, out_, (expected));                  \
-    ws_string_free(out_);                                                       \
-  } while (0)
-
-#define CHECK_CURRENT_STEP(store, flow, session, expected) \
-  CHECK_OUT(ws_get_current_step((store), (flow), (session), &out_), (expected))
-#define CHECK_STEP_STATE(store, flow, session, step, expected) \
-  CHECK_OUT(ws_get_step_state((store), (flow), (session), (step), &out_), (expected))
-/* ws_undo_status must give exactly `expected` (key order included). */
-#define CHECK_UNDO_STATUS(store, flow, session, expected) \
-  CHECK_OUT(ws_undo_status((store), (flow), (session), &out_), (expected))
-/* ws_history_peek / ws_history_pop must give `expected` (NULL: an empty stack). */
-#define CHECK_PEEK(store, flow, session, expected) \
-  CHECK_OUT(ws_history_peek((store), (flow), (session), &out_), (expected))
-#define CHECK_POP(store, flow, session, expected) \
-  CHECK_OUT(ws_history_pop((store), (flow), (session), &out_), (expected))
 
 #endif

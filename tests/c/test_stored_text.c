@@ -6,7 +6,6 @@
 #include "check.h"
 #include "python.h"
 
-#define DUMMY ((char *)"dummy")
 
 static char g_path[512];
 static ws_store *g_store;

@@ -5,7 +5,6 @@
 #include "check.h"
 #include "python.h"
 
-#define DUMMY ((char *)"dummy")
 
 /* The hex of {"a":"x<NUL>y"} and of {"a":"<0xff>"}. */
 #define WITH_NUL "x'7b2261223a22780079227d'"

@@ -156,14 +156,14 @@ impl CanonicalObject {
 /// appears once, at its first position, with its last value.
 #[derive(Clone, Debug, Default)]
 pub struct Entries<'a> {
-    items: Vec<(Cow<'a, str>, Val<'a>)>,
+    items: Items<'a>,
 }
 
 /// Above this many entries, lookups go through a hash index instead of a scan.
 const SCAN_LIMIT: usize = 16;
 
 impl<'a> Entries<'a> {
-    fn from_items(items: Vec<(Cow<'a, str>, Val<'a>)>) -> Entries<'a> {
+    fn from_items(items: Items<'a>) -> Entries<'a> {
         let mut entries = Entries { items: Vec::with_capacity(items.len()) };
         entries.merge(Entries { items });
         entries
@@ -240,7 +240,10 @@ impl<'a> Entries<'a> {
 
 /// An object's entries as written, repeated keys included, deserialized from text that
 /// starts with `{`.
-struct ObjectEntries<'a>(Vec<(Cow<'a, str>, Val<'a>)>);
+struct ObjectEntries<'a>(Items<'a>);
+
+/// An object's entries in order, as (key, value).
+type Items<'a> = Vec<(Cow<'a, str>, Val<'a>)>;
 
 impl<'de> Deserialize<'de> for ObjectEntries<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
@@ -295,10 +298,7 @@ fn parse_shape(text: &str) -> std::result::Result<std::result::Result<Entries<'_
 }
 
 /// As `parse_shape`, with an object's entries as written, repeated keys included.
-#[allow(clippy::type_complexity)]
-fn parse_items(
-    text: &str,
-) -> std::result::Result<std::result::Result<Vec<(Cow<'_, str>, Val<'_>)>, &'static str>, String> {
+fn parse_items(text: &str) -> std::result::Result<std::result::Result<Items<'_>, &'static str>, String> {
     if text.trim_start().as_bytes().first() != Some(&b'{') {
         // Not an object: validate it as a whole and name what it is.
         let raw: &RawValue = serde_json::from_str(text).map_err(|e| e.to_string())?;
@@ -340,7 +340,9 @@ fn refused(what: &str, place: Place, raw: &str, key: Option<&str>, fault: Fault)
             place.name, level
         ),
         Why::Number(why) => format!("{what} has a number at {at} that {why}"),
-        Why::Text(why) | Why::Duplicate(why) => format!("{what} is not valid JSON: {why} at {at}"),
+        Why::Text(why) => format!("{what} is not valid JSON: {why} at {at}"),
+        // push_canonical rebuilds such an object rather than fail on it.
+        Why::Duplicate => format!("{what} is not valid JSON: a repeated key at {at}"),
     })
 }
 
@@ -521,7 +523,7 @@ enum Why {
     /// Text with no canonical form (a lone surrogate escape).
     Text(String),
     /// An object repeats a key: not an error, the scan starts again on the slow path.
-    Duplicate(String),
+    Duplicate,
 }
 
 impl Fault {
@@ -541,7 +543,8 @@ impl Fault {
         match &self.why {
             Why::Deep(level) => format!("nested {level} levels deep at {at}, deeper than {MAX_DEPTH}"),
             Why::Number(why) => format!("a number at {at} {why}"),
-            Why::Text(why) | Why::Duplicate(why) => format!("{why} at {at}"),
+            Why::Text(why) => format!("{why} at {at}"),
+            Why::Duplicate => format!("a repeated key at {at}"),
         }
     }
 }
@@ -636,13 +639,24 @@ fn number_refusal(token: &str) -> Option<&'static str> {
 /// refuse and on a lone UTF-16 surrogate escape (`"\ud800"`), which JSON's grammar lets
 /// through and UTF-8 cannot hold.
 fn push_canonical(out: &mut String, raw: &str, limits: Limits) -> std::result::Result<(), Fault> {
+    push_canonical_at(out, raw, 0, limits)
+}
+
+/// `push_canonical` for `raw` found at byte `at` of the text the caller was given, so
+/// that faults point into that text.
+fn push_canonical_at(
+    out: &mut String,
+    raw: &str,
+    at: usize,
+    limits: Limits,
+) -> std::result::Result<(), Fault> {
     let mark = out.len();
     match scan(out, raw, limits) {
-        Err(Fault { why: Why::Duplicate(_), .. }) => {
+        Err(Fault { why: Why::Duplicate, .. }) => {
             out.truncate(mark);
-            rebuild(out, raw, 0, limits)
+            rebuild(out, raw, at, limits)
         }
-        other => other,
+        other => other.map_err(|fault| Fault { at: at + fault.at, ..fault }),
     }
 }
 
@@ -771,7 +785,7 @@ fn scan(out: &mut String, raw: &str, limits: Limits) -> std::result::Result<(), 
         }
     }
     if let Some(at) = repeated {
-        return Err(Fault { at, why: Why::Duplicate("a repeated key".into()) });
+        return Err(Fault { at, why: Why::Duplicate });
     }
     out.push_str(&raw[start..]);
     Ok(())
@@ -799,16 +813,7 @@ fn rebuild(out: &mut String, raw: &str, at: usize, limits: Limits) -> std::resul
     let offset = |part: &str| at + (part.as_ptr() as usize - raw.as_ptr() as usize);
     let inner = Limits { enclosing: limits.enclosing + 1, ..limits };
     let invalid = |e: serde_json::Error| Fault { at: offset(text), why: Why::Text(e.to_string()) };
-    let value = |out: &mut String, part: &str| {
-        let mark = out.len();
-        match scan(out, part, inner) {
-            Err(Fault { why: Why::Duplicate(_), .. }) => {
-                out.truncate(mark);
-                rebuild(out, part, offset(part), inner)
-            }
-            other => other.map_err(|fault| Fault { at: offset(part) + fault.at, ..fault }),
-        }
-    };
+    let value = |out: &mut String, part: &str| push_canonical_at(out, part, offset(part), inner);
     if limits.enclosing + 1 > MAX_DEPTH {
         return Err(Fault { at: offset(text), why: Why::Deep(limits.enclosing + 1) });
     }

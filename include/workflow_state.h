@@ -41,6 +41,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/**
+ * `ws_changes_since`'s page size when the caller asks for 0.
+ */
+#define DEFAULT_LIMIT 1000
+
+/**
+ * The largest page `ws_changes_since` returns.
+ */
+#define MAX_LIMIT 100000
 
 /**
  * The default of the `max_history_depth` option (as cjm-workflow-state's
@@ -252,7 +263,12 @@ ws_status ws_store_open(const char *path, ws_store **out_store);
  *     committed before it, including a schema they created or migrated meanwhile; a
  *     call on a file made newer than this library meanwhile gives `WS_CORRUPT`
  *     (default false);
- *   - `"create"`: false makes a missing file `WS_NOT_FOUND` (default true).
+ *   - `"create"`: false makes a missing file `WS_NOT_FOUND` (default true);
+ *   - `"change_retention_s"`: how long the file's change feed remembers deleted
+ *     sessions, at least, in seconds, 0 to 3153600000 (the newest 10,000 deletions
+ *     are kept whatever their age; see `ws_changes_since`). It is the file's setting:
+ *     a writable store opened with it sets it for every program on the file; without
+ *     it the file keeps what it has (7 days unless set).
  *   String values are matched without regard to case.
  * @param out_store    Receives the new handle, which the caller owns and releases with
  *                     `ws_store_close`. Not NULL. Set to NULL on failure.
@@ -711,6 +727,165 @@ ws_status ws_undo_status(ws_store *store,
                          const char *flow_id,
                          const char *session_id,
                          char **out_status_json);
+
+/**
+ * Reads the session's revision: the change sequence number of its latest change (see
+ * `ws_changes_since`). Every committed change of the session, by any program on the
+ * file, gives it a larger revision; a revision is never reused, also after the session
+ * is deleted and created again.
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param out_revision Not NULL. Receives the revision, 0 when the session does not
+ *                     exist; 0 on failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_get_revision(ws_store *store,
+                          const char *flow_id,
+                          const char *session_id,
+                          int64_t *out_revision);
+
+/**
+ * Reads one consistent snapshot of the session, the read half of an optimistic edit:
+ * `{"flow_id":..,"session_id":..,"label":str|null,"current_step":str|null,
+ * "state":{...},"revision":R,"created_at":..,"updated_at":..}`. Pass `revision` as
+ * `"expect_revision"` to `ws_apply` to write only if nobody changed the session since.
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param out_session_json Not NULL. Receives the JSON object, owned by the caller (free
+ *                         with `ws_string_free`), or NULL when the session does not
+ *                         exist. NULL on failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the stored
+ *         state is not strict JSON, or a stored text is not UTF-8: see `WS_CORRUPT`).
+ *
+ * Thread-safe.
+ */
+ws_status ws_get_session(ws_store *store,
+                         const char *flow_id,
+                         const char *session_id,
+                         char **out_session_json);
+
+/**
+ * Applies one edit to the session in one `BEGIN IMMEDIATE` transaction: all of it
+ * happens, or none of it (a failure writes nothing, the checkpoint included).
+ *
+ * `edit_json` is an object; every member is optional:
+ * - `"expect_revision": R`: `WS_CONFLICT` unless the session's revision is R now (0:
+ *   the session must not exist); the message says which revision was found.
+ * - `"patch": [...]`: RFC 6902 JSON Patch operations (`add`, `remove`, `replace`,
+ *   `move`, `copy`, `test`) applied in order to the session state, plus
+ *   `{"op":"merge","path":P,"value":V}`, an RFC 7396 JSON Merge Patch of V into the
+ *   value at P (a missing value is merged as if absent; its parent must exist). Paths
+ *   are RFC 6901 JSON Pointers into the state (`""` is the whole state, which must stay
+ *   an object). Numbers keep their text, keys their order, and a value the patch does
+ *   not touch keeps its bytes. Values follow the "JSON rules" at the top of this header
+ *   at the depth where they end up.
+ * - `"step": "id"`: set the current step (non-empty).
+ * - `"label": "text" | null`: set or clear the label.
+ * - `"checkpoint": "label" | null | {"label": ...}`: push an undo checkpoint of the
+ *   session as it was before this edit (as `ws_checkpoint` does), only if the edit
+ *   changes something.
+ * - `"create": false`: `WS_NOT_FOUND` if the session does not exist (by default the
+ *   edit creates it, as every update call does; creating is a change).
+ *
+ * The result is `{"revision":R,"changed":bool}`: the session's revision after the
+ * edit, and whether it changed state, step or label (or created the session). An edit
+ * that changes nothing takes no revision, leaves `updated_at` alone and pushes no
+ * checkpoint. A changed session's `updated_at` is set to now (whole seconds).
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param edit_json The edit: a JSON object, not NULL.
+ * @param out_result_json Nullable: NULL when the caller does not want the result; else
+ *                        it receives the result, owned by the caller (free with
+ *                        `ws_string_free`). NULL on failure.
+ * @return `WS_OK`;
+ *         `WS_INVALID_ARGUMENT` (a bad id; an unknown member of `edit_json`; a member
+ *         of the wrong type, such as a negative or non-integer `expect_revision`, an
+ *         empty `step`);
+ *         `WS_INVALID_JSON` (`edit_json` is not a JSON object; a malformed patch: not
+ *         an array, an unknown op, a missing `path`, `value` or `from`, a bad JSON
+ *         Pointer such as `"a"` or `"/~2"`, a `move` into its own child; a value the
+ *         JSON rules refuse); the message names the operation's index and path;
+ *         `WS_CONFLICT` (`expect_revision` did not hold; or the patch does not fit the
+ *         stored state: a path that is not there, an index past the end, `-` where it
+ *         is not allowed, a failed `test`, the root replaced by a non-object; the
+ *         message names the operation's index and path and what was found);
+ *         `WS_NOT_FOUND` (`"create": false` and no such session);
+ *         `WS_BUSY`; `WS_IO` (read-only store, disk full); `WS_CORRUPT`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_apply(ws_store *store,
+                   const char *flow_id,
+                   const char *session_id,
+                   const char *edit_json,
+                   char **out_result_json);
+
+/**
+ * Reads the latest number of the database's change sequence.
+ *
+ * @param store The store, not NULL.
+ * @param out_seq Not NULL. Receives the number, 0 for a database never changed; 0 on
+ *                failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_latest_seq(ws_store *store, int64_t *out_seq);
+
+/**
+ * Lists, in sequence order, every session (of `flow_id`, or of every flow) whose latest
+ * change is after `after_seq`, each once at its latest change (earlier changes of the
+ * same session are folded into it), and deleted sessions as `"deleted": true`:
+ * `{"changes":[{"seq":N,"flow_id":..,"session_id":..,"revision":R,"deleted":bool},...],
+ * "last_seq":M,"more":bool,"reset":bool}`. For a live session `revision` is its
+ * revision (= `seq`); for a deletion, the deletion's number.
+ *
+ * Follow the feed by calling again with `last_seq` while `"more"` is true, then
+ * `ws_wait_for_change(store, last_seq, ...)`. `"reset": true` says that `after_seq` is
+ * older than what the file still remembers of deletions: reload everything, then
+ * follow from `last_seq`. The file remembers deletions for at least the option
+ * `change_retention_s` (default 7 days) or the newest 10,000, whichever keeps more.
+ *
+ * @param store The store, not NULL.
+ * @param flow_id Nullable: NULL lists every flow; else a flow id (no ':').
+ * @param after_seq The number to list after, >= 0 (0: every session there is).
+ * @param limit The most changes to list, at most 100000; 0 gives 1000.
+ * @param out_changes_json Not NULL. Receives the page, owned by the caller (free with
+ *                         `ws_string_free`). NULL on failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT` (a negative `after_seq`, `limit` above
+ *         100000, a bad `flow_id`); `WS_BUSY`; `WS_IO`; `WS_CORRUPT`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_changes_since(ws_store *store,
+                           const char *flow_id,
+                           int64_t after_seq,
+                           size_t limit,
+                           char **out_changes_json);
+
+/**
+ * Waits until the database's latest change number is beyond `after_seq` (a commit by
+ * this store, another store or another process, the Python package included) or
+ * `timeout_ms` passes. A commit in another process is seen within 50 ms; one by this
+ * store at once. The store is not held while waiting: other threads' calls on it go on.
+ *
+ * @param store The store, not NULL.
+ * @param after_seq The number already seen, >= 0.
+ * @param timeout_ms The most milliseconds to wait: 0 only looks, a negative value waits
+ *                   without limit.
+ * @param out_latest_seq Not NULL. Receives the latest number: beyond `after_seq`, or
+ *                       (after a timeout, still `WS_OK`) the unchanged latest. 0 on
+ *                       failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT` (a negative `after_seq`); `WS_BUSY`; `WS_IO`.
+ *
+ * Thread-safe: any number of threads may wait on one store.
+ */
+ws_status ws_wait_for_change(ws_store *store,
+                             int64_t after_seq,
+                             int32_t timeout_ms,
+                             int64_t *out_latest_seq);
 
 #ifdef __cplusplus
 }  // extern "C"

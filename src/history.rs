@@ -4,6 +4,7 @@
 
 use crate::chunks::{self, Chunked};
 use crate::error::{quote, Error, Result};
+use crate::feed;
 use crate::json;
 use crate::key::{describe, session_key};
 use crate::store::{execute, query_row, Store, NOW};
@@ -301,15 +302,14 @@ pub(crate) fn len(conn: &Connection, key: &str, stack: Stack) -> Result<usize> {
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
-/// Empties a stack.
-pub(crate) fn clear(conn: &Connection, key: &str, stack: Stack) -> Result<()> {
+/// Empties a stack; returns how many entries it held.
+pub(crate) fn clear(conn: &Connection, key: &str, stack: Stack) -> Result<usize> {
     execute(
         conn,
         "DELETE FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2",
         params![key, stack as i64],
         || format!("clear {}", describe_stack(key, stack)),
     )
-    .map(drop)
 }
 
 /// cjm's `push_history` on JSON text: appends `snapshot_json` (any JSON value) to the
@@ -352,9 +352,11 @@ impl Store {
         self.write(
             || format!("push onto the history of {}", owner()),
             |tx| {
+                let since = feed::latest(tx)?;
                 ensure_session(tx, &key, owner)?;
                 let entry = Entry { label: None, current_step: None, snapshot: Some(snapshot) };
-                push(tx, &key, Stack::Snapshots, Content::Entry(&entry), depth)
+                push(tx, &key, Stack::Snapshots, Content::Entry(&entry), depth)?;
+                feed::stacks_changed(tx, &key, since, owner)
             },
         )
     }
@@ -362,9 +364,17 @@ impl Store {
     /// Removes and returns the newest snapshot; `None` when the history is empty.
     pub fn history_pop(&self, flow_id: &str, session_id: &str) -> Result<Option<String>> {
         let key = session_key(flow_id, session_id)?;
+        let owner = || describe(flow_id, session_id);
         let entry = self.write(
-            || format!("pop the history of {}", describe(flow_id, session_id)),
-            |tx| pop(tx, &key, Stack::Snapshots),
+            || format!("pop the history of {}", owner()),
+            |tx| {
+                let since = feed::latest(tx)?;
+                let entry = pop(tx, &key, Stack::Snapshots)?;
+                if entry.is_some() {
+                    feed::stacks_changed(tx, &key, since, owner)?;
+                }
+                Ok(entry)
+            },
         )?;
         Ok(entry.and_then(StoredEntry::into_snapshot))
     }
@@ -385,9 +395,16 @@ impl Store {
     /// Empties the session's history.
     pub fn history_clear(&self, flow_id: &str, session_id: &str) -> Result<()> {
         let key = session_key(flow_id, session_id)?;
+        let owner = || describe(flow_id, session_id);
         self.write(
-            || format!("clear the history of {}", describe(flow_id, session_id)),
-            |tx| clear(tx, &key, Stack::Snapshots),
+            || format!("clear the history of {}", owner()),
+            |tx| {
+                let since = feed::latest(tx)?;
+                if clear(tx, &key, Stack::Snapshots)? > 0 {
+                    feed::stacks_changed(tx, &key, since, owner)?;
+                }
+                Ok(())
+            },
         )
     }
 }

@@ -240,7 +240,12 @@ impl<'a> Entries<'a> {
 
 /// An object's entries as written, repeated keys included, deserialized from text that
 /// starts with `{`.
-struct ObjectEntries<'a>(Items<'a>);
+/// An object's members as written: each key with its value's raw text.
+struct ObjectEntries<'a>(Vec<(Cow<'a, str>, &'a str)>);
+
+fn raw_items<'a>(members: Vec<(Cow<'a, str>, &'a str)>) -> Items<'a> {
+    members.into_iter().map(|(key, raw)| (key, Val::Raw(raw))).collect()
+}
 
 /// An object's entries in order, as (key, value).
 type Items<'a> = Vec<(Cow<'a, str>, Val<'a>)>;
@@ -257,7 +262,7 @@ impl<'de> Deserialize<'de> for ObjectEntries<'de> {
                 let mut items = Vec::new();
                 while let Some(Key(key)) = map.next_key()? {
                     let value: &'de RawValue = map.next_value()?;
-                    items.push((key, Val::Raw(value.get())));
+                    items.push((key, value.get()));
                 }
                 Ok(ObjectEntries(items))
             }
@@ -304,8 +309,8 @@ fn parse_items(text: &str) -> std::result::Result<std::result::Result<Items<'_>,
         let raw: &RawValue = serde_json::from_str(text).map_err(|e| e.to_string())?;
         return Ok(Err(kind_of_text(raw.get())));
     }
-    let ObjectEntries(items) = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    Ok(Ok(items))
+    let ObjectEntries(members) = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    Ok(Ok(raw_items(members)))
 }
 
 /// Where an argument's JSON text will be kept, for the depth rule (`MAX_DEPTH`): how many
@@ -366,6 +371,21 @@ pub fn object_arg<'a>(text: &'a str, what: &str, place: Place) -> Result<Entries
         Ok(Err(kind)) => Err(Error::invalid_json(format!("{what} must be a JSON object, got {kind}"))),
         Err(e) => Err(Error::invalid_json(format!("{what} is not valid JSON: {e}"))),
     }
+}
+
+/// Caller-supplied text that must be a JSON object of named members (such as
+/// `edit_json`): each member as written, with its value's raw (validated) text.
+pub fn members<'a>(text: &'a str, what: &str) -> Result<Vec<(Cow<'a, str>, &'a str)>> {
+    let invalid = |e: String| Error::invalid_json(format!("{what} is not valid JSON: {e}"));
+    if text.trim_start().as_bytes().first() != Some(&b'{') {
+        let raw: &RawValue = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        return Err(Error::invalid_json(format!(
+            "{what} must be a JSON object, got {}",
+            kind_of_text(raw.get())
+        )));
+    }
+    let ObjectEntries(members) = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    Ok(members)
 }
 
 /// A stored `state_json` column. NULL and "" read as `{}`, as in the Python package;
@@ -820,7 +840,7 @@ fn rebuild(out: &mut String, raw: &str, at: usize, limits: Limits) -> std::resul
     if text.starts_with('{') {
         let ObjectEntries(items) = serde_json::from_str(text).map_err(invalid)?;
         out.push('{');
-        for (i, (key, part)) in Entries::from_items(items).items.iter().enumerate() {
+        for (i, (key, part)) in Entries::from_items(raw_items(items)).items.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }

@@ -7,13 +7,16 @@
 
 mod cache;
 mod chunks;
+mod edit;
 mod error;
+mod feed;
 #[allow(non_camel_case_types)]
 pub mod ffi;
 mod history;
 mod json;
 mod key;
 mod options;
+mod patch;
 mod schema;
 mod sessions;
 mod state;

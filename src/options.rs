@@ -30,6 +30,9 @@ pub struct Options {
     pub max_history_depth: usize,
     pub read_only: bool,
     pub create: bool,
+    /// `change_retention_s`: how long the file's change feed remembers deletions, at
+    /// least (`None`: as the file says, 7 days unless a store set it).
+    pub change_retention_s: Option<u64>,
     /// When and how undo/redo snapshots are cut into shared chunks; not a JSON option
     /// (tests set smaller sizes to exercise chunking with small states).
     #[doc(hidden)]
@@ -45,12 +48,14 @@ impl Default for Options {
             max_history_depth: DEFAULT_MAX_HISTORY_DEPTH,
             read_only: false,
             create: true,
+            change_retention_s: None,
             chunking: ChunkSizes::default(),
         }
     }
 }
 
-const KNOWN: &str = "journal_mode, synchronous, busy_timeout_ms, max_history_depth, read_only, create";
+const KNOWN: &str =
+    "journal_mode, synchronous, busy_timeout_ms, max_history_depth, read_only, create, change_retention_s";
 
 impl Options {
     /// Parses an options object; keys left out keep their defaults.
@@ -80,6 +85,10 @@ impl Options {
                 }
                 "read_only" => options.read_only = boolean(key, value)?,
                 "create" => options.create = boolean(key, value)?,
+                // Up to 100 years: the trigger subtracts it from a Unix time.
+                "change_retention_s" => {
+                    options.change_retention_s = Some(integer(key, value, 0, 100 * 365 * 86_400)?)
+                }
                 _ => {
                     return Err(Error::invalid_argument(format!(
                         "unknown option {} (known options: {KNOWN})",
@@ -127,7 +136,8 @@ mod tests {
     fn every_option_is_read() {
         let o = Options::from_json(
             r#"{"journal_mode":"delete","synchronous":"full","busy_timeout_ms":10,
-                "max_history_depth":3,"read_only":true,"create":false}"#,
+                "max_history_depth":3,"read_only":true,"create":false,
+                "change_retention_s":60}"#,
         )
         .unwrap();
         assert_eq!(
@@ -139,6 +149,7 @@ mod tests {
                 max_history_depth: 3,
                 read_only: true,
                 create: false,
+                change_retention_s: Some(60),
                 chunking: ChunkSizes::default()
             }
         );
@@ -153,6 +164,7 @@ mod tests {
             r#"{"busy_timeout_ms":-1}"#,
             r#"{"busy_timeout_ms":1.5}"#,
             r#"{"read_only":"yes"}"#,
+            r#"{"change_retention_s":-1}"#,
         ] {
             assert_eq!(Options::from_json(bad).unwrap_err().status, Status::InvalidArgument, "{bad}");
         }

@@ -12,7 +12,10 @@ use rusqlite::{Connection, TransactionBehavior};
 ///    as shared chunks, `chunks.rs`) and the triggers that count the chunks' references.
 ///    Entries written by version 2 (inline snapshots) stay as they are and readable.
 ///    Also adds the index `ws_session_list`, which lets a list read only the index.
-pub const SCHEMA_VERSION: i64 = 3;
+/// 4: adds the change sequence: `ws_change` (each session's revision, and remembered
+///    deletions), `ws_feed` (the feed's retention) and the triggers that keep them,
+///    whoever writes `workflow_state`. Every existing session takes a revision.
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Exactly the table and index cjm-workflow-state 0.0.3 creates, so that either
 /// program can open a file the other made.
@@ -121,12 +124,98 @@ BEGIN
 END;
 ";
 
+/// The change sequence (see `feed.rs`). `ws_change` has one row per live session, whose
+/// `seq` is its revision, and one per remembered deletion (`deleted_at`, Unix seconds,
+/// not NULL). A change deletes the session's row and inserts a new one, so the
+/// AUTOINCREMENT rowid is the next number of the sequence, never reused, and the newest
+/// row's `seq` is the latest number: the table's size follows the live sessions and the
+/// remembered deletions, not the number of changes. `ws_feed` is one row: how long
+/// deletions are remembered (`retention_s`, set by the `change_retention_s` option), how
+/// many are (`deletions`), and the newest sequence number forgotten (`forgotten_seq`),
+/// against which a follower learns that it must reload (`reset`).
+const CREATE_FEED_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS ws_change (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    flow_session_key TEXT NOT NULL UNIQUE,
+    deleted_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS ws_change_deletions ON ws_change (deleted_at) WHERE deleted_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS ws_feed (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    retention_s INTEGER NOT NULL,
+    deletions INTEGER NOT NULL,
+    forgotten_seq INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO ws_feed (id, retention_s, deletions, forgotten_seq) VALUES (1, 604800, 0, 0);
+";
+
+/// Numbers every change of a session row, whoever makes it (the Python package's
+/// writes and deletes too). An update that leaves every column as it was takes no
+/// number. A deletion is remembered; past the newest 10,000, those older than the
+/// retention are forgotten, oldest first, so the feed's space stays bounded.
+/// (The Python package's upserts fire the INSERT and UPDATE triggers as any other
+/// writer's; a REPLACE fires only the INSERT one, which also renumbers.)
+const CREATE_FEED_TRIGGERS: &str = "
+CREATE TRIGGER IF NOT EXISTS ws_change_session_inserted
+AFTER INSERT ON workflow_state
+BEGIN
+    DELETE FROM ws_change WHERE flow_session_key = NEW.flow_session_key;
+    INSERT INTO ws_change (flow_session_key) VALUES (NEW.flow_session_key);
+END;
+CREATE TRIGGER IF NOT EXISTS ws_change_session_updated
+AFTER UPDATE ON workflow_state
+WHEN OLD.flow_session_key IS NOT NEW.flow_session_key OR OLD.state_json IS NOT NEW.state_json
+  OR OLD.current_step IS NOT NEW.current_step OR OLD.label IS NOT NEW.label
+  OR OLD.created_at IS NOT NEW.created_at OR OLD.updated_at IS NOT NEW.updated_at
+BEGIN
+    DELETE FROM ws_change WHERE flow_session_key IN (OLD.flow_session_key, NEW.flow_session_key);
+    INSERT INTO ws_change (flow_session_key, deleted_at)
+        SELECT OLD.flow_session_key, CAST(strftime('%s', 'now') AS INTEGER)
+        WHERE OLD.flow_session_key IS NOT NEW.flow_session_key;
+    INSERT INTO ws_change (flow_session_key) VALUES (NEW.flow_session_key);
+END;
+CREATE TRIGGER IF NOT EXISTS ws_change_session_deleted
+AFTER DELETE ON workflow_state
+BEGIN
+    DELETE FROM ws_change WHERE flow_session_key = OLD.flow_session_key;
+    INSERT INTO ws_change (flow_session_key, deleted_at)
+        VALUES (OLD.flow_session_key, CAST(strftime('%s', 'now') AS INTEGER));
+END;
+CREATE TRIGGER IF NOT EXISTS ws_change_deletion_added
+AFTER INSERT ON ws_change WHEN NEW.deleted_at IS NOT NULL
+BEGIN
+    UPDATE ws_feed SET deletions = deletions + 1;
+    UPDATE ws_feed SET forgotten_seq = max(forgotten_seq, coalesce((
+        SELECT max(seq) FROM (
+            SELECT seq FROM ws_change
+            WHERE deleted_at IS NOT NULL AND deleted_at < NEW.deleted_at - (SELECT retention_s FROM ws_feed)
+            ORDER BY deleted_at LIMIT max(0, (SELECT deletions FROM ws_feed) - 10000))), 0));
+    DELETE FROM ws_change WHERE seq IN (
+        SELECT seq FROM ws_change
+        WHERE deleted_at IS NOT NULL AND deleted_at < NEW.deleted_at - (SELECT retention_s FROM ws_feed)
+        ORDER BY deleted_at LIMIT max(0, (SELECT deletions FROM ws_feed) - 10000));
+END;
+CREATE TRIGGER IF NOT EXISTS ws_change_deletion_removed
+AFTER DELETE ON ws_change WHEN OLD.deleted_at IS NOT NULL
+BEGIN
+    UPDATE ws_feed SET deletions = deletions - 1;
+END;
+";
+
+/// Gives every session of a file that had no change sequence its revision, in the
+/// order of their last updates.
+const NUMBER_EXISTING_SESSIONS: &str = "
+INSERT INTO ws_change (flow_session_key)
+SELECT flow_session_key FROM workflow_state ORDER BY updated_at, rowid;
+";
+
 struct Found {
     version: i64,
     has_table: bool,
     has_label: bool,
     has_history: bool,
     has_chunks: bool,
+    has_feed: bool,
 }
 
 /// Reads the file's schema version and refuses one newer than this library's. Only
@@ -163,6 +252,14 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
         )
         .map_err(|e| Error::sqlite(&doing(), e))?
         > 0;
+    let has_feed = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'ws_change'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .map_err(|e| Error::sqlite(&doing(), e))?
+        > 0;
     let mut has_chunks = false;
     conn.pragma(Some("main"), "table_info", "ws_history", |row| {
         has_chunks |= row.get::<_, String>(1)? == "chunks";
@@ -175,6 +272,7 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
         has_label: columns.iter().any(|c| c == "label"),
         has_history,
         has_chunks,
+        has_feed,
     })
 }
 
@@ -183,7 +281,7 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
 /// column to a version 2 file, records the version.
 pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
     let found = inspect(conn, path)?;
-    if found.version == SCHEMA_VERSION && found.has_label && found.has_chunks {
+    if found.version == SCHEMA_VERSION && found.has_label && found.has_chunks && found.has_feed {
         return Ok(());
     }
     let doing = || format!("create or migrate the schema of {path:?}");
@@ -207,6 +305,11 @@ pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
     }
     tx.execute_batch(CREATE_CHUNK_TABLES).map_err(|e| Error::sqlite(&doing(), e))?;
     tx.execute_batch(CREATE_CHUNK_TRIGGERS).map_err(|e| Error::sqlite(&doing(), e))?;
+    tx.execute_batch(CREATE_FEED_TABLES).map_err(|e| Error::sqlite(&doing(), e))?;
+    if !found.has_feed {
+        tx.execute_batch(NUMBER_EXISTING_SESSIONS).map_err(|e| Error::sqlite(&doing(), e))?;
+    }
+    tx.execute_batch(CREATE_FEED_TRIGGERS).map_err(|e| Error::sqlite(&doing(), e))?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(|e| Error::sqlite(&doing(), e))?;
     tx.commit().map_err(|e| Error::sqlite(&doing(), e))
 }
@@ -322,7 +425,20 @@ fn make_stand_ins(conn: &Connection, path: &str, found: &Found) -> Result<()> {
          SELECT rowid AS rowid, *, NULL AS label FROM main.workflow_state"
             .to_string()
     } else {
-        return Ok(());
+        String::new()
     };
-    conn.execute_batch(&shim).map_err(|e| Error::sqlite(&doing(), e))
+    conn.execute_batch(&shim).map_err(|e| Error::sqlite(&doing(), e))?;
+    if !found.has_feed {
+        // A file no library has numbered: each session reads as numbered by its rowid,
+        // and nothing as deleted. The numbers are stable while the file is not written,
+        // and the first writable store to open it numbers it for real.
+        conn.execute_batch(
+            "CREATE TEMP VIEW ws_change AS
+                 SELECT rowid AS seq, flow_session_key, NULL AS deleted_at FROM workflow_state;
+             CREATE TEMP VIEW ws_feed AS
+                 SELECT 1 AS id, 604800 AS retention_s, 0 AS deletions, 0 AS forgotten_seq;",
+        )
+        .map_err(|e| Error::sqlite(&doing(), e))?;
+    }
+    Ok(())
 }

@@ -4,7 +4,7 @@
 use crate::error::{quote, quote_bytes, Error, Result, Status};
 use crate::json;
 use crate::key::{describe, flow_key_range, session_key};
-use crate::store::{execute, query_row, Store, NOW};
+use crate::store::{execute, query_row, Store, NOW, WHOLE_SECOND_CREATED_AT};
 use crate::stored;
 use rusqlite::{params, Row};
 
@@ -42,19 +42,29 @@ impl Order {
 /// are in the index `ws_session_list` (`schema.rs`), spelled the same way.
 const SUMMARY_COLUMNS: &str =
     "flow_session_key, label, current_step, created_at, updated_at, length(CAST(state_json AS BLOB))";
+/// The same columns, read in the list query's join.
+const LIST_COLUMNS: &str = "w.flow_session_key, w.label, w.current_step, w.created_at, w.updated_at, \
+     length(CAST(w.state_json AS BLOB))";
 
-/// The list query: a range scan of the flow's keys in the index `ws_session_list`.
+/// The list query: a range scan of the flow's keys in the index `ws_session_list`, with
+/// each session's revision looked up in `ws_change`. Timestamps are whole seconds, so
+/// ties are common, and they are broken exactly, also for rows the Python package
+/// wrote: by `updated_at`, in the order of the changes (the change sequence); by
+/// `created_at` or by label, in the order of the creations (the rowid, which SQLite
+/// gives in insertion order). Always in the direction asked.
 fn list_sql(order: Order, descending: bool) -> String {
     let dir = if descending { "DESC" } else { "ASC" };
     let column = order.column();
     let tie_breaks = match order {
-        Order::CreatedAt => format!("rowid {dir}"),
-        _ => format!("created_at {dir}, rowid {dir}"),
+        Order::UpdatedAt => format!("c.seq {dir}, w.rowid {dir}"),
+        Order::CreatedAt => format!("w.rowid {dir}"),
+        Order::Label => format!("w.created_at {dir}, w.rowid {dir}"),
     };
     format!(
-        "SELECT {SUMMARY_COLUMNS} FROM workflow_state
-         WHERE flow_session_key >= ?1 AND flow_session_key < ?2
-         ORDER BY {column} {dir}, {tie_breaks}"
+        "SELECT {LIST_COLUMNS} FROM workflow_state w
+         LEFT JOIN ws_change c ON c.flow_session_key = w.flow_session_key
+         WHERE w.flow_session_key >= ?1 AND w.flow_session_key < ?2
+         ORDER BY w.{column} {dir}, {tie_breaks}"
     )
 }
 
@@ -153,7 +163,8 @@ impl Store {
     }
 
     /// The summaries of exactly the sessions of `flow_id`, as a JSON array, ordered as
-    /// asked; ties go by creation order in the same direction. Only that flow's key range
+    /// asked; ties go by the order of the changes (`updated_at`) or of the creations, in the
+    /// same direction. Only that flow's key range
     /// is read, so the cost follows the flow's size, not the file's.
     pub fn list_sessions(&self, flow_id: &str, order: Order, descending: bool) -> Result<String> {
         let (low, high) = flow_key_range(flow_id)?;
@@ -182,8 +193,12 @@ impl Store {
     pub fn set_session_label(&self, flow_id: &str, session_id: &str, label: Option<&str>) -> Result<()> {
         let key = session_key(flow_id, session_id)?;
         let doing = || format!("set the label of {}", describe(flow_id, session_id));
-        let sql =
-            format!("UPDATE workflow_state SET label = ?2, updated_at = {NOW} WHERE flow_session_key = ?1");
+        // Setting the label it has is no change: it takes no revision, and leaves
+        // updated_at alone.
+        let sql = format!(
+            "UPDATE workflow_state SET label = ?2, updated_at = {NOW}, {WHOLE_SECOND_CREATED_AT}
+             WHERE flow_session_key = ?1 AND label IS NOT ?2"
+        );
         self.write(doing, |tx| execute(tx, &sql, params![key, label], doing).map(drop))
     }
 

@@ -4,7 +4,7 @@
 use crate::error::{quote, Error, Result, Status};
 use crate::json::{self, CanonicalObject};
 use crate::key::{check_id, describe, session_key};
-use crate::store::{execute, query_row, Db, Store, NOW};
+use crate::store::{execute, query_row, Db, Store, NOW, WHOLE_SECOND_CREATED_AT};
 use crate::stored;
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection};
@@ -16,68 +16,89 @@ fn step_key(step_id: &str) -> Result<String> {
     Ok(format!("_step_{step_id}"))
 }
 
+/// What a row's `state_json` column held, read inside the row closure: a text the store
+/// wrote or validated before is taken from its cache after a byte comparison.
+pub(crate) enum StateCell {
+    Empty,
+    Cached(Arc<CanonicalObject>),
+    Text(String),
+    NotText,
+}
+
+impl StateCell {
+    pub(crate) fn read(store: &Store, key: &str, value: ValueRef<'_>) -> StateCell {
+        match value {
+            ValueRef::Null | ValueRef::Text(b"") => StateCell::Empty,
+            ValueRef::Text(bytes) => match store.cache().matching(key, bytes) {
+                Some(object) => StateCell::Cached(object),
+                None => match std::str::from_utf8(bytes) {
+                    Ok(text) => StateCell::Text(text.to_string()),
+                    Err(_) => StateCell::NotText,
+                },
+            },
+            _ => StateCell::NotText,
+        }
+    }
+
+    /// The state as a canonical object. Text not seen before is validated (corruption
+    /// of `owner` if it is not a strict JSON object) and, when already canonical,
+    /// remembered.
+    pub(crate) fn into_state(
+        self,
+        store: &Store,
+        key: &str,
+        owner: impl Fn() -> String,
+    ) -> Result<Arc<CanonicalObject>> {
+        match self {
+            StateCell::Empty => Ok(Arc::default()),
+            StateCell::Cached(object) => Ok(object),
+            StateCell::NotText => Err(Error::corrupt(format!(
+                "the stored state of {} is not UTF-8 text; it was left unchanged",
+                owner()
+            ))),
+            StateCell::Text(text) => {
+                let object =
+                    Arc::new(json::stored_canonical(&json::stored_object(Some(&text), &owner())?, &owner())?);
+                if object.text() == text {
+                    store.cache().put(key, object.clone());
+                }
+                Ok(object)
+            }
+        }
+    }
+}
+
 /// Reads a session's state as a canonical object; `None` when the session does not
-/// exist. A text the store wrote or validated before is taken from its cache after a
-/// byte comparison; any other text is validated (corruption of `owner` if it is not a
-/// strict JSON object) and, when already canonical, remembered.
+/// exist.
 fn load_state(
     store: &Store,
     conn: &Db,
     key: &str,
     owner: impl Fn() -> String,
 ) -> Result<Option<Arc<CanonicalObject>>> {
-    enum Found {
-        Empty,
-        Cached(Arc<CanonicalObject>),
-        Text(String),
-        NotText,
-    }
     let found = conn.query_state(
         key,
-        |row| {
-            Ok(match row.get_ref(0)? {
-                ValueRef::Null => Found::Empty,
-                ValueRef::Text(b"") => Found::Empty,
-                ValueRef::Text(bytes) => match store.cache().matching(key, bytes) {
-                    Some(object) => Found::Cached(object),
-                    None => match std::str::from_utf8(bytes) {
-                        Ok(text) => Found::Text(text.to_string()),
-                        Err(_) => Found::NotText,
-                    },
-                },
-                _ => Found::NotText,
-            })
-        },
+        |row| Ok(StateCell::read(store, key, row.get_ref(0)?)),
         || format!("read the state of {}", owner()),
     )?;
-    match found {
-        None => Ok(None),
-        Some(Found::Empty) => Ok(Some(Arc::default())),
-        Some(Found::Cached(object)) => Ok(Some(object)),
-        Some(Found::NotText) => Err(Error::corrupt(format!(
-            "the stored state of {} is not UTF-8 text; it was left unchanged",
-            owner()
-        ))),
-        Some(Found::Text(text)) => {
-            let object =
-                Arc::new(json::stored_canonical(&json::stored_object(Some(&text), &owner())?, &owner())?);
-            if object.text() == text {
-                store.cache().put(key, object.clone());
-            }
-            Ok(Some(object))
-        }
-    }
+    found.map(|cell| cell.into_state(store, key, owner)).transpose()
 }
 
 /// Writes a session's new state, creating the row if it does not exist, and remembers it.
+/// A state equal to the stored one (`old`, `None` when there is no row) is no change: it
+/// is not written, takes no revision and leaves `updated_at` alone.
 fn save_state(
     store: &Store,
     conn: &Connection,
     key: &str,
+    old: Option<&CanonicalObject>,
     entries: &json::Entries,
     owner: impl Fn() -> String,
 ) -> Result<()> {
     let object = json::stored_canonical(entries, &owner())?;
+    if old.is_some_and(|old| old.text() == object.text()) {
+        return Ok(());
+    }
     save_text(conn, key, object.text(), &owner)?;
     store.cache().put(key, Arc::new(object));
     Ok(())
@@ -89,7 +110,7 @@ fn save_text(conn: &Connection, key: &str, text: &str, owner: &impl Fn() -> Stri
         "INSERT INTO workflow_state (flow_session_key, state_json, created_at, updated_at)
          VALUES (?1, ?2, {NOW}, {NOW})
          ON CONFLICT(flow_session_key) DO UPDATE SET
-             state_json = excluded.state_json, updated_at = excluded.updated_at"
+             state_json = excluded.state_json, updated_at = excluded.updated_at, {WHOLE_SECOND_CREATED_AT}"
     );
     execute(conn, &sql, params![key, text], || format!("write the state of {}", owner())).map(drop)
 }
@@ -123,7 +144,9 @@ impl Store {
             "INSERT INTO workflow_state (flow_session_key, current_step, created_at, updated_at)
              VALUES (?1, ?2, {NOW}, {NOW})
              ON CONFLICT(flow_session_key) DO UPDATE SET
-                 current_step = excluded.current_step, updated_at = excluded.updated_at"
+                 current_step = excluded.current_step, updated_at = excluded.updated_at,
+                 {WHOLE_SECOND_CREATED_AT}
+             WHERE current_step IS NOT excluded.current_step"
         );
         self.write(doing, |tx| execute(tx, &sql, params![key, step_id], doing).map(drop))
     }
@@ -148,10 +171,11 @@ impl Store {
         self.write(
             || format!("update the state of {}", owner()),
             |tx| {
-                let object = load_state(self, tx, &key, owner)?.unwrap_or_default();
+                let old = load_state(self, tx, &key, owner)?;
+                let object = old.clone().unwrap_or_default();
                 let mut state = object.entries();
                 state.merge(updates);
-                save_state(self, tx, &key, &state, owner)
+                save_state(self, tx, &key, old.as_deref(), &state, owner)
             },
         )
     }
@@ -197,7 +221,8 @@ impl Store {
         self.write(
             || format!("update step {} of {}", quote(step_id), owner()),
             |tx| {
-                let object = load_state(self, tx, &key, owner)?.unwrap_or_default();
+                let old = load_state(self, tx, &key, owner)?;
+                let object = old.clone().unwrap_or_default();
                 let mut state = object.entries();
                 let step_text = {
                     let mut step = match state.get(&step_key) {
@@ -218,7 +243,7 @@ impl Store {
                     json::stored_canonical(&step, &owner())?.into_text()
                 };
                 state.set(step_key.into(), json::Val::Canonical(step_text.into()));
-                save_state(self, tx, &key, &state, owner)
+                save_state(self, tx, &key, old.as_deref(), &state, owner)
             },
         )
     }
@@ -237,7 +262,7 @@ impl Store {
                 if !state.remove(&step_key) {
                     return Ok(());
                 }
-                save_state(self, tx, &key, &state, owner)
+                save_state(self, tx, &key, Some(&object), &state, owner)
             },
         )
     }

@@ -3,6 +3,7 @@
 
 use crate::cache::{ChunkCache, StateCache};
 use crate::error::{Error, Result, Status};
+use crate::feed::{self, Commits};
 use crate::options::{JournalMode, Options, Synchronous};
 use crate::schema::{self, ReadOnlyView};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row, Statement};
@@ -13,10 +14,16 @@ use std::sync::{Mutex, MutexGuard};
 /// The path that opens a private, non-persistent store.
 pub const MEMORY_PATH: &str = ":memory:";
 
-/// SQL for "now" in the `CURRENT_TIMESTAMP` form, with milliseconds so that order by
-/// time follows the order of calls; the suffix still sorts right against the Python
-/// package's whole-second values.
-pub const NOW: &str = "strftime('%Y-%m-%d %H:%M:%f','now')";
+/// SQL for "now" in exactly the `CURRENT_TIMESTAMP` form `YYYY-MM-DD HH:MM:SS`, which
+/// the apps built on the Python package parse with `strptime`; order within one second
+/// is the change sequence's (`feed.rs`).
+pub const NOW: &str = "strftime('%Y-%m-%d %H:%M:%S','now')";
+
+/// SQL that sets `created_at` whole-second, for a write that changes a row: version 0.1
+/// wrote `.SSS` suffixes, which the Python package's `strptime` refuses.
+pub const WHOLE_SECOND_CREATED_AT: &str = "created_at = CASE WHEN created_at GLOB \
+     '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9].*' \
+     THEN substr(created_at, 1, 19) ELSE created_at END";
 
 /// The query that reads a session's state: the one statement of `ws_get_state`, and the
 /// first of every state update, checkpoint and undo.
@@ -97,6 +104,7 @@ pub struct Store {
     conn: Mutex<Conn>,
     cache: Mutex<StateCache>,
     chunks: Mutex<ChunkCache>,
+    commits: Commits,
     options: Options,
 }
 
@@ -125,6 +133,7 @@ impl Store {
             conn: Mutex::new(Conn { db, view }),
             cache: Mutex::default(),
             chunks: Mutex::default(),
+            commits: Commits::default(),
             options,
         })
     }
@@ -148,6 +157,11 @@ impl Store {
     /// The store's cache of how it last cut each session's state (see `chunks.rs`).
     pub(crate) fn chunk_cache(&self) -> MutexGuard<'_, ChunkCache> {
         self.chunks.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What wakes the threads waiting for a change (see `feed.rs`).
+    pub(crate) fn commits(&self) -> &Commits {
+        &self.commits
     }
 
     /// Runs `f`, which reads with a single query, on the connection: on a writable
@@ -178,7 +192,10 @@ impl Store {
             ));
         }
         let conn = self.lock();
-        in_transaction(&conn.db, "BEGIN IMMEDIATE", doing, || f(&conn.db))
+        let value = in_transaction(&conn.db, "BEGIN IMMEDIATE", doing, || f(&conn.db))?;
+        drop(conn);
+        self.commits.notify();
+        Ok(value)
     }
 }
 
@@ -283,6 +300,9 @@ fn configure(conn: &mut Connection, path: &str, options: &Options) -> Result<Opt
     };
     conn.pragma_update(None, "synchronous", sync).map_err(|e| Error::sqlite(&doing(), e))?;
     schema::create_or_migrate(conn, path)?;
+    if let Some(seconds) = options.change_retention_s {
+        feed::set_retention(conn, seconds, path)?;
+    }
     Ok(None)
 }
 

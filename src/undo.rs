@@ -6,11 +6,37 @@
 
 use crate::chunks;
 use crate::error::Result;
-use crate::history::{self, ensure_session, Content, Stack};
+use crate::feed;
+use crate::history::{self, ensure_session, Content, Entry, Stack};
 use crate::key::{describe, session_key};
-use crate::store::{execute, Store, NOW};
+use crate::store::{execute, Db, Store, NOW, WHOLE_SECOND_CREATED_AT};
 use rusqlite::params;
 use serde_json::json;
+
+/// Pushes the session's state and current step onto its undo stack under `label` and
+/// empties its redo stack: the session's row as it is (`exists`), or, for a session that
+/// has no row yet, the empty state it is about to be created from.
+pub(crate) fn record_checkpoint(
+    store: &Store,
+    tx: &Db,
+    key: &str,
+    label: Option<&str>,
+    exists: bool,
+) -> Result<()> {
+    // Room first: a chunk is then never found by hash just before the deletion of the
+    // last entry that lists it deletes it.
+    let room = history::make_room(tx, key, Stack::Undo, store.options().max_history_depth)?;
+    if exists {
+        let current = chunks::save_session_state(store, tx, key)?;
+        let chunks = current.as_ref().map(|(_, ids)| ids.as_str());
+        history::push_into(tx, key, Stack::Undo, room, Content::SessionState(label, chunks))?;
+    } else {
+        let empty =
+            Entry { label: label.map(str::to_string), current_step: None, snapshot: Some("{}".to_string()) };
+        history::push_into(tx, key, Stack::Undo, room, Content::Entry(&empty))?;
+    }
+    history::clear(tx, key, Stack::Redo).map(drop)
+}
 
 impl Store {
     /// Records the session's state and current step as a checkpoint (creating the
@@ -18,18 +44,13 @@ impl Store {
     pub fn checkpoint(&self, flow_id: &str, session_id: &str, label: Option<&str>) -> Result<()> {
         let key = session_key(flow_id, session_id)?;
         let owner = || describe(flow_id, session_id);
-        let depth = self.options().max_history_depth;
         self.write(
             || format!("checkpoint {}", owner()),
             |tx| {
+                let since = feed::latest(tx)?;
                 ensure_session(tx, &key, owner)?;
-                // Room first: a chunk is then never found by hash just before the
-                // deletion of the last entry that lists it deletes it.
-                let room = history::make_room(tx, &key, Stack::Undo, depth)?;
-                let current = chunks::save_session_state(self, tx, &key)?;
-                let chunks = current.as_ref().map(|(_, ids)| ids.as_str());
-                history::push_into(tx, &key, Stack::Undo, room, Content::SessionState(label, chunks))?;
-                history::clear(tx, &key, Stack::Redo)
+                record_checkpoint(self, tx, &key, label, true)?;
+                feed::stacks_changed(tx, &key, since, owner)
             },
         )
     }
@@ -58,6 +79,7 @@ impl Store {
                 let Some((from_seq, target)) = history::top_with_seq(tx, &key, from)? else {
                     return Ok(false);
                 };
+                let since = feed::latest(tx)?;
                 // The entry moves to the other stack in place: its label stays, its
                 // snapshot becomes the state it is about to replace.
                 let (seq, full) = history::make_room(tx, &key, to, depth)?;
@@ -79,7 +101,8 @@ impl Store {
                 let sql = format!(
                     "UPDATE workflow_state SET state_json = ?2, current_step = ?3,
                          updated_at = CASE WHEN coalesce(?4, state_json IS ?2) AND current_step IS ?3
-                                           THEN updated_at ELSE {NOW} END
+                                           THEN updated_at ELSE {NOW} END,
+                         {WHOLE_SECOND_CREATED_AT}
                      WHERE flow_session_key = ?1"
                 );
                 let target_text = target.snapshot_text();
@@ -91,6 +114,7 @@ impl Store {
                 if let Some(chunked) = target.chunked {
                     self.chunk_cache().put(&key, chunked.into());
                 }
+                feed::stacks_changed(tx, &key, since, owner)?;
                 Ok(true)
             },
         )

@@ -667,13 +667,12 @@ fn fail(what: String) -> TestCaseError {
 }
 
 fn is_timestamp(t: &str) -> bool {
-    // "YYYY-MM-DD HH:MM:SS.SSS"
-    t.len() == 23
+    // "YYYY-MM-DD HH:MM:SS", which Python's strptime("%Y-%m-%d %H:%M:%S") takes
+    t.len() == 19
         && t.bytes().enumerate().all(|(i, b)| match i {
             4 | 7 => b == b'-',
             10 => b == b' ',
             13 | 16 => b == b':',
-            19 => b == b'.',
             _ => b.is_ascii_digit(),
         })
 }

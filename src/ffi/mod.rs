@@ -18,7 +18,11 @@ mod store;
 mod state;
 mod sessions;
 mod history;
+mod edit;
+mod feed;
 
+pub use edit::*;
+pub use feed::*;
 pub use history::*;
 pub use sessions::*;
 pub use state::*;

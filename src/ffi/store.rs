@@ -85,7 +85,12 @@ pub extern "C" fn ws_store_open(path: *const c_char, out_store: *mut *mut ws_sto
 ///     committed before it, including a schema they created or migrated meanwhile; a
 ///     call on a file made newer than this library meanwhile gives `WS_CORRUPT`
 ///     (default false);
-///   - `"create"`: false makes a missing file `WS_NOT_FOUND` (default true).
+///   - `"create"`: false makes a missing file `WS_NOT_FOUND` (default true);
+///   - `"change_retention_s"`: how long the file's change feed remembers deleted
+///     sessions, at least, in seconds, 0 to 3153600000 (the newest 10,000 deletions
+///     are kept whatever their age; see `ws_changes_since`). It is the file's setting:
+///     a writable store opened with it sets it for every program on the file; without
+///     it the file keeps what it has (7 days unless set).
 ///   String values are matched without regard to case.
 /// @param out_store    Receives the new handle, which the caller owns and releases with
 ///                     `ws_store_close`. Not NULL. Set to NULL on failure.

@@ -43,6 +43,16 @@ static void sleep_ms(long ms) {
   }
 }
 
+/* Waits until the clock reaches the next whole second. Timestamps are whole seconds, so
+ * after this any write that sets updated_at changes it: a test can then tell a call that
+ * touched a session from one that did not. */
+static void next_second(void) {
+  time_t start = time(NULL);
+  while (time(NULL) == start) {
+    sleep_ms(10);
+  }
+}
+
 static ws_store *open_memory(void) {
   ws_store *store = (ws_store *)DUMMY;
   CHECK_OK(ws_store_open(":memory:", &store));

@@ -401,7 +401,7 @@ static void test_history_leaves_session_alone(void) {
   CHECK_OK(ws_set_current_step(store, "f", "s", "x"));
   before = snapshot(store, "f", "s");
   summary_before = summary_copy(store, "f", "s");
-  sleep_ms(3); /* a write of the row would now change updated_at */
+  next_second(); /* a write of the row would now change updated_at */
 
   CHECK_OK(ws_history_push(store, "f", "s", "{\"snap\":1}"));
   CHECK_OK(ws_history_push(store, "f", "s", "{\"snap\":2}"));
@@ -683,7 +683,7 @@ static void test_undo_redo(void) {
 
   /* Nothing left to undo: done false, nothing changes (updated_at included). */
   before = everything(store, "f", "s");
-  sleep_ms(3);
+  next_second();
   CHECK_UNDO(store, "f", "s", false);
   CHECK_UNDO(store, "f", "s", false);
   CHECK_NOTHING_CHANGED(store, "f", "s", before);
@@ -700,7 +700,7 @@ static void test_undo_redo(void) {
   CHECK_CURRENT_STEP(store, "f", "s", "s3");
   CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":3,\"redo_depth\":0,\"undo_label\":\"c3\",\"redo_label\":null}");
   before = everything(store, "f", "s");
-  sleep_ms(3);
+  next_second();
   CHECK_REDO(store, "f", "s", false);
   CHECK_NOTHING_CHANGED(store, "f", "s", before);
   free(before);
@@ -832,7 +832,7 @@ static void test_undo_session_fields(void) {
   /* A checkpoint of an existing session changes nothing shown (updated_at included). */
   before = snapshot(store, "f", "s");
   summary_before = summary_copy(store, "f", "s");
-  sleep_ms(3);
+  next_second();
   CHECK_OK(ws_checkpoint(store, "f", "s", "c"));
   CHECK_OK(ws_checkpoint(store, "f", "s", NULL));
   CHECK_UNCHANGED(store, "f", "s", before);
@@ -847,8 +847,8 @@ static void test_undo_session_fields(void) {
   CHECK_OK(ws_set_session_label(store, "f", "s", "M"));
   summary_field(store, "f", "s", "updated_at", at1, sizeof at1);
 
-  /* Undo sets updated_at (the millisecond clock moves on during the 3 ms). */
-  sleep_ms(3);
+  /* Undo sets updated_at (the clock moved on to the next second). */
+  next_second();
   CHECK_UNDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"z\":1180591620717411303424,\"a\":0.10,\"é\":\"日本\",\"n\":-0.0}");
   CHECK_CURRENT_STEP(store, "f", "s", "étape");
@@ -866,7 +866,7 @@ static void test_undo_session_fields(void) {
   /* Redo sets it too, and brings back the exact text. */
   CHECK_REDO(store, "f", "s", true);
   summary_field(store, "f", "s", "updated_at", at2, sizeof at2);
-  sleep_ms(3);
+  next_second();
   CHECK_REDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"z\":1180591620717411303424,\"a\":2,\"é\":\"日本\",\"n\":-0.0,\"b\":true}");
   CHECK_CURRENT_STEP(store, "f", "s", "two");
@@ -1190,7 +1190,7 @@ static void test_argument_errors(void) {
   CHECK_OK(ws_update_state(store, "f", "s", "{\"a\":4}"));
   CHECK_UNDO(store, "f", "s", true);
   CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"u2\",\"redo_label\":\"u3\"}");
-  sleep_ms(3); /* from here on, any write would change an updated_at */
+  next_second(); /* from here on, any write would change an updated_at */
 
   for (si = 0; si < 2; si++) {
     for (f = 0; f < H_COUNT; f++) {

@@ -318,7 +318,7 @@ static void test_create_session_taken(void) {
   CHECK_OK(ws_set_current_step(store, "f", "by-step", "one"));
   CHECK_OK(ws_update_step_state(store, "f", "by-step-state", "x", "{}"));
   CREATE_OK(store, "f", "a:b", NULL);
-  sleep_ms(3); /* any write would now change updated_at */
+  next_second(); /* any write would now change updated_at */
 
   for (k = 0; k < 3; k++) {
     const char *taken[] = {"orig-session", "by-update", "by-step", "by-step-state", "a:b"};
@@ -610,7 +610,7 @@ static void test_list_created_at_order(void) {
   char *generated = NULL;
   size_t i;
 
-  /* Sessions made in quick succession (many within one millisecond) by every route that
+  /* Sessions made in quick succession (many within one second) by every route that
    * creates one. */
   for (i = 0; i < N; i++) {
     snprintf(names[i], sizeof names[i], "s%02u", (unsigned)(N - i)); /* names sort backwards */
@@ -636,6 +636,17 @@ static void test_list_created_at_order(void) {
   CHECK_OK(ws_set_current_step(store, "f", names[2], "two"));
   check_list_at(__FILE__, __LINE__, store, "f", WS_ORDER_CREATED_AT, false, ids, N);
   check_list_at(__FILE__, __LINE__, store, "f", WS_ORDER_CREATED_AT, true, rev, N);
+  /* ... but by updated_at they come last, in the order of the updates, also when all of
+   * it happened within one second: ties go by the change sequence. */
+  {
+    const char *by_update[N];
+    const char *by_update_rev[N];
+    for (i = 0; i < N - 3; i++) by_update[i] = ids[i + 3];
+    for (i = 0; i < 3; i++) by_update[N - 3 + i] = ids[i];
+    for (i = 0; i < N; i++) by_update_rev[i] = by_update[N - 1 - i];
+    check_list_at(__FILE__, __LINE__, store, "f", WS_ORDER_UPDATED_AT, false, by_update, N);
+    check_list_at(__FILE__, __LINE__, store, "f", WS_ORDER_UPDATED_AT, true, by_update_rev, N);
+  }
 
   /* Re-created sessions come last; a generated id too. */
   CHECK_OK(ws_delete_session(store, "g", "a"));
@@ -906,7 +917,7 @@ static void test_argument_errors(void) {
   CHECK_OK(ws_update_state(store, "f", "s", "{\"a\":1}"));
   CHECK_OK(ws_set_current_step(store, "f", "s", "one"));
   CREATE_OK(store, "f", "other", NULL);
-  sleep_ms(3); /* from here on, any write would change an updated_at */
+  next_second(); /* from here on, any write would change an updated_at */
 
   for (si = 0; si < 2; si++) {
     for (f = 0; f < F_COUNT; f++) {

@@ -397,7 +397,7 @@ static void test_step_state_conflict(void) {
     CHECK_OK(ws_update_state(store, "f", "s", update));
     before = snapshot(store, "f", "s");
     summary_before = summary_copy(store, "f", "s");
-    sleep_ms(3); /* a write would now change updated_at */
+    next_second(); /* a write would now change updated_at */
 
     CHECK_STATUS(ws_update_step_state(store, "f", "s", "x", "{\"b\":1}"), WS_CONFLICT);
     CHECK_MESSAGE_HAS("\"x\""); /* names the step */
@@ -446,7 +446,7 @@ static void test_clear_step_state(void) {
   /* Absent step: a no-op that writes nothing (updated_at unchanged). */
   before = snapshot(store, "f", "s");
   summary_before = summary_copy(store, "f", "s");
-  sleep_ms(3);
+  next_second();
   CHECK_OK(ws_clear_step_state(store, "f", "s", "x"));
   CHECK_OK(ws_clear_step_state(store, "f", "s", "nope"));
   CHECK_OK(ws_clear_step_state(store, "f", "s", "a")); /* key "a" is not "_step_a" */
@@ -695,7 +695,7 @@ static void test_argument_errors(void) {
     CHECK_STR(id, "labelled");
     ws_string_free(id);
   }
-  sleep_ms(3); /* from here on, any write would change an updated_at */
+  next_second(); /* from here on, any write would change an updated_at */
 
   for (si = 0; si < 2; si++) {
     for (f = 0; f < F_COUNT; f++) {

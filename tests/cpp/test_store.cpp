@@ -112,7 +112,7 @@ static void test_open() {
               "options_json contains a NUL byte (at offset 2), which a C string cannot hold");
   CHECK_ERROR(ws::Store::open(missing, R"({"colour":1})"), WS_INVALID_ARGUMENT,
               R"(unknown option "colour" (known options: journal_mode, synchronous, )"
-              R"(busy_timeout_ms, max_history_depth, read_only, create))");
+              R"(busy_timeout_ms, max_history_depth, read_only, create, change_retention_s))");
   CHECK_ERROR(ws::Store::open(":memory:", R"({"read_only":true})"), WS_INVALID_ARGUMENT,
               R"(a ":memory:" store cannot be read_only: it would always be empty)");
   CHECK_ERROR(ws::Store::open(missing, R"({"create":false})"), WS_NOT_FOUND,

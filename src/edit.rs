@@ -1,0 +1,267 @@
+//! One atomic edit (`ws_apply`) and its read half (`ws_get_session`): a snapshot of a
+//! session with its revision, and an edit (JSON Patch, step, label, checkpoint) that
+//! happens in one transaction, optionally only if the revision is still the one read.
+
+use crate::error::{quote, Error, Result, Status};
+use crate::feed;
+use crate::json::{self, CanonicalObject};
+use crate::key::{check_id, describe, session_key};
+use crate::patch::{self, Patch};
+use crate::state::StateCell;
+use crate::store::{execute, query_row, Store, NOW, WHOLE_SECOND_CREATED_AT};
+use crate::stored::{self, check_no_nul};
+use crate::undo::record_checkpoint;
+use rusqlite::params;
+use std::sync::Arc;
+
+/// A parsed `edit_json`: every member optional.
+struct Edit<'a> {
+    expect_revision: Option<i64>,
+    patch: Option<Patch<'a>>,
+    step: Option<String>,
+    label: Option<Option<String>>,
+    checkpoint: Option<Option<String>>,
+    create: bool,
+}
+
+const MEMBERS: &str = "expect_revision, patch, step, label, checkpoint, create";
+
+/// A member's value as a tree: the members other than `patch` are small.
+fn member_value(name: &str, raw: &str) -> Result<serde_json::Value> {
+    json::parse_value(raw, &format!("edit_json member {}", quote(name)))
+}
+
+fn wrong(name: &str, expected: &str, raw: &str) -> Error {
+    let shown: String = raw.chars().take(80).collect();
+    Error::invalid_argument(format!("edit_json member {} must be {expected}, got {shown}", quote(name)))
+}
+
+/// A string member that is stored as a column: no NUL, which C cannot read back.
+fn text_member(name: &str, value: &serde_json::Value, raw: &str) -> Result<Option<String>> {
+    match value {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::String(text) => {
+            check_no_nul(text, || format!("edit_json member {}", quote(name)))?;
+            Ok(Some(text.clone()))
+        }
+        _ => Err(wrong(name, "a string or null", raw)),
+    }
+}
+
+fn parse_edit(text: &str) -> Result<Edit<'_>> {
+    let mut edit =
+        Edit { expect_revision: None, patch: None, step: None, label: None, checkpoint: None, create: true };
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, raw) in json::members(text, "edit_json")? {
+        if seen.contains(&name.as_ref()) {
+            return Err(Error::invalid_json(format!("edit_json has member {} twice", quote(&name))));
+        }
+        match name.as_ref() {
+            "expect_revision" => {
+                seen.push("expect_revision");
+                let value = member_value(&name, raw)?;
+                edit.expect_revision = Some(value.as_i64().filter(|r| *r >= 0).ok_or_else(|| {
+                    wrong(&name, "a revision: an integer from 0 (the session must not exist)", raw)
+                })?);
+            }
+            "patch" => {
+                seen.push("patch");
+                edit.patch = Some(patch::parse(raw)?);
+            }
+            "step" => {
+                seen.push("step");
+                let value = member_value(&name, raw)?;
+                let step = match &value {
+                    serde_json::Value::String(_) => text_member(&name, &value, raw)?,
+                    _ => None,
+                }
+                .ok_or_else(|| wrong(&name, "a step id (a non-empty string)", raw))?;
+                check_id("edit_json member \"step\"", &step)?;
+                edit.step = Some(step);
+            }
+            "label" => {
+                seen.push("label");
+                edit.label = Some(text_member(&name, &member_value(&name, raw)?, raw)?);
+            }
+            "checkpoint" => {
+                seen.push("checkpoint");
+                let value = member_value(&name, raw)?;
+                let label = match &value {
+                    serde_json::Value::Object(object) => {
+                        if let Some(other) = object.keys().find(|k| *k != "label") {
+                            return Err(Error::invalid_argument(format!(
+                                "edit_json member \"checkpoint\" has unknown member {} (known: label)",
+                                quote(other)
+                            )));
+                        }
+                        let label = object.get("label").unwrap_or(&serde_json::Value::Null);
+                        text_member("checkpoint.label", label, &json::to_text(label))?
+                    }
+                    _ => text_member(&name, &value, raw)
+                        .map_err(|_| wrong(&name, "a label (a string), null or {\"label\": ...}", raw))?,
+                };
+                edit.checkpoint = Some(label);
+            }
+            "create" => {
+                seen.push("create");
+                edit.create =
+                    member_value(&name, raw)?.as_bool().ok_or_else(|| wrong(&name, "true or false", raw))?;
+            }
+            _ => {
+                return Err(Error::invalid_argument(format!(
+                    "edit_json has unknown member {} (known members: {MEMBERS})",
+                    quote(&name)
+                )))
+            }
+        }
+    }
+    Ok(edit)
+}
+
+/// A session's row with its revision, read by one query.
+struct Row {
+    current_step: Option<String>,
+    label: Option<String>,
+    created_at: Option<String>,
+    updated_at: Option<String>,
+    state: StateCell,
+    revision: i64,
+}
+
+/// Reads the session's row, state and revision with one query.
+fn read_row(
+    store: &Store,
+    conn: &rusqlite::Connection,
+    key: &str,
+    owner: &impl Fn() -> String,
+) -> Result<Option<Row>> {
+    query_row(
+        conn,
+        "SELECT w.current_step, w.label, w.state_json, coalesce(c.seq, 0), w.created_at, w.updated_at
+         FROM workflow_state w LEFT JOIN ws_change c ON c.flow_session_key = w.flow_session_key
+         WHERE w.flow_session_key = ?1",
+        [key],
+        |row| {
+            Ok(Row {
+                current_step: stored::string(row, 0, || format!("the current_step of {}", owner()))?,
+                label: stored::string(row, 1, || format!("the label of {}", owner()))?,
+                state: StateCell::read(store, key, row.get_ref(2)?),
+                revision: row.get(3)?,
+                created_at: stored::string(row, 4, || format!("the created_at of {}", owner()))?,
+                updated_at: stored::string(row, 5, || format!("the updated_at of {}", owner()))?,
+            })
+        },
+        || format!("read {}", owner()),
+    )
+}
+
+impl Store {
+    /// One snapshot of the session: `{"flow_id","session_id","label","current_step",
+    /// "state","revision","created_at","updated_at"}`; `None` when it does not exist.
+    pub fn get_session(&self, flow_id: &str, session_id: &str) -> Result<Option<String>> {
+        let key = session_key(flow_id, session_id)?;
+        let owner = || describe(flow_id, session_id);
+        self.read_snapshot(|conn| {
+            let Some(row) = read_row(self, conn, &key, &owner)? else { return Ok(None) };
+            let state = row.state.into_state(self, &key, owner)?;
+            let mut out = String::with_capacity(state.text().len() + 256);
+            out.push_str("{\"flow_id\":");
+            json::push_string(&mut out, flow_id);
+            out.push_str(",\"session_id\":");
+            json::push_string(&mut out, session_id);
+            push_member(&mut out, "label", row.label.as_deref());
+            push_member(&mut out, "current_step", row.current_step.as_deref());
+            out.push_str(",\"state\":");
+            out.push_str(state.text());
+            out.push_str(",\"revision\":");
+            out.push_str(&row.revision.to_string());
+            push_member(&mut out, "created_at", row.created_at.as_deref());
+            push_member(&mut out, "updated_at", row.updated_at.as_deref());
+            out.push('}');
+            Ok(Some(out))
+        })
+    }
+
+    /// Applies `edit_json` to the session in one transaction (see `ws_apply`); returns
+    /// the session's revision afterwards and whether the edit changed anything.
+    pub fn apply(&self, flow_id: &str, session_id: &str, edit_json: &str) -> Result<(i64, bool)> {
+        let key = session_key(flow_id, session_id)?;
+        let edit = parse_edit(edit_json)?;
+        let owner = || describe(flow_id, session_id);
+        self.write(
+            || format!("apply the edit to {}", owner()),
+            |tx| {
+                let row = read_row(self, tx, &key, &owner)?;
+                let revision = row.as_ref().map_or(0, |row| row.revision);
+                if let Some(expected) = edit.expect_revision.filter(|r| *r != revision) {
+                    return Err(Error::new(
+                        Status::Conflict,
+                        match (expected, revision) {
+                            (0, found) => format!(
+                                "expected {} not to exist (expect_revision 0), but it exists at revision {found}; nothing was changed",
+                                owner()
+                            ),
+                            (expected, 0) => format!(
+                                "expected {} at revision {expected}, but it does not exist (it was deleted, or never created); nothing was changed",
+                                owner()
+                            ),
+                            (expected, found) => format!(
+                                "expected {} at revision {expected}, but found revision {found}: another writer changed it since it was read; read it again and retry; nothing was changed",
+                                owner()
+                            ),
+                        },
+                    ));
+                }
+                if row.is_none() && !edit.create {
+                    return Err(Error::new(
+                        Status::NotFound,
+                        format!("{} does not exist (the edit has \"create\": false); nothing was changed", owner()),
+                    ));
+                }
+                let exists = row.is_some();
+                let (old_step, old_label, old_state) = match row {
+                    Some(row) => (row.current_step, row.label, row.state.into_state(self, &key, owner)?),
+                    None => (None, None, Arc::<CanonicalObject>::default()),
+                };
+                let new_state = match &edit.patch {
+                    Some(patch) => Some(patch::apply(&old_state, patch, &owner())?)
+                        .filter(|new| !exists || new.text() != old_state.text()),
+                    None => None,
+                };
+                let step = edit.step.clone().or_else(|| old_step.clone());
+                let label = edit.label.clone().unwrap_or_else(|| old_label.clone());
+                if exists && new_state.is_none() && step == old_step && label == old_label {
+                    return Ok((revision, false));
+                }
+                if let Some(checkpoint_label) = &edit.checkpoint {
+                    record_checkpoint(self, tx, &key, checkpoint_label.as_deref(), exists)?;
+                }
+                // An unchanged state is not bound (?3 NULL): a label edit of a large
+                // state does not copy it.
+                let sql = format!(
+                    "INSERT INTO workflow_state (flow_session_key, current_step, state_json, label, created_at, updated_at)
+                     VALUES (?1, ?2, coalesce(?3, '{{}}'), ?4, {NOW}, {NOW})
+                     ON CONFLICT(flow_session_key) DO UPDATE SET
+                         current_step = excluded.current_step, state_json = coalesce(?3, state_json),
+                         label = excluded.label, updated_at = excluded.updated_at, {WHOLE_SECOND_CREATED_AT}"
+                );
+                let text = new_state.as_ref().map(CanonicalObject::text);
+                execute(tx, &sql, params![key, step, text, label], || format!("write {}", owner()))?;
+                if let Some(state) = new_state {
+                    self.cache().put(&key, Arc::new(state));
+                }
+                Ok((feed::revision(tx, &key, owner)?, true))
+            },
+        )
+    }
+}
+
+fn push_member(out: &mut String, name: &str, value: Option<&str>) {
+    out.push_str(",\"");
+    out.push_str(name);
+    out.push_str("\":");
+    match value {
+        Some(text) => json::push_string(out, text),
+        None => out.push_str("null"),
+    }
+}

@@ -1,0 +1,317 @@
+//! The change sequence and the change feed: every committed change of a session takes
+//! the next number of one sequence per database, and its revision is the number of its
+//! latest change. The numbers are kept by the triggers of `schema.rs` (so the Python
+//! package's writes count too); this module reads them, numbers the changes that only
+//! touch a session's stacks (which live in the library's own table), lists changes and
+//! waits for them.
+
+use crate::error::{quote, Error, Result};
+use crate::json;
+use crate::key::{check_flow_id, flow_key_range, session_key};
+use crate::store::{execute, query_row, Store};
+use crate::stored;
+use rusqlite::Connection;
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// `ws_changes_since`'s page size when the caller asks for 0.
+pub const DEFAULT_LIMIT: usize = 1000;
+/// The largest page `ws_changes_since` returns.
+pub const MAX_LIMIT: usize = 100_000;
+/// How often a waiter looks at the file for other processes' commits: well inside the
+/// 50 ms the contract allows, and a few microseconds of the store's time each.
+const POLL: Duration = Duration::from_millis(5);
+
+/// The latest number of the sequence; 0 for a database never changed.
+pub(crate) fn latest(conn: &Connection) -> Result<i64> {
+    query_row(
+        conn,
+        "SELECT coalesce(max(seq), 0) FROM ws_change",
+        [],
+        |row| row.get(0),
+        || "read the latest change number".to_string(),
+    )
+    .map(Option::unwrap_or_default)
+}
+
+/// The session's revision; 0 when it does not exist.
+pub(crate) fn revision(conn: &Connection, key: &str, owner: impl Fn() -> String) -> Result<i64> {
+    query_row(
+        conn,
+        "SELECT seq FROM ws_change WHERE flow_session_key = ?1 AND deleted_at IS NULL",
+        [key],
+        |row| row.get(0),
+        || format!("read the revision of {}", owner()),
+    )
+    .map(Option::unwrap_or_default)
+}
+
+/// Gives the session the next number for a call that changed only its stacks (history,
+/// undo, redo), which no trigger sees. `since` is the latest number when the call
+/// began: a call whose row write was already numbered by the triggers takes no second
+/// number, so every call that changes a session takes exactly one. A session without a
+/// row is not numbered (its stacks go with a row that does not exist).
+pub(crate) fn stacks_changed(
+    conn: &Connection,
+    key: &str,
+    since: i64,
+    owner: impl Fn() -> String,
+) -> Result<()> {
+    let doing = || format!("number the change of {}", owner());
+    let numbered = query_row(
+        conn,
+        "SELECT seq FROM ws_change WHERE flow_session_key = ?1 AND deleted_at IS NULL",
+        [key],
+        |row| row.get::<_, i64>(0),
+        doing,
+    )?;
+    if numbered.is_some_and(|seq| seq <= since) {
+        execute(conn, "DELETE FROM ws_change WHERE flow_session_key = ?1", [key], doing)?;
+        execute(conn, "INSERT INTO ws_change (flow_session_key) VALUES (?1)", [key], doing)?;
+    }
+    Ok(())
+}
+
+/// Sets how long the file remembers deletions, when a store is opened with the option.
+pub(crate) fn set_retention(conn: &Connection, seconds: u64, path: &str) -> Result<()> {
+    execute(conn, "UPDATE ws_feed SET retention_s = ?1 WHERE retention_s IS NOT ?1", [seconds as i64], || {
+        format!("set change_retention_s on {path:?}")
+    })
+    .map(drop)
+}
+
+/// Wakes the threads waiting in `wait_for_change` when this store commits, so that they
+/// need not poll for it; other processes' commits are found by polling.
+#[derive(Default)]
+pub(crate) struct Commits {
+    count: Mutex<u64>,
+    committed: Condvar,
+}
+
+impl Commits {
+    pub fn notify(&self) {
+        *self.count.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.committed.notify_all();
+    }
+
+    fn count(&self) -> u64 {
+        *self.count.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits at most `timeout` for a commit after the `seen`th.
+    fn wait(&self, seen: u64, timeout: Duration) {
+        let count = self.count.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = self.committed.wait_timeout_while(count, timeout, |count| *count == seen);
+    }
+}
+
+fn check_after(after_seq: i64) -> Result<()> {
+    if after_seq < 0 {
+        return Err(Error::invalid_argument(format!(
+            "after_seq {after_seq} is negative; change numbers start at 1 (pass 0 for every change)"
+        )));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The latest number of the change sequence; 0 for a database never changed.
+    pub fn latest_seq(&self) -> Result<i64> {
+        self.read(|conn| latest(conn))
+    }
+
+    /// The session's revision: the number of its latest change; 0 when it does not exist.
+    pub fn get_revision(&self, flow_id: &str, session_id: &str) -> Result<i64> {
+        let key = session_key(flow_id, session_id)?;
+        self.read(|conn| revision(conn, &key, || crate::key::describe(flow_id, session_id)))
+    }
+
+    /// The sessions (of `flow_id`, or of every flow) whose latest change is after
+    /// `after_seq`, in sequence order, deletions included, as the JSON page of
+    /// `ws_changes_since`.
+    pub fn changes_since(&self, flow_id: Option<&str>, after_seq: i64, limit: usize) -> Result<String> {
+        check_after(after_seq)?;
+        let range = flow_id.map(flow_key_range).transpose()?;
+        if let Some(flow_id) = flow_id {
+            check_flow_id(flow_id)?;
+        }
+        let limit = match limit {
+            0 => DEFAULT_LIMIT,
+            n if n > MAX_LIMIT => {
+                return Err(Error::invalid_argument(format!(
+                    "limit {n} is more than the {MAX_LIMIT} changes a page may hold (0 gives {DEFAULT_LIMIT})"
+                )))
+            }
+            n => n,
+        };
+        let doing = || match flow_id {
+            Some(flow_id) => format!("list the changes of flow {} after {after_seq}", quote(flow_id)),
+            None => format!("list the changes after {after_seq}"),
+        };
+        self.read_snapshot(|conn| {
+            let forgotten =
+                query_row(conn, "SELECT forgotten_seq FROM ws_feed", [], |row| row.get(0), doing)?
+                    .unwrap_or(0i64);
+            let latest = latest(conn)?;
+            let (low, high) = range.clone().unzip();
+            // Every flow (?3 NULL) or one flow's key range; either way the scan follows seq.
+            let sql = "SELECT seq, flow_session_key, deleted_at IS NOT NULL FROM ws_change
+                       WHERE seq > ?1 AND (?3 IS NULL OR (flow_session_key >= ?3 AND flow_session_key < ?4))
+                       ORDER BY seq LIMIT ?2";
+            let mut out = String::from("{\"changes\":[");
+            let mut listed = 0;
+            let mut last = after_seq;
+            let mut more = false;
+            conn.prepare_cached(sql)
+                .and_then(|mut stmt| {
+                    let mut rows = stmt.query(rusqlite::params![after_seq, (limit + 1) as i64, low, high])?;
+                    while let Some(row) = rows.next()? {
+                        if listed == limit {
+                            more = true;
+                            break;
+                        }
+                        let seq: i64 = row.get(0)?;
+                        let key = stored::column(row, 1, || format!("the key of change {seq}"))?
+                            .unwrap_or_default();
+                        let (flow, session) = key.split_once(':').unwrap_or((&key, ""));
+                        if listed > 0 {
+                            out.push(',');
+                        }
+                        out.push_str("{\"seq\":");
+                        out.push_str(&seq.to_string());
+                        out.push_str(",\"flow_id\":");
+                        json::push_string(&mut out, flow);
+                        out.push_str(",\"session_id\":");
+                        json::push_string(&mut out, session);
+                        out.push_str(",\"revision\":");
+                        out.push_str(&seq.to_string());
+                        out.push_str(",\"deleted\":");
+                        out.push_str(if row.get::<_, bool>(2)? { "true" } else { "false" });
+                        out.push('}');
+                        listed += 1;
+                        last = seq;
+                    }
+                    Ok(())
+                })
+                .map_err(|e| Error::sqlite(&doing(), e))?;
+            // Nothing more to list: the follower continues from the top, also when the
+            // newest changes were other flows'.
+            if !more {
+                last = last.max(latest);
+            }
+            out.push_str("],\"last_seq\":");
+            out.push_str(&last.to_string());
+            out.push_str(",\"more\":");
+            out.push_str(if more { "true" } else { "false" });
+            out.push_str(",\"reset\":");
+            out.push_str(if after_seq < forgotten { "true" } else { "false" });
+            out.push('}');
+            Ok(out)
+        })
+    }
+
+    /// Waits until the latest change number is beyond `after_seq` or `timeout` passes
+    /// (`None`: no limit), and returns the latest number. The store is taken only for
+    /// each look at the file, so other threads' calls go on while one waits.
+    pub fn wait_for_change(&self, after_seq: i64, timeout: Option<Duration>) -> Result<i64> {
+        check_after(after_seq)?;
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            let seen = self.commits().count();
+            let latest = self.latest_seq()?;
+            let left = match deadline {
+                None => POLL,
+                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+            };
+            if latest > after_seq || left.is_zero() {
+                return Ok(latest);
+            }
+            self.commits().wait(seen, left.min(POLL));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Options, Status};
+
+    fn scratch(name: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("ws-feed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        path.to_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn each_change_takes_one_number_and_a_no_op_takes_none() {
+        let store = Store::open(crate::MEMORY_PATH, Options::default()).unwrap();
+        assert_eq!(store.latest_seq().unwrap(), 0);
+        store.update_state("f", "a", r#"{"x":1}"#).unwrap();
+        assert_eq!(store.get_revision("f", "a").unwrap(), 1);
+        store.update_state("f", "a", r#"{"x":1}"#).unwrap();
+        store.set_session_label("f", "a", None).unwrap();
+        assert_eq!(store.latest_seq().unwrap(), 1, "calls that change nothing take no number");
+        store.checkpoint("f", "a", Some("c")).unwrap();
+        assert_eq!(store.get_revision("f", "a").unwrap(), 2);
+        store.update_state("f", "a", r#"{"x":2}"#).unwrap();
+        assert!(store.undo("f", "a").unwrap());
+        assert_eq!(store.get_revision("f", "a").unwrap(), 4);
+        assert!(!store.undo("f", "a").unwrap());
+        assert_eq!(store.latest_seq().unwrap(), 4);
+        store.delete_session("f", "a").unwrap();
+        assert_eq!(store.get_revision("f", "a").unwrap(), 0);
+        assert_eq!(store.latest_seq().unwrap(), 5);
+        store.history_push("f", "a", "1").unwrap();
+        assert_eq!(store.get_revision("f", "a").unwrap(), 6, "a re-created session never reuses a number");
+    }
+
+    #[test]
+    fn the_feed_folds_each_session_to_its_latest_change_and_pages() {
+        let store = Store::open(crate::MEMORY_PATH, Options::default()).unwrap();
+        for (flow, session, x) in [("f", "a", 1), ("g", "b", 1), ("f", "c", 1), ("f", "a", 2)] {
+            store.update_state(flow, session, &format!(r#"{{"x":{x}}}"#)).unwrap();
+        }
+        store.delete_session("f", "c").unwrap();
+        let all = store.changes_since(None, 0, 0).unwrap();
+        assert_eq!(
+            all,
+            r#"{"changes":[{"seq":2,"flow_id":"g","session_id":"b","revision":2,"deleted":false},{"seq":4,"flow_id":"f","session_id":"a","revision":4,"deleted":false},{"seq":5,"flow_id":"f","session_id":"c","revision":5,"deleted":true}],"last_seq":5,"more":false,"reset":false}"#
+        );
+        let page = store.changes_since(Some("f"), 0, 1).unwrap();
+        assert!(
+            page.contains(r#""session_id":"a""#)
+                && page.ends_with(r#""last_seq":4,"more":true,"reset":false}"#),
+            "{page}"
+        );
+        let rest = store.changes_since(Some("f"), 4, 1).unwrap();
+        assert!(
+            rest.contains(r#""deleted":true"#)
+                && rest.ends_with(r#""last_seq":5,"more":false,"reset":false}"#),
+            "{rest}"
+        );
+        let none = store.changes_since(Some("g"), 2, 10).unwrap();
+        assert_eq!(none, r#"{"changes":[],"last_seq":5,"more":false,"reset":false}"#);
+        assert_eq!(store.changes_since(None, -1, 0).unwrap_err().status, Status::InvalidArgument);
+        assert_eq!(store.changes_since(None, 0, MAX_LIMIT + 1).unwrap_err().status, Status::InvalidArgument);
+    }
+
+    #[test]
+    fn a_waiter_wakes_on_another_stores_commit_and_times_out_otherwise() {
+        let path = scratch("wait.db");
+        let waiter = Store::open(&path, Options::default()).unwrap();
+        let latest = waiter.latest_seq().unwrap();
+        assert_eq!(waiter.wait_for_change(latest, Some(Duration::ZERO)).unwrap(), latest);
+        let writer_path = path.clone();
+        let writer = std::thread::spawn(move || {
+            let writer = Store::open(&writer_path, Options::default()).unwrap();
+            writer.update_state("f", "a", r#"{"x":1}"#).unwrap();
+        });
+        // No limit: the test fails by hanging (the suite's timeout) if the commit is missed.
+        assert!(waiter.wait_for_change(latest, None).unwrap() > latest);
+        writer.join().unwrap();
+    }
+}

@@ -14,6 +14,9 @@ mod history;
 mod json;
 mod key;
 mod options;
+// Until ws_apply (issue 12), which calls it, is merged.
+#[allow(dead_code)]
+mod patch;
 mod schema;
 mod sessions;
 mod state;

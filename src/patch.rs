@@ -611,6 +611,12 @@ fn index(token: &str, len: usize, end: bool, at: &[Cow<str>]) -> std::result::Re
     Ok(token.parse().unwrap_or(usize::MAX))
 }
 
+/// Why index `token` names no element of the array at `at`, which has `len`.
+fn past_end(token: &str, at: &[Cow<str>], len: usize) -> String {
+    let plural = if len == 1 { "" } else { "s" };
+    format!("index {token} is past the end of {}, which has {len} element{plural}", container("array", at))
+}
+
 /// The value at `tokens`, or why it is not there.
 fn find<'n, 'a>(
     root: &'n mut Node<'a>,
@@ -629,12 +635,8 @@ fn find<'n, 'a>(
                 let len = items.len();
                 match index(token, len, false, at)? {
                     i if i < len => &mut items[i],
-                    i => {
-                        return Err(format!(
-                            "index {i} is past the end of {}, which has {len} element{}",
-                            container("array", at),
-                            if len == 1 { "" } else { "s" }
-                        ))
+                    _ => {
+                        return Err(past_end(token, at, len));
                     }
                 }
             }
@@ -693,13 +695,9 @@ fn add<'a>(
             let len = items.len();
             match index(last, len, true, parent).map_err(cannot)? {
                 i if i <= len => items.insert(i, value),
-                i => {
-                    return Err(cannot(format!(
-                        "index {i} is past the end of {}, which has {len} element{} (an add may use \
-                         0 to {len}, or \"-\" to append)",
-                        container("array", parent),
-                        if len == 1 { "" } else { "s" }
-                    )))
+                _ => {
+                    let why = past_end(last, parent, len);
+                    return Err(cannot(format!("{why} (an add may use 0 to {len}, or \"-\" to append)")));
                 }
             }
         }
@@ -739,15 +737,15 @@ fn remove<'a>(root: &mut Node<'a>, path: &Pointer, owner: &str) -> std::result::
 
 /// Checks that `value`, taken from `from`, may sit at `path` under the depth rule: a value
 /// already in the state fits wherever it is, so only a deeper place needs a look.
-fn fits(value: &Node, from: &Pointer, path: &Pointer) -> std::result::Result<(), String> {
+fn fits(value: &Node, from: &Pointer, path: &Pointer, owner: &str) -> std::result::Result<(), String> {
     if path.tokens.len() <= from.tokens.len() {
         return Ok(());
     }
     let depth = path.tokens.len() + value.depth();
     if depth > MAX_DEPTH {
         return Err(format!(
-            "the value from {} would nest {depth} levels deep at {}, and JSON is kept at most {MAX_DEPTH} \
-             levels deep so that Python's json module can read it",
+            "the value from {} would nest {depth} levels deep at {} in the state of {owner}, and JSON \
+             is kept at most {MAX_DEPTH} levels deep so that Python's json module can read it",
             quote(&from.text),
             quote(&path.text)
         ));
@@ -835,13 +833,9 @@ fn merge_at<'a>(
             let len = items.len();
             match index(last, len, false, parent).map_err(cannot)? {
                 i if i < len => &mut items[i],
-                i => {
-                    return Err(cannot(format!(
-                        "index {i} is past the end of {}, which has {len} element{} (a merge needs an \
-                         existing element)",
-                        container("array", parent),
-                        if len == 1 { "" } else { "s" }
-                    )))
+                _ => {
+                    let why = past_end(last, parent, len);
+                    return Err(cannot(format!("{why} (a merge needs an existing element)")));
                 }
             }
         }
@@ -880,13 +874,13 @@ fn run<'a>(root: &mut Node<'a>, op: &'a Op, owner: &str) -> std::result::Result<
                 return existing(root, from, owner).map(drop);
             }
             let value = remove(root, from, owner)?;
-            fits(&value, from, &op.path)?;
+            fits(&value, from, &op.path, owner)?;
             add(root, &op.path, value, owner)
         }
         Kind::Copy => {
             let from = from();
             let value = existing(root, from, owner)?.clone();
-            fits(&value, from, &op.path)?;
+            fits(&value, from, &op.path, owner)?;
             add(root, &op.path, value, owner)
         }
         Kind::Test => {
@@ -896,7 +890,7 @@ fn run<'a>(root: &mut Node<'a>, op: &'a Op, owner: &str) -> std::result::Result<
                 return Ok(());
             }
             Err(format!(
-                "the test expected {} at {} and found {}",
+                "the test expected {} at {} and found {} in the state of {owner}",
                 show(expected),
                 quote(&op.path.text),
                 show(&found)
@@ -929,4 +923,261 @@ fn finish(mut root: Node, capacity: usize) -> CanonicalObject {
     }
     text.push('}');
     CanonicalObject::from_canonical_parts(text, entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    const OWNER: &str = "session \"s\" of flow \"f\"";
+
+    /// The RFC 6902 and RFC 7396 examples and the library's own cases, as data that a C
+    /// test can run through `ws_apply` too. Every document is an object; RFC 7396's table,
+    /// whose documents and results are often not objects, is applied at "/x" of `{"x": doc}`.
+    const CASES: &str = include_str!("../tests/data/json_patch_cases.json");
+
+    /// A state as the store holds it: canonical text, taken as stored.
+    fn state(text: &str) -> CanonicalObject {
+        json::stored_canonical(&json::stored_object(Some(text), OWNER).unwrap(), OWNER).unwrap()
+    }
+
+    /// Parses and applies; checks that the result's member ranges are those of its text.
+    fn patched(doc: &str, patch: &str) -> Result<String> {
+        let before = state(doc);
+        let out = apply(&before, &parse(patch)?, OWNER)?;
+        let reread = state(out.text());
+        assert_eq!(reread.text(), out.text(), "the result is canonical");
+        assert!(reread.members().eq(out.members()), "member ranges of {}", out.text());
+        Ok(out.into_text())
+    }
+
+    fn failure(doc: &str, patch: &str) -> Error {
+        match patched(doc, patch) {
+            Ok(text) => panic!("{patch} applied to {doc} gave {text}, not an error"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn every_case_of_the_table() {
+        let cases: Vec<BTreeMap<String, &RawValue>> = serde_json::from_str(CASES).unwrap();
+        assert!(cases.len() > 100);
+        for case in cases {
+            let name: String = serde_json::from_str(case["name"].get()).unwrap();
+            let result = patched(case["doc"].get(), case["patch"].get());
+            match (case.get("expected"), case.get("error")) {
+                (Some(expected), None) => {
+                    let expected = json::value_arg(expected.get(), "expected", json::ALONE).unwrap();
+                    assert_eq!(result.as_deref(), Ok(expected.as_str()), "{name}");
+                }
+                (None, Some(status)) => {
+                    let status: String = serde_json::from_str(status.get()).unwrap();
+                    let err = result.expect_err(&name);
+                    assert_eq!(err.status.name(), status, "{name}: {}", err.message);
+                    let has: Vec<String> = case
+                        .get("message_has")
+                        .map_or(Vec::new(), |m| serde_json::from_str(m.get()).unwrap());
+                    assert!(!has.is_empty(), "{name}: an error case says what its message has");
+                    for part in has {
+                        assert!(err.message.contains(&part), "{name}: {:?} lacks {part:?}", err.message);
+                    }
+                    if err.status == Status::Conflict {
+                        assert!(err.message.contains(OWNER), "{name}: {}", err.message);
+                    }
+                }
+                _ => panic!("{name}: a case has either \"expected\" or \"error\""),
+            }
+        }
+    }
+
+    #[test]
+    fn the_message_names_the_operation_and_says_what_was_found() {
+        let err = failure(
+            r#"{"a":{"b":"x"}}"#,
+            r#"[{"op":"test","path":"/a","value":{"b":"x"}},{"op":"remove","path":"/a/b/c"}]"#,
+        );
+        assert_eq!(err.status, Status::Conflict);
+        assert_eq!(err.message, format!("patch[1] (\"remove\" at \"/a/b/c\"): \"/a/b/c\" is not in the state of {OWNER}: the value at \"/a/b\" is a string, not an object or an array"));
+    }
+
+    #[test]
+    fn untouched_values_keep_their_bytes_and_a_patch_that_changes_nothing_gives_the_same_text() {
+        // Canonical, but not what a serialiser of numbers would write; and a big sibling.
+        let big: String = (0..2000)
+            .map(|i| format!("{{\"k{i}\":[{i}.50,-0.0,1E+2,\"\\u001f\\n\"]}}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let doc = format!(
+            r#"{{"odd":[1.50,-0.0,1E+2,2e-7,1180591620717411303424],"big":[{big}],"a":{{"b":{{"c":1}}}}}}"#
+        );
+        let before = state(&doc);
+        assert_eq!(before.text(), doc, "the document is canonical already");
+        let out = patched(&doc, r#"[{"op":"replace","path":"/a/b/c","value":2}]"#).unwrap();
+        assert_eq!(out, doc.replace(r#""c":1"#, r#""c":2"#));
+        // Only tests, a move onto itself, a merge of what is there: the same bytes.
+        let same = patched(
+            &doc,
+            r#"[{"op":"test","path":"/odd/4","value":1180591620717411303424.0},
+                {"op":"move","from":"/big/3","path":"/big/3"},
+                {"op":"merge","path":"/a","value":{"b":{"c":1}}},
+                {"op":"copy","from":"/odd","path":"/odd"}]"#,
+        )
+        .unwrap();
+        assert_eq!(same, doc);
+    }
+
+    #[test]
+    fn numbers_in_values_follow_the_library_rules_and_tests_compare_any_number() {
+        let digits = "7".repeat(4301);
+        let err = failure("{}", &format!(r#"[{{"op":"add","path":"/n","value":{digits}}}]"#));
+        assert_eq!(err.status, Status::InvalidJson);
+        assert!(
+            err.message.starts_with(r#"patch[0] ("add" at "/n"): its "value" has a number at """#),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("more than 4300 digits"), "{}", err.message);
+        let err = failure("{}", r#"[{"op":"merge","path":"","value":{"x":-1e999}}]"#);
+        assert!(err.message.contains(r#"a number at "/x""#), "{}", err.message);
+        // 4300 digits are fine, and keep their text.
+        let fine = "7".repeat(4300);
+        assert_eq!(
+            patched("{}", &format!(r#"[{{"op":"add","path":"/n","value":{fine}}}]"#)).unwrap(),
+            format!(r#"{{"n":{fine}}}"#)
+        );
+        // Stored numbers are taken as they are; a test only compares, so any number may be tested.
+        let doc = r#"{"inf":1e400,"n":1}"#;
+        assert_eq!(patched(doc, r#"[{"op":"test","path":"/inf","value":10e399}]"#).unwrap(), doc);
+        assert_eq!(
+            patched(doc, r#"[{"op":"replace","path":"/n","value":2}]"#).unwrap(),
+            r#"{"inf":1e400,"n":2}"#
+        );
+    }
+
+    #[test]
+    fn decimals_are_equal_exactly_when_their_values_are() {
+        for (a, b) in [
+            ("1", "1.0"),
+            ("100", "1e2"),
+            ("0", "-0.0"),
+            ("0.5", "5E-1"),
+            ("-12.5", "-125e-1"),
+            ("0.0e5", "0"),
+            ("1180591620717411303424", "1.180591620717411303424E21"),
+            ("123", "0.00123e5"),
+        ] {
+            assert_eq!(decimal(a), decimal(b), "{a} {b}");
+            assert!(equal(a, b), "{a} {b}");
+        }
+        for (a, b) in
+            [("1", "-1"), ("1", "10"), ("1e2", "1e3"), ("0.1", "0.10000000000000001"), ("1", "\"1\"")]
+        {
+            assert!(!equal(a, b), "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn large_objects_merge_and_compare_through_an_index_with_the_same_results() {
+        let object = |range: std::ops::Range<usize>, value: &dyn Fn(usize) -> String| {
+            format!("{{{}}}", range.map(|i| format!("\"k{i}\":{}", value(i))).collect::<Vec<_>>().join(","))
+        };
+        let doc = format!(r#"{{"o":{}}}"#, object(0..40, &|i| i.to_string()));
+        // 20..40 updated (30..40 removed), 40..60 appended.
+        let update = object(20..60, &|i| if (30..40).contains(&i) { "null".into() } else { format!("-{i}") });
+        let out = patched(&doc, &format!(r#"[{{"op":"merge","path":"/o","value":{update}}}]"#)).unwrap();
+        let expected = (0..60)
+            .filter(|i| !(30..40).contains(i))
+            .map(|i| if i < 20 { format!("\"k{i}\":{i}") } else { format!("\"k{i}\":-{i}") })
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(out, format!(r#"{{"o":{{{expected}}}}}"#));
+        // The same members in reverse order are equal; one value differing is not.
+        let reversed =
+            format!("{{{}}}", (0..40).rev().map(|i| format!("\"k{i}\":{i}.0")).collect::<Vec<_>>().join(","));
+        assert!(patched(&doc, &format!(r#"[{{"op":"test","path":"/o","value":{reversed}}}]"#)).is_ok());
+        let differing = reversed.replace("\"k7\":7.0", "\"k7\":8");
+        let err = failure(&doc, &format!(r#"[{{"op":"test","path":"/o","value":{differing}}}]"#));
+        assert_eq!(err.status, Status::Conflict);
+        assert!(err.message.contains("… ("), "a long value is shortened: {}", err.message);
+    }
+
+    /// `[[...]]` nested `depth` levels.
+    fn arrays(depth: usize) -> String {
+        format!("{}{}", "[".repeat(depth), "]".repeat(depth))
+    }
+
+    #[test]
+    fn values_nest_at_most_512_levels_counting_the_containers_above_them() {
+        // At /a/b a value sits below the state and /a: 510 more levels at most.
+        let doc = r#"{"a":{}}"#;
+        let add = |depth: usize| {
+            patched(doc, &format!(r#"[{{"op":"add","path":"/a/b","value":{}}}]"#, arrays(depth)))
+        };
+        assert!(add(MAX_DEPTH - 2).is_ok());
+        let err = add(MAX_DEPTH - 1).unwrap_err();
+        assert_eq!(err.status, Status::InvalidJson);
+        assert!(
+            err.message.starts_with(r#"patch[0] ("add" at "/a/b"): its "value" nests too deeply at "/0/0"#),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("513 levels deep"), "{}", err.message);
+        let merge = |depth: usize| {
+            patched(doc, &format!(r#"[{{"op":"merge","path":"/a","value":{{"b":{}}}}}]"#, arrays(depth)))
+        };
+        assert!(merge(MAX_DEPTH - 2).is_ok());
+        assert_eq!(merge(MAX_DEPTH - 1).unwrap_err().status, Status::InvalidJson);
+        // A value the state holds may move up or sideways, but not one level too deep.
+        let deep = format!(r#"{{"a":{},"b":{{}}}}"#, arrays(MAX_DEPTH - 1));
+        assert!(patched(&deep, r#"[{"op":"copy","from":"/a","path":"/c"}]"#).is_ok());
+        assert!(patched(&deep, r#"[{"op":"move","from":"/a/0","path":"/c"}]"#).is_ok());
+        let err = failure(&deep, r#"[{"op":"copy","from":"/a","path":"/b/c"}]"#);
+        assert_eq!(err.status, Status::Conflict);
+        assert!(err.message.starts_with(r#"patch[0] ("copy" at "/b/c" from "/a"): the value from "/a" would nest 513 levels deep at "/b/c""#), "{}", err.message);
+        let err = failure(&deep, r#"[{"op":"move","from":"/a","path":"/b/c"}]"#);
+        assert_eq!(err.status, Status::Conflict);
+        // A tested value is not kept: only the 512 levels of a document alone apply.
+        assert!(patched(
+            &deep,
+            &format!(r#"[{{"op":"test","path":"/a","value":{}}}]"#, arrays(MAX_DEPTH - 1))
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn pointers_unescape_json_first_then_rfc_6901() {
+        let doc = r#"{"~0":1,"a\u0001":2,"😀":3}"#;
+        // `\u007e00` is JSON for `~00`, which RFC 6901 reads as the key `~0`.
+        let out = patched(
+            doc,
+            r#"[{"op":"replace","path":"/\u007e00","value":10},{"op":"remove","path":"/a\u0001"},{"op":"replace","path":"/\ud83d\ude00","value":30}]"#,
+        );
+        assert_eq!(out.unwrap(), r#"{"~0":10,"😀":30}"#);
+        let err = failure(doc, r#"[{"op":"remove","path":"/\ud800"}]"#);
+        assert_eq!(err.status, Status::InvalidJson);
+        assert!(
+            err.message.starts_with(r#"patch[0] ("remove"): "path" is not a valid string"#),
+            "{}",
+            err.message
+        );
+        // A message shows the path as JSON text would, escapes and all.
+        let err = failure(doc, r#"[{"op":"remove","path":"/\n"}]"#);
+        assert!(
+            err.message.starts_with(r#"patch[0] ("remove" at "/\n"): "/\n" is not in the state"#),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_json_is_invalid_json() {
+        for text in ["", "[", "[{\"op\":\"add\",}]", "nope"] {
+            let err = parse(text).unwrap_err();
+            assert_eq!(err.status, Status::InvalidJson, "{text}");
+            assert!(err.message.starts_with("patch is not valid JSON: "), "{}", err.message);
+        }
+        assert_eq!(parse(" [ ] ").unwrap().len(), 0);
+        assert!(parse("[]").unwrap().is_empty());
+    }
 }

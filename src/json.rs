@@ -880,13 +880,15 @@ impl CanonicalObject {
     }
 }
 
+/// An object's members in order, as (key, validated text of the value).
+pub type Members<'a> = Vec<(Cow<'a, str>, &'a str)>;
+
 /// The members of JSON text as written, repeated keys included, each value as its
 /// validated text (`Ok(Ok(members))`), or the kind of a value that is not an object
 /// (`Ok(Err(kind))`); `Err` carries serde_json's description of invalid JSON.
-#[allow(clippy::type_complexity)]
 pub fn members_as_written(
     text: &str,
-) -> std::result::Result<std::result::Result<Vec<(Cow<'_, str>, &str)>, &'static str>, String> {
+) -> std::result::Result<std::result::Result<Members<'_>, &'static str>, String> {
     Ok(parse_items(text)?.map(|items| {
         items
             .into_iter()

@@ -9,7 +9,7 @@ use crate::key::{check_id, describe, session_key};
 use crate::patch::{self, Patch};
 use crate::state::StateCell;
 use crate::store::{execute, query_row, Store, NOW, WHOLE_SECOND_CREATED_AT};
-use crate::stored::{self, check_no_nul};
+use crate::stored;
 use crate::undo::record_checkpoint;
 use rusqlite::params;
 use std::sync::Arc;
@@ -40,10 +40,11 @@ fn wrong(name: &str, expected: &str, raw: &str) -> Error {
 fn text_member(name: &str, value: &serde_json::Value, raw: &str) -> Result<Option<String>> {
     match value {
         serde_json::Value::Null => Ok(None),
-        serde_json::Value::String(text) => {
-            check_no_nul(text, || format!("edit_json member {}", quote(name)))?;
-            Ok(Some(text.clone()))
-        }
+        serde_json::Value::String(text) if text.contains('\0') => Err(Error::invalid_argument(format!(
+            "edit_json member {} holds a NUL character (\\u0000), which a stored text cannot hold",
+            quote(name)
+        ))),
+        serde_json::Value::String(text) => Ok(Some(text.clone())),
         _ => Err(wrong(name, "a string or null", raw)),
     }
 }
@@ -263,5 +264,137 @@ fn push_member(out: &mut String, name: &str, value: Option<&str>) {
     match value {
         Some(text) => json::push_string(out, text),
         None => out.push_str("null"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Options, MEMORY_PATH};
+    use serde_json::value::RawValue;
+    use std::collections::BTreeMap;
+
+    const CASES: &str = include_str!("../tests/data/json_patch_cases.json");
+
+    fn store() -> Store {
+        Store::open(MEMORY_PATH, Options::default()).unwrap()
+    }
+
+    /// Every case of the JSON Patch table (RFC 6902 appendix A, RFC 7396 appendix A and
+    /// the library's own) through the whole of `ws_apply`: the stored state afterwards,
+    /// or the failure's status with nothing written.
+    #[test]
+    fn every_case_of_the_patch_table_through_apply() {
+        let cases: Vec<BTreeMap<String, &RawValue>> = serde_json::from_str(CASES).unwrap();
+        for case in cases {
+            let name: String = serde_json::from_str(case["name"].get()).unwrap();
+            let store = store();
+            store.update_state("f", "s", case["doc"].get()).unwrap();
+            let before = (store.get_state("f", "s").unwrap(), store.get_revision("f", "s").unwrap());
+            let edit = format!("{{\"patch\":{}}}", case["patch"].get());
+            let result = store.apply("f", "s", &edit);
+            match (case.get("expected"), case.get("error")) {
+                (Some(expected), None) => {
+                    let expected = json::value_arg(expected.get(), "expected", json::ALONE).unwrap();
+                    let (revision, changed) = result.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                    assert_eq!(store.get_state("f", "s").unwrap(), expected, "{name}");
+                    assert_eq!(changed, expected != before.0, "{name}");
+                    assert_eq!(revision, if changed { before.1 + 1 } else { before.1 }, "{name}");
+                }
+                (None, Some(status)) => {
+                    let status: String = serde_json::from_str(status.get()).unwrap();
+                    let err = result.expect_err(&name);
+                    assert_eq!(err.status.name(), status, "{name}: {}", err.message);
+                    let after = (store.get_state("f", "s").unwrap(), store.get_revision("f", "s").unwrap());
+                    assert_eq!(after, before, "{name}: a failed edit writes nothing");
+                }
+                _ => panic!("{name}: a case has expected or error"),
+            }
+        }
+    }
+
+    #[test]
+    fn expect_revision_makes_read_modify_write_safe_and_says_what_it_found() {
+        let store = store();
+        let created = store.apply("f", "s", r#"{"expect_revision":0,"label":"L"}"#).unwrap();
+        assert_eq!(created, (1, true));
+        let again = store.apply("f", "s", r#"{"expect_revision":0}"#).unwrap_err();
+        assert_eq!(again.status, Status::Conflict);
+        assert!(again.message.contains("exists at revision 1"), "{}", again.message);
+        let stale = store.apply("f", "s", r#"{"expect_revision":7,"step":"b"}"#).unwrap_err();
+        assert!(stale.message.contains("at revision 7, but found revision 1"), "{}", stale.message);
+        let edit = r#"{"expect_revision":1,"patch":[{"op":"add","path":"/n","value":1}],"step":"b","checkpoint":"before"}"#;
+        assert_eq!(store.apply("f", "s", edit).unwrap(), (2, true));
+        assert_eq!(
+            store.undo_status("f", "s").unwrap(),
+            r#"{"undo_depth":1,"redo_depth":0,"undo_label":"before","redo_label":null}"#
+        );
+        // The same edit again changes nothing: no revision, no checkpoint.
+        let same =
+            r#"{"patch":[{"op":"add","path":"/n","value":1}],"step":"b","label":"L","checkpoint":"again"}"#;
+        assert_eq!(store.apply("f", "s", same).unwrap(), (2, false));
+        assert!(store.undo_status("f", "s").unwrap().contains(r#""undo_depth":1"#));
+        assert!(store.undo("f", "s").unwrap());
+        assert_eq!(store.get_state("f", "s").unwrap(), "{}");
+        assert_eq!(store.get_current_step("f", "s").unwrap(), None);
+        let missing = store.apply("f", "gone", r#"{"create":false,"step":"a"}"#).unwrap_err();
+        assert_eq!(missing.status, Status::NotFound);
+        assert!(!store.session_exists("f", "gone").unwrap());
+    }
+
+    #[test]
+    fn a_failure_anywhere_in_an_edit_writes_nothing_the_checkpoint_included() {
+        let store = store();
+        store.update_state("f", "s", r#"{"a":1}"#).unwrap();
+        let err = store
+            .apply("f", "s", r#"{"checkpoint":"c","step":"x","patch":[{"op":"remove","path":"/missing"}]}"#)
+            .unwrap_err();
+        assert_eq!(err.status, Status::Conflict);
+        assert!(err.message.contains("patch[0]") && err.message.contains("/missing"), "{}", err.message);
+        assert_eq!(store.get_revision("f", "s").unwrap(), 1);
+        assert!(store.undo_status("f", "s").unwrap().contains(r#""undo_depth":0"#));
+        assert_eq!(store.get_current_step("f", "s").unwrap(), None);
+    }
+
+    #[test]
+    fn bad_edits_say_what_is_wrong() {
+        let store = store();
+        for (edit, status, part) in [
+            ("[]", Status::InvalidJson, "edit_json must be a JSON object, got an array"),
+            ("{", Status::InvalidJson, "edit_json is not valid JSON"),
+            (r#"{"colour":1}"#, Status::InvalidArgument, "unknown member \"colour\""),
+            (r#"{"expect_revision":-1}"#, Status::InvalidArgument, "expect_revision"),
+            (r#"{"expect_revision":1.5}"#, Status::InvalidArgument, "expect_revision"),
+            (r#"{"step":""}"#, Status::InvalidArgument, "step"),
+            (r#"{"step":3}"#, Status::InvalidArgument, "step"),
+            (r#"{"label":"a\u0000b"}"#, Status::InvalidArgument, "NUL"),
+            (r#"{"checkpoint":{"label":"x","meta":1}}"#, Status::InvalidArgument, "\"meta\""),
+            (r#"{"create":"no"}"#, Status::InvalidArgument, "create"),
+            (r#"{"step":"a","step":"b"}"#, Status::InvalidJson, "twice"),
+            (r#"{"patch":{}}"#, Status::InvalidJson, "patch"),
+            (r#"{"patch":[{"op":"jump","path":"/a"}]}"#, Status::InvalidJson, "patch[0]"),
+        ] {
+            let err = store.apply("f", "s", edit).unwrap_err();
+            assert_eq!(err.status, status, "{edit}: {}", err.message);
+            assert!(err.message.contains(part), "{edit}: {:?} lacks {part:?}", err.message);
+        }
+        assert!(!store.session_exists("f", "s").unwrap());
+    }
+
+    #[test]
+    fn get_session_is_one_snapshot_of_row_state_and_revision() {
+        let store = store();
+        assert_eq!(store.get_session("f", "s").unwrap(), None);
+        store
+            .apply("f", "s", r#"{"patch":[{"op":"add","path":"/n","value":2e0}],"label":"L","step":"a"}"#)
+            .unwrap();
+        let session: serde_json::Value =
+            serde_json::from_str(&store.get_session("f", "s").unwrap().unwrap()).unwrap();
+        assert_eq!(session["state"], serde_json::json!({"n": 2.0}));
+        assert_eq!(session["revision"], 1);
+        assert_eq!((session["label"].as_str(), session["current_step"].as_str()), (Some("L"), Some("a")));
+        assert_eq!(session["created_at"].as_str().unwrap().len(), 19);
+        let text = store.get_session("f", "s").unwrap().unwrap();
+        assert!(text.contains(r#""state":{"n":2e0}"#), "numbers keep their text: {text}");
     }
 }

@@ -422,11 +422,7 @@ pub fn stored_text_error(reason: &str, owner: &str) -> Error {
 pub fn value_arg(text: &str, what: &str, place: Place) -> Result<String> {
     let raw: &RawValue = serde_json::from_str(text)
         .map_err(|e| Error::invalid_json(format!("{what} is not valid JSON: {e}")))?;
-    let raw = raw.get();
-    let mut out = String::with_capacity(raw.len());
-    push_canonical(&mut out, raw, Limits { enclosing: place.enclosing, numbers: true })
-        .map_err(|fault| refused(what, place, raw, None, fault))?;
-    Ok(out)
+    canonical_value(raw.get(), what, place, true)
 }
 
 /// Caller-supplied text that must be a JSON array, to be kept at `place`: its elements,
@@ -887,6 +883,67 @@ fn decode_unicode_escape(bytes: &[u8]) -> std::result::Result<(u32, usize), Stri
         c => Ok((c, 6)),
     }
 }
+
+// ---- Helpers for JSON Patch (src/patch.rs), which edits canonical text in place ----
+
+impl CanonicalObject {
+    /// The members, in order, as (key, canonical text of the value).
+    pub fn members(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|(key, range)| (key.as_str(), &self.text[range.clone()]))
+    }
+
+    /// The object whose canonical text is `text`, with each member's value at its range:
+    /// the caller builds both from canonical parts, as `Entries::to_canonical` does.
+    pub fn from_canonical_parts(text: String, entries: Vec<(String, std::ops::Range<usize>)>) -> Self {
+        debug_assert!(text.starts_with('{') && text.ends_with('}'));
+        CanonicalObject { text, entries }
+    }
+}
+
+/// An object's members in order, as (key, validated text of the value).
+pub type Members<'a> = Vec<(Cow<'a, str>, &'a str)>;
+
+/// The members of JSON text as written, repeated keys included, each value as its
+/// validated text (`Ok(Ok(members))`), or the kind of a value that is not an object
+/// (`Ok(Err(kind))`); `Err` carries serde_json's description of invalid JSON.
+pub fn members_as_written(
+    text: &str,
+) -> std::result::Result<std::result::Result<Members<'_>, &'static str>, String> {
+    Ok(parse_items(text)?.map(|items| {
+        items
+            .into_iter()
+            .map(|(key, value)| match value {
+                Val::Raw(raw) => (key, raw),
+                Val::Canonical(_) => unreachable!("parse_items reads values as raw text"),
+            })
+            .collect()
+    }))
+}
+
+/// `raw`, text serde_json has validated, in canonical form, to be kept at `place`;
+/// `numbers` refuses the numbers Python cannot read back (see `Limits::numbers`).
+pub fn canonical_value(raw: &str, what: &str, place: Place, numbers: bool) -> Result<String> {
+    let mut out = String::with_capacity(raw.len());
+    push_canonical(&mut out, raw, Limits { enclosing: place.enclosing, numbers })
+        .map_err(|fault| refused(what, place, raw, None, fault))?;
+    Ok(out)
+}
+
+/// The RFC 6901 pointer of these (unescaped) tokens.
+pub fn pointer_of<'t>(tokens: impl IntoIterator<Item = &'t str>) -> String {
+    let mut pointer = String::new();
+    for token in tokens {
+        push_pointer_token(&mut pointer, token);
+    }
+    pointer
+}
+
+/// The index just past the string literal that starts at `bytes[start]` (a quote).
+pub fn string_literal_end(bytes: &[u8], start: usize) -> usize {
+    string_end(bytes, start)
+}
+
+// ---- End of the helpers for JSON Patch ----
 
 #[cfg(test)]
 mod tests {

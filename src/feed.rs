@@ -314,4 +314,125 @@ mod tests {
         assert!(waiter.wait_for_change(latest, None).unwrap() > latest);
         writer.join().unwrap();
     }
+
+    fn rows(store: &Store, sql: &str) -> i64 {
+        store.read(|conn| Ok(conn.query_row(sql, [], |row| row.get(0)).unwrap())).unwrap()
+    }
+
+    /// The feed's bookkeeping is a row per live session plus one per remembered
+    /// deletion, whatever the number of changes; past the newest 10,000 deletions, those
+    /// older than the retention are forgotten, and a follower from before them is told
+    /// to reload.
+    #[test]
+    fn space_follows_the_sessions_not_the_changes_and_old_deletions_are_forgotten() {
+        let store =
+            Store::open(crate::MEMORY_PATH, Options { change_retention_s: Some(60), ..Options::default() })
+                .unwrap();
+        for i in 0..3000 {
+            store.update_state("f", &format!("s{}", i % 3), &format!(r#"{{"i":{i}}}"#)).unwrap();
+        }
+        assert_eq!(store.latest_seq().unwrap(), 3000);
+        assert_eq!(rows(&store, "SELECT count(*) FROM ws_change"), 3);
+        for i in 0..10_005 {
+            store.create_session("d", Some(&i.to_string()), None).unwrap();
+            store.delete_session("d", &i.to_string()).unwrap();
+        }
+        assert_eq!(
+            rows(&store, "SELECT count(*) FROM ws_change"),
+            3 + 10_005,
+            "all are younger than a minute"
+        );
+        assert!(store.changes_since(None, 0, 1).unwrap().ends_with(r#""reset":false}"#));
+        // Age every deletion by two minutes, as if they had happened then.
+        store
+            .write(
+                || "age".into(),
+                |tx| {
+                    execute(
+                        tx,
+                        "UPDATE ws_change SET deleted_at = deleted_at - 120 WHERE deleted_at IS NOT NULL",
+                        [],
+                        || "age".into(),
+                    )
+                },
+            )
+            .unwrap();
+        store.create_session("d", Some("last"), None).unwrap();
+        store.delete_session("d", "last").unwrap();
+        assert_eq!(rows(&store, "SELECT count(*) FROM ws_change WHERE deleted_at IS NOT NULL"), 10_000);
+        assert_eq!(rows(&store, "SELECT deletions FROM ws_feed"), 10_000);
+        let forgotten = rows(&store, "SELECT forgotten_seq FROM ws_feed");
+        let oldest_kept = rows(&store, "SELECT min(seq) FROM ws_change WHERE deleted_at IS NOT NULL");
+        assert!(forgotten > 3000 && forgotten < oldest_kept, "{forgotten} {oldest_kept}");
+        assert!(store.changes_since(None, 3000, 1).unwrap().ends_with(r#""reset":true}"#));
+        assert!(store.changes_since(None, forgotten, 1).unwrap().ends_with(r#""reset":false}"#));
+    }
+
+    /// A read-only store on a file no library has numbered (the Python package's own)
+    /// reads every session as numbered, and nothing as deleted.
+    #[test]
+    fn a_read_only_store_reads_a_file_without_the_sequence() {
+        let path = scratch("python-only.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE workflow_state (flow_session_key TEXT PRIMARY KEY, current_step TEXT,
+                     state_json TEXT DEFAULT '{}', created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+                     updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, label TEXT);
+                 INSERT INTO workflow_state (flow_session_key, state_json) VALUES ('f:a', '{\"x\": 1}'), ('f:b', '{}');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path, Options { read_only: true, ..Options::default() }).unwrap();
+        assert_eq!(store.latest_seq().unwrap(), 2);
+        assert_eq!(store.get_revision("f", "b").unwrap(), 2);
+        assert!(store.get_session("f", "a").unwrap().unwrap().contains(r#""state":{"x":1},"revision":1"#));
+        let page = store.changes_since(Some("f"), 0, 0).unwrap();
+        assert!(
+            page.starts_with(
+                r#"{"changes":[{"seq":1,"flow_id":"f","session_id":"a","revision":1,"deleted":false}"#
+            ),
+            "{page}"
+        );
+        assert_eq!(store.wait_for_change(2, Some(Duration::ZERO)).unwrap(), 2);
+    }
+
+    /// A file of version 3 (0.1) is numbered in place at open: every session takes a
+    /// revision, in the order of its last update, and 0.1's millisecond timestamps still
+    /// sort, and turn whole-second at the session's next change.
+    #[test]
+    fn a_version_3_file_is_numbered_at_open() {
+        let path = scratch("v3.db");
+        {
+            let store = Store::open(&path, Options::default()).unwrap();
+            store.update_state("f", "new", "{}").unwrap();
+            store.update_state("f", "old", "{}").unwrap();
+            store.checkpoint("f", "old", None).unwrap();
+        }
+        {
+            // Back to what 0.1 left: no sequence, and its timestamps.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "DROP TRIGGER ws_change_session_inserted; DROP TRIGGER ws_change_session_updated;
+                 DROP TRIGGER ws_change_session_deleted; DROP TABLE ws_change; DROP TABLE ws_feed;
+                 DELETE FROM sqlite_sequence; PRAGMA user_version = 3;
+                 UPDATE workflow_state SET created_at = '2025-01-01 10:00:00.500', updated_at = '2025-01-01 10:00:00.500' WHERE flow_session_key = 'f:old';
+                 UPDATE workflow_state SET created_at = '2025-01-01 10:00:00.250', updated_at = '2025-01-01 10:00:00.900' WHERE flow_session_key = 'f:new';",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path, Options::default()).unwrap();
+        assert_eq!(
+            (store.get_revision("f", "old").unwrap(), store.get_revision("f", "new").unwrap()),
+            (1, 2)
+        );
+        assert_eq!(store.latest_seq().unwrap(), 2);
+        let list = store.list_sessions("f", crate::Order::UpdatedAt, false).unwrap();
+        assert!(list.find("\"old\"").unwrap() < list.find("\"new\"").unwrap(), "{list}");
+        store.update_state("f", "old", r#"{"a":1}"#).unwrap();
+        let summary = store.get_session_summary("f", "old").unwrap().unwrap();
+        assert!(summary.contains(r#""created_at":"2025-01-01 10:00:00","#), "{summary}");
+        assert_eq!(store.get_revision("f", "old").unwrap(), 3);
+        assert!(store.undo("f", "old").unwrap(), "0.1's undo stack is still there");
+    }
 }

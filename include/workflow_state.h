@@ -492,8 +492,10 @@ ws_status ws_get_session_summary(ws_store *store,
 
 /**
  * Lists the summaries of exactly the sessions of `flow_id` (an exact match: `%` and `_`
- * are ordinary characters). Ties in the sort key go by creation order, in the same
- * direction. The cost follows the number of sessions in the flow, not in the file.
+ * are ordinary characters). Timestamps are whole seconds, and ties are broken exactly,
+ * in the same direction: by `updated_at`, in the order of the changes (the change
+ * sequence, see `ws_changes_since`); by `created_at` or label, in the order the sessions
+ * were created. The cost follows the number of sessions in the flow, not in the file.
  *
  * @param store, flow_id  Not NULL.
  * @param order_by   `WS_ORDER_UPDATED_AT`, `WS_ORDER_CREATED_AT` or `WS_ORDER_LABEL`.

@@ -7,8 +7,10 @@
 //!
 //! A summary is the JSON object `{"flow_id","session_id","label","current_step",
 //! "created_at","updated_at","state_size_bytes"}`: `label` and `current_step` may be
-//! null; timestamps are UTC text `YYYY-MM-DD HH:MM:SS[.SSS]`; `state_size_bytes` is the
-//! byte length of the stored state text.
+//! null; timestamps are UTC text `YYYY-MM-DD HH:MM:SS`, whole seconds as the Python
+//! package writes them (a file written by version 0.1 may still hold `.SSS` suffixes,
+//! until the session's next change); `state_size_bytes` is the byte length of the
+//! stored state text.
 
 use super::{
     arg_opt_str, arg_str, ffi_boundary, session_args, set_string, store_ref, ws_status, ws_store, Out,
@@ -109,8 +111,10 @@ pub extern "C" fn ws_get_session_summary(
 }
 
 /// Lists the summaries of exactly the sessions of `flow_id` (an exact match: `%` and `_`
-/// are ordinary characters). Ties in the sort key go by creation order, in the same
-/// direction. The cost follows the number of sessions in the flow, not in the file.
+/// are ordinary characters). Timestamps are whole seconds, and ties are broken exactly,
+/// in the same direction: by `updated_at`, in the order of the changes (the change
+/// sequence, see `ws_changes_since`); by `created_at` or label, in the order the sessions
+/// were created. The cost follows the number of sessions in the flow, not in the file.
 ///
 /// @param store, flow_id  Not NULL.
 /// @param order_by   `WS_ORDER_UPDATED_AT`, `WS_ORDER_CREATED_AT` or `WS_ORDER_LABEL`.

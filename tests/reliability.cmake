@@ -5,8 +5,7 @@
 # natively, not under valgrind: they fork and time many processes, which valgrind would
 # slow past any sensible bound (the C tests run under valgrind and AddressSanitizer).
 # The crash and stress tests print their seed; WS_CRASH_SEED / WS_STRESS_SEED repeat a
-# run; WS_CRASH_ROUNDS /
-# WS_STRESS_OPS and WS_LOST_UPDATE_CYCLES make them longer.
+# run; WS_CRASH_ROUNDS / WS_STRESS_OPS / WS_LOST_UPDATE_CYCLES make a run longer.
 foreach(name crash stress lost_update)
   ws_c_program(reliability_${name} "${CMAKE_CURRENT_SOURCE_DIR}/reliability/test_${name}.c")
   add_test(NAME reliability/${name} COMMAND $<TARGET_FILE:reliability_${name}>

@@ -32,6 +32,27 @@ Scenarios:
      chunk triggers (reference counts stay right, the chunks go); a read-only C open
      of a 0.0.3 file (no ws_history) reads empty stacks and leaves the file byte for
      byte; writable opens add the table and trigger (also to a user_version 1 file).
+  g  the change sequence (schema 4) under the package's writes: a compat_tool serve process
+     keeps a store open while one Python process calls the package (create_session,
+     update_state and set_current_step as UPDATE and as INSERT upserts, set_session_label,
+     update/clear_step_state, rewrites of the same values in the same and in a later
+     second, delete_session, clear_state, re-creations, its constructor) and runs raw SQL
+     (its upsert for two rows, an UPDATE of many rows, REPLACE, a key rename, a DELETE of
+     two rows). After each write, the library must show exactly one new number per row
+     that changed (Python's view of the whole table before and after decides), each
+     changed session at its new revision in ws_changes_since (deletions as "deleted":true),
+     every other revision unchanged, ws_latest_seq the newest. ws_wait_for_change in
+     compat_tool wakes on Python commits made once it said it is waiting (the wake-up
+     latency is printed, not asserted; a missed wake fails by its timeout's seq).
+  h  timestamps: after every kind of library write (create, update, step, label, apply,
+     undo, redo, checkpoint, history) the package's get_session_summary and list_sessions
+     give texts that strptime("%Y-%m-%d %H:%M:%S") reads, UTC, equal to C's; 12 writes by
+     both sides in turn within one second list by updated_at in the order of the changes
+     and by created_at in the order of the creations, both directions; 0.1's ".SSS"
+     values read and sort as time, and a library write makes a row's both whole-second.
+  i  a file only the package wrote (no library table): the first writable open numbers
+     every session in the order of updated_at (ties in creation order); the package's
+     constructor and writes keep working on it and keep being numbered.
 """
 
 import argparse
@@ -1480,11 +1501,22 @@ def scenario_c(env):
             "ws_history_deleted_with_session" in after["triggers"],
             "c: the migrated file has the ws_history table and its trigger",
             f"tables {after['tables']} triggers {after['triggers']}")
-    run_steps(env, "c (stacks on the migrated file)", db, [
+    # The migration numbered every session; the triggers numbered 0.0.3's and 0.0.2's
+    # writes after it (0.0.2 wrote last, to "three").
+    keys = LEGACY_SESSIONS + [["legacy", "new-003"]]
+    res = run_steps(env, "c (stacks on the migrated file)", db,
+                    [(["get_revision", f, sid], None) for f, sid in keys] +
+                    [(["latest_seq"], None)] + [
         (["history_push", "legacy", "three", '{"h":1}'], None),
         (["checkpoint", "legacy", "three", "cp"], None),
         (["history_push", "legacy", "one", '{"keep":2}'], None),
         (["history_len", "legacy", "three"], ("history_len after a push", "WS_OK", "1"))])
+    revs = {f"{f}:{sid}": int(r["result"] or 0) for (f, sid), r in zip(keys, res)}
+    latest = int(res[len(keys)]["result"] or 0)
+    C.check(all(v > 0 for v in revs.values()) and len(set(revs.values())) == len(revs) and
+            latest == revs["legacy:three"] == max(revs.values()),
+            "c: every session of the migrated 0.0.2 file has its own revision; 0.0.2's write "
+            "after the migration took the latest number", f"{compact(revs)} latest {latest}")
     py(env, "clear_002", db=db, py002=env.py002, flow="legacy", session="three")
     keys = history_keys(py(env, "inspect", db=db)) or {}
     C.check("legacy:three" not in keys and len(keys.get("legacy:one", [])) == 1,
@@ -2180,18 +2212,34 @@ def rows_now(pys, db):
     return pys.req("raw", db=db, sql=[])["after"]
 
 
-def waited(tool, write):
-    """compat_tool waits (ws_wait_for_change from its ws_latest_seq); once it says it is
-    waiting, write() commits in Python. Returns (write's answer, the wake answer)."""
-    tool.send(["wait_change", WAIT_MS])
+def wait_change(tool, timeout_ms):
+    """Starts compat_tool's wait (ws_wait_for_change from its ws_latest_seq); returns once
+    it says it is waiting."""
+    tool.send(["wait_change", timeout_ms])
     w = tool.recv()
     if "waiting" not in w:
         raise Abort(f"compat_tool wait_change did not start: {compact(w)}")
+
+
+def look_ms(tool):
+    """What one look of ws_wait_for_change costs here (timeout 0: it only looks)."""
+    wait_change(tool, "0")
+    return tool.recv()["waited_ms"]
+
+
+def waited(tool, write, look):
+    """compat_tool waits; once it says it is waiting, write() commits in Python. Returns
+    (write's answer, the wake answer). The wake's "in_wait" says whether the wait took
+    longer than a look: then its first look did not find the commit, so it was waiting
+    when the commit came (else it found it at once: a right answer, but no wake-up)."""
+    wait_change(tool, WAIT_MS)
     r = write()
     wake = tool.recv(timeout=int(WAIT_MS) / 1000 + 60)
+    wake["in_wait"] = wake.get("waited_ms", 0) > 2 * look + 1
     print(f"       ws_wait_for_change woke {(wake.get('woke_at', 0) - r['t1']) * 1000:.1f} ms "
-          f"after Python's commit returned (waited {wake.get('waited_ms', 0):.1f} ms in all)",
-          flush=True)
+          f"after Python's commit returned (waited {wake.get('waited_ms', 0):.1f} ms; one "
+          f"look costs {look:.1f} ms: " + ("woken while waiting)" if wake["in_wait"] else
+                                           "its first look found the commit)"), flush=True)
     return r, wake
 
 
@@ -2207,9 +2255,14 @@ def _scenario_g(db, tool, pys):
     C.check(m.seq == 0 and not m.live and not m.deleted,
             "g: a new file's ws_latest_seq is 0 and its feed is empty", f"seq {m.seq}")
 
+    wakes = []
+    look = look_ms(tool)
+
     def py(name, method, *args, certain=(), wake=False):
         write = lambda: pys.call(db, method, *args)
-        r, woke = waited(tool, write) if wake else (write(), None)
+        r, woke = waited(tool, write, look) if wake else (write(), None)
+        if woke is not None:
+            wakes.append(woke)
         keys = certain(r) if callable(certain) else [f"{f}:{k}" for k in certain]
         m.step(f"Python {name}", r["before"], r["after"], keys, wake=woke)
         return r
@@ -2308,6 +2361,9 @@ def _scenario_g(db, tool, pys):
     py("delete_session while C waits", "delete_session", f, "p2", certain=["p2"], wake=True)
     py("create_session while C waits", "create_session", f, "p9", None, certain=["p9"],
        wake=True)
+    if not any(w["in_wait"] for w in wakes):
+        C.note("g: every Python commit was there by the first look of ws_wait_for_change "
+               "this run (a right answer, but no wake-up from waiting was seen)")
     snap = tool.json("get_session", f, "p9")
     check_value(m.live.get(f"{f}:p9"), snap["revision"],
                 "g: ws_get_session's revision is the session's number in the feed")
@@ -2577,10 +2633,12 @@ def main():
                  "i": scenario_i}
     for name in opts.only:
         print(f"--- scenario {name}: {scenarios[name].__doc__ or ''}".rstrip(), flush=True)
+        started = time.monotonic()
         try:
             scenarios[name](env)
         except Abort as e:
             C.check(False, f"{name}: scenario ran to the end", str(e))
+        print(f"       scenario {name}: {time.monotonic() - started:.1f}s", flush=True)
     print(f"\n{C.checks - C.failures} of {C.checks} checks passed, {C.failures} failed"
           + (f", {len(C.notes)} note(s)" if C.notes else ""), flush=True)
     return 1 if C.failures else 0

@@ -36,8 +36,9 @@
  *       ["wait_change", TIMEOUT_MS], reads ws_latest_seq, prints {"waiting":SEQ} and
  *       flushes, then calls ws_wait_for_change(SEQ, TIMEOUT_MS) and prints
  *       {"status":NAME,"message":MSG,"after":SEQ,"seq":RETURNED,"waited_ms":MS,
- *       "woke_at":S} (S: CLOCK_MONOTONIC seconds when the wait returned, comparable with
- *       Python's time.monotonic()). Ends at the end of stdin.
+ *       "started_at":S,"woke_at":S} (S: CLOCK_MONOTONIC seconds when the wait was called
+ *       and when it returned, comparable with Python's time.monotonic()). Ends at the end
+ *       of stdin.
  *   compat_tool json-history OPS_FILE
  *       Runs ws_json_history_push / ws_json_history_pop over a JSON array of operations
  *         {"op":"push","snapshot":TEXT,"max_depth":N[,"history":TEXT|null]}
@@ -872,8 +873,9 @@ static int serve_wait(ws_store *store, const char *timeout_text) {
   put_json_string(stdout, ws_status_name(st));
   fputs(",\"message\":", stdout);
   put_json_string(stdout, ws_last_error_message());
-  printf(",\"after\":%lld,\"seq\":%lld,\"waited_ms\":%.3f,\"woke_at\":%.6f}", (long long)after,
-         (long long)seq, (woke - started) * 1000.0, woke);
+  printf(",\"after\":%lld,\"seq\":%lld,\"waited_ms\":%.3f,\"started_at\":%.6f,"
+         "\"woke_at\":%.6f}", (long long)after, (long long)seq, (woke - started) * 1000.0,
+         started, woke);
   return 0;
 }
 

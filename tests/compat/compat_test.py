@@ -2235,7 +2235,7 @@ def waited(tool, write, look):
     wait_change(tool, WAIT_MS)
     r = write()
     wake = tool.recv(timeout=int(WAIT_MS) / 1000 + 60)
-    wake["in_wait"] = wake.get("waited_ms", 0) > 2 * look + 1
+    wake["in_wait"] = wake.get("waited_ms", 0) > 1.5 * look + 1
     print(f"       ws_wait_for_change woke {(wake.get('woke_at', 0) - r['t1']) * 1000:.1f} ms "
           f"after Python's commit returned (waited {wake.get('waited_ms', 0):.1f} ms; one "
           f"look costs {look:.1f} ms: " + ("woken while waiting)" if wake["in_wait"] else

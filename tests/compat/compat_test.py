@@ -32,6 +32,27 @@ Scenarios:
      chunk triggers (reference counts stay right, the chunks go); a read-only C open
      of a 0.0.3 file (no ws_history) reads empty stacks and leaves the file byte for
      byte; writable opens add the table and trigger (also to a user_version 1 file).
+  g  the change sequence (schema 4) under the package's writes: a compat_tool serve process
+     keeps a store open while one Python process calls the package (create_session,
+     update_state and set_current_step as UPDATE and as INSERT upserts, set_session_label,
+     update/clear_step_state, rewrites of the same values in the same and in a later
+     second, delete_session, clear_state, re-creations, its constructor) and runs raw SQL
+     (its upsert for two rows, an UPDATE of many rows, REPLACE, a key rename, a DELETE of
+     two rows). After each write, the library must show exactly one new number per row
+     that changed (Python's view of the whole table before and after decides), each
+     changed session at its new revision in ws_changes_since (deletions as "deleted":true),
+     every other revision unchanged, ws_latest_seq the newest. ws_wait_for_change in
+     compat_tool wakes on Python commits made once it said it is waiting (the wake-up
+     latency is printed, not asserted; a missed wake fails by its timeout's seq).
+  h  timestamps: after every kind of library write (create, update, step, label, apply,
+     undo, redo, checkpoint, history) the package's get_session_summary and list_sessions
+     give texts that strptime("%Y-%m-%d %H:%M:%S") reads, UTC, equal to C's; 12 writes by
+     both sides in turn within one second list by updated_at in the order of the changes
+     and by created_at in the order of the creations, both directions; 0.1's ".SSS"
+     values read and sort as time, and a library write makes a row's both whole-second.
+  i  a file only the package wrote (no library table): the first writable open numbers
+     every session in the order of updated_at (ties in creation order); the package's
+     constructor and writes keep working on it and keep being numbered.
 """
 
 import argparse
@@ -48,9 +69,11 @@ import time
 FLOW_A = "compat-a"  # the flows of compat_tool's "write" scenario
 FLOW_B = "compat.b"
 
-SCHEMA_VERSION = 3  # PRAGMA user_version of a file the C library opened for writing
+SCHEMA_VERSION = 4  # PRAGMA user_version of a file the C library opened for writing
 
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{3})?$")
+# Exactly CURRENT_TIMESTAMP's form, what the library writes since 0.2 (0.1 added ".SSS").
+TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"  # what apps on the Python package parse with
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
@@ -448,6 +471,149 @@ def worker_main(name, args_json):
     return 0
 
 
+# ---- the serving worker: one Python process that stays up, for scenarios g, h and i ------
+# (`--serve`: one JSON request a line on stdin, one JSON answer a line on stdout), so that
+# its writes can be interleaved with a compat_tool serve process's calls one by one.
+
+_SERVED_STORES = {}
+
+
+def _served_store(db):
+    if db not in _SERVED_STORES:
+        _SERVED_STORES[db] = _load_store()(db)
+    return _SERVED_STORES[db]
+
+
+def _all_rows(db):
+    """Every row of workflow_state, key -> {column: value}: what a change is judged by."""
+    import sqlite3
+    conn = sqlite3.connect(db)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
+                            "name='workflow_state'").fetchone():
+            return {}
+        cur = conn.execute("SELECT * FROM workflow_state ORDER BY rowid")
+        names = [d[0] for d in cur.description]
+        return {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+    finally:
+        conn.close()
+
+
+def _plain(value):
+    import dataclasses
+    if dataclasses.is_dataclass(value):
+        return dataclasses.asdict(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _parse_ts(text):
+    """What an app's strptime(ts, "%Y-%m-%d %H:%M:%S") makes of a timestamp."""
+    import datetime
+    try:
+        return {"ok": datetime.datetime.strptime(text, TIMESTAMP_FORMAT).strftime(
+            TIMESTAMP_FORMAT)}
+    except (TypeError, ValueError) as e:
+        return {"error": f"{type(e).__name__}: {e}"}
+
+
+def s_call(args):
+    """One method of the package's store; the file's rows before and after it."""
+    import time
+    store = _served_store(args["db"])
+    before = _all_rows(args["db"])
+    t0 = time.monotonic()
+    result = getattr(store, args["method"])(*args["args"])
+    t1 = time.monotonic()
+    return {"result": _plain(result), "before": before, "after": _all_rows(args["db"]),
+            "t0": t0, "t1": t1}
+
+
+def s_inspect(args):
+    return w_inspect(args)
+
+
+def s_construct(args):
+    """The package's constructor (its schema setup and migration) on the file again."""
+    before = _all_rows(args["db"])
+    _SERVED_STORES[args["db"]] = _load_store()(args["db"])
+    return {"before": before, "after": _all_rows(args["db"]), "schema": w_inspect(args)}
+
+
+def s_raw(args):
+    """Statements through Python's sqlite3 in one transaction, as another program or the
+    package's SQL run by hand would write them; the rows before and after."""
+    import sqlite3
+    import time
+    before = _all_rows(args["db"])
+    conn = sqlite3.connect(args["db"])
+    counts = []
+    try:
+        t0 = time.monotonic()
+        with conn:
+            for sql, params in args["sql"]:
+                counts.append(conn.execute(sql, params).rowcount)
+        t1 = time.monotonic()
+    finally:
+        conn.close()
+    return {"counts": counts, "before": before, "after": _all_rows(args["db"]), "t0": t0,
+            "t1": t1}
+
+
+def s_summaries(args):
+    """get_session_summary of each session and list_sessions of the flow (both orders the
+    package offers for time), with what strptime makes of every timestamp."""
+    store = _served_store(args["db"])
+    flow = args["flow"]
+
+    def parsed(one):
+        if one is None:
+            return None
+        d = _plain(one)
+        d["parsed"] = {k: _parse_ts(d[k]) for k in ("created_at", "updated_at")}
+        return d
+
+    return {"summaries": {sid: parsed(store.get_session_summary(flow, sid))
+                          for sid in args["sessions"]},
+            "by_updated": [parsed(x) for x in store.list_sessions(flow, "updated_at", True)],
+            "by_created": [parsed(x) for x in store.list_sessions(flow, "created_at", False)]}
+
+
+def s_utcnow(args):
+    """The clock SQLite's CURRENT_TIMESTAMP and the library read, in their form."""
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return {"now": now.strftime(TIMESTAMP_FORMAT), "us": now.microsecond}
+
+
+def s_next_second(args):
+    """Waits for the clock's next whole second (as tests/c/table_check.h's next_second()):
+    what follows happens early in a second, so that several writes share it."""
+    import datetime
+    import time
+    start = int(time.time())
+    while int(time.time()) == start:
+        time.sleep(0.002)
+    return s_utcnow(args)
+
+
+SERVED = {name[2:]: fn for name, fn in list(globals().items()) if name.startswith("s_")}
+
+
+def serve_main():
+    import traceback
+    for line in sys.stdin:
+        req = json.loads(line)
+        try:
+            out = SERVED[req.pop("op")](req)
+        except Exception:  # the driver reports it and stops the scenario
+            out = {"error": traceback.format_exc()}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
 # ==========================================================================================
 # Driver side: never imports sqlite3 nor the package.
 # ==========================================================================================
@@ -729,6 +895,240 @@ def file_digest(path):
     return out
 
 
+# ---- long-lived processes: compat_tool serve and the Python serving worker ----------------
+
+class LineProc:
+    """A process spoken to in lines: each request is one line on its stdin, each answer
+    one line on its stdout (read by a thread, so that a hang is a timeout, not a hang)."""
+
+    def __init__(self, cmd, name, log_path):
+        import queue
+        import threading
+        self.name, self.cmd, self.log_path = name, cmd, log_path
+        self.log = open(log_path, "w+", encoding="utf-8")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.log, text=True, encoding="utf-8", bufsize=1)
+        self.lines = queue.Queue()
+
+        def pump():
+            for line in self.proc.stdout:
+                self.lines.put(line)
+            self.lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+
+    def send(self, obj):
+        try:
+            self.proc.stdin.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            self.proc.stdin.flush()
+        except OSError as e:
+            raise Abort(f"{self.name}: cannot send a request ({e}): {self.stderr()}")
+
+    def recv(self, timeout=120):
+        import queue
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise Abort(f"{self.name}: no answer within {timeout}s")
+        if line is None:
+            self.proc.wait()
+            raise Abort(f"{self.name} exited {self.proc.returncode}:\n{self.stderr()}")
+        try:
+            return json.loads(line)
+        except ValueError as e:
+            raise Abort(f"{self.name} answered something that is not JSON ({e}): {line!r}")
+
+    def stderr(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def close(self):
+        """Ends the process (end of its stdin); returns (exit status, stderr)."""
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            rc = self.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        err = self.stderr()
+        self.log.close()
+        return rc, err
+
+
+class ToolServer(LineProc):
+    """compat_tool serve DB (under the memcheck prefix): one store open for the whole
+    conversation, as an app keeps it."""
+
+    def __init__(self, env, db, tag, options=None):
+        cmd = env.memcheck + [env.tool] + (["--options", options] if options else []) + [
+            "serve", db]
+        super().__init__(cmd, f"compat_tool serve ({tag})",
+                         os.path.join(env.rundir, f"{tag}.tool.log"))
+        self.tag, self.memcheck = tag, bool(env.memcheck)
+
+    def call(self, *args):
+        self.send(list(args))
+        return self.recv()
+
+    def ok(self, *args):
+        """The result text of a call that must succeed."""
+        r = self.call(*args)
+        if r.get("status") != "WS_OK":
+            raise Abort(f"{self.tag}: compat_tool {shlex.join(str(a) for a in args)}: "
+                        f"{r.get('status')}: {r.get('message')}")
+        return r["result"]
+
+    def num(self, *args):
+        return int(self.ok(*args))
+
+    def json(self, *args):
+        return json.loads(self.ok(*args))
+
+    def finish(self):
+        rc, err = self.close()
+        C.check(rc == 0, f"{self.tag}: compat_tool serve ended cleanly" +
+                (" (no memcheck errors)" if self.memcheck else ""),
+                f"exit {rc}\n{err}")
+        if rc == 0 and err.strip():
+            print(err, end="", flush=True)
+
+
+class PyServer(LineProc):
+    """The venv's python running this file with --serve: the real package, one process."""
+
+    def __init__(self, env, tag):
+        super().__init__([env.vpy, os.path.abspath(__file__), "--serve"],
+                         f"python --serve ({tag})", os.path.join(env.rundir, f"{tag}.py.log"))
+
+    def req(self, op, **args):
+        self.send(dict(args, op=op))
+        r = self.recv()
+        if "error" in r:
+            raise Abort(f"{self.name}: {op} {compact(args)[:300]} failed:\n{r['error']}")
+        return r
+
+    def call(self, db, method, *args):
+        return self.req("call", db=db, method=method, args=list(args))
+
+    def finish(self):
+        rc, err = self.close()
+        C.check(rc == 0, f"{self.name} ended cleanly", f"exit {rc}\n{err}")
+
+
+# ---- the change sequence as the library reports it ---------------------------------------
+
+def session_key(entry):
+    return f"{entry['flow_id']}:{entry['session_id']}"
+
+
+class SeqModel:
+    """What the library has said of the change sequence so far: the latest number, each
+    live session's revision, each deleted session's deletion number. `step` checks one
+    write by anybody against it."""
+
+    def __init__(self, tool, tag):
+        self.tool, self.tag = tool, tag
+        self.seq = tool.num("latest_seq")
+        self.live, self.deleted = self.feed_state()
+
+    def feed_state(self):
+        """(live key -> revision, deleted key -> seq) from ws_changes_since(NULL, 0),
+        following "more" (the pages must join up); checks last_seq on the way."""
+        live, deleted, after, pages = {}, {}, 0, 0
+        while True:
+            page = self.tool.json("changes_since", None, str(after), "7")
+            pages += 1
+            for e in page["changes"]:
+                key = session_key(e)
+                if key in live or key in deleted or e["seq"] <= after:
+                    raise Abort(f"{self.tag}: ws_changes_since listed {key} twice or out "
+                                f"of order: {compact(page)}")
+                after = e["seq"]
+                (deleted if e["deleted"] else live)[key] = e["seq"]
+                if not e["deleted"] and e["revision"] != e["seq"]:
+                    raise Abort(f"{self.tag}: a live entry's revision is not its seq: "
+                                f"{compact(e)}")
+            if not page["more"]:
+                self.last_seq = page["last_seq"]
+                return live, deleted
+            after = page["last_seq"]
+            if pages > 1000:
+                raise Abort(f"{self.tag}: ws_changes_since never stopped saying more")
+
+    def resync(self):
+        """Takes the library's word for the present (after a write `step` cannot judge)."""
+        self.seq = self.tool.num("latest_seq")
+        self.live, self.deleted = self.feed_state()
+
+    def step(self, name, rows_before, rows_after, certain=(), wake=None, extra=()):
+        """Checks a write that turned the file's rows_before into rows_after (Python's
+        view of the whole table): the sequence grew by exactly the number of rows that
+        changed (appeared, vanished or differ in any column), each changed session has a
+        new number, larger than any before, in ws_changes_since as deleted or not, every
+        other session kept its revision, and ws_latest_seq is the newest number.
+        `certain` names keys the write must have changed (so that a write that did
+        nothing cannot pass). `wake` is compat_tool's wait_change answer, if one waited.
+        `extra` names sessions changed beyond their rows (their stacks)."""
+        tag = f"{self.tag}: {name}"
+        changed = sorted({k for k in set(rows_before) | set(rows_after)
+                          if rows_before.get(k) != rows_after.get(k)} | set(extra))
+        gone = [k for k in changed if k not in rows_after]
+        missing = [k for k in certain if k not in changed]
+        seq0 = self.seq
+        seq1 = self.tool.num("latest_seq")
+        ok_count = C.check(seq1 - seq0 == len(changed) and not missing,
+                           f"{tag}: ws_latest_seq grew by {len(changed)}, one number per "
+                           f"changed row ({', '.join(changed) or 'none'})",
+                           f"latest_seq {seq0} -> {seq1}" +
+                           (f"\nthe write did not change {missing}" if missing else ""))
+        page = self.tool.json("changes_since", None, str(seq0), "0")
+        listed = {session_key(e): e for e in page["changes"]}
+        seqs = [e["seq"] for e in page["changes"]]
+        problems = []
+        if sorted(listed) != changed or len(seqs) != len(changed):
+            problems.append(f"lists {sorted(listed)}, not the changed {changed}")
+        if page["more"] or page["reset"] or page["last_seq"] != seq1:
+            problems.append(f"more/reset/last_seq {page['more']}/{page['reset']}/"
+                            f"{page['last_seq']}, latest {seq1}")
+        if seqs != sorted(set(seqs)) or not all(seq0 < x <= seq1 for x in seqs):
+            problems.append(f"numbers {seqs} not new, distinct and in order")
+        for k in changed:
+            e = listed.get(k)
+            flow, sid = k.split(":", 1)
+            rev = self.tool.num("get_revision", flow, sid)
+            if k in gone:
+                if e is None or e["deleted"] is not True or rev != 0:
+                    problems.append(f"{k} deleted: feed {compact(e)}, get_revision {rev}")
+            elif e is None or e["deleted"] is not False or e["revision"] != rev or rev <= seq0:
+                problems.append(f"{k} written: feed {compact(e)}, get_revision {rev} (latest "
+                                f"before {seq0})")
+            elif k in self.deleted and rev <= self.deleted[k]:
+                problems.append(f"{k} re-created with {rev}, not above its deletion "
+                                f"{self.deleted[k]}")
+        C.check(not problems, f"{tag}: ws_changes_since(the latest before) lists each changed "
+                "session once at its new number (= get_revision), a deleted one as "
+                "\"deleted\":true (get_revision 0)", "\n".join(problems) + "\n" + compact(page))
+        live, deleted = self.feed_state()
+        kept = [f"{k}: {self.live.get(k)} -> {live.get(k)}" for k in rows_after
+                if k not in changed and live.get(k) != self.live.get(k)]
+        if sorted(live) != sorted(rows_after) or self.last_seq != seq1:
+            kept.append(f"ws_changes_since(0) lists {sorted(live)} (last_seq {self.last_seq}), "
+                        f"Python sees {sorted(rows_after)} (latest {seq1})")
+        C.check(not kept, f"{tag}: every other session kept its revision; "
+                "ws_changes_since(0) lists exactly the sessions Python sees", "\n".join(kept))
+        if wake is not None:
+            C.check(wake["status"] == "WS_OK" and wake["after"] == seq0 and
+                    wake["seq"] == seq1 and seq1 > seq0,
+                    f"{tag}: ws_wait_for_change woke with the new latest number",
+                    compact(wake))
+        self.seq, self.live, self.deleted = seq1, live, deleted
+        return ok_count
+
+
 # ---- the common comparison: a compat_tool dump against a Python 0.0.3 dump -----------------
 
 SUMMARY_TEXT_FIELDS = ("flow_id", "session_id", "label", "current_step", "created_at",
@@ -807,7 +1207,7 @@ def compare_dumps(tag, cdump, pdump, expected_order=None):
             check_value(csum, centry, f"{where}: C list entry equals C summary")
             C.check(bool(TIMESTAMP.match(csum["created_at"] or "")) and
                     bool(TIMESTAMP.match(csum["updated_at"] or "")),
-                    f"{where}: timestamps are 'YYYY-MM-DD HH:MM:SS[.SSS]'",
+                    f"{where}: timestamps are exactly 'YYYY-MM-DD HH:MM:SS'",
                     f"created_at={csum['created_at']!r} updated_at={csum['updated_at']!r}")
             nbytes = len(stored.encode("utf-8")) if stored is not None else 0
             check_value(nbytes, csum["state_size_bytes"],
@@ -1101,11 +1501,22 @@ def scenario_c(env):
             "ws_history_deleted_with_session" in after["triggers"],
             "c: the migrated file has the ws_history table and its trigger",
             f"tables {after['tables']} triggers {after['triggers']}")
-    run_steps(env, "c (stacks on the migrated file)", db, [
+    # The migration numbered every session; the triggers numbered 0.0.3's and 0.0.2's
+    # writes after it (0.0.2 wrote last, to "three").
+    keys = LEGACY_SESSIONS + [["legacy", "new-003"]]
+    res = run_steps(env, "c (stacks on the migrated file)", db,
+                    [(["get_revision", f, sid], None) for f, sid in keys] +
+                    [(["latest_seq"], None)] + [
         (["history_push", "legacy", "three", '{"h":1}'], None),
         (["checkpoint", "legacy", "three", "cp"], None),
         (["history_push", "legacy", "one", '{"keep":2}'], None),
         (["history_len", "legacy", "three"], ("history_len after a push", "WS_OK", "1"))])
+    revs = {f"{f}:{sid}": int(r["result"] or 0) for (f, sid), r in zip(keys, res)}
+    latest = int(res[len(keys)]["result"] or 0)
+    C.check(all(v > 0 for v in revs.values()) and len(set(revs.values())) == len(revs) and
+            latest == revs["legacy:three"] == max(revs.values()),
+            "c: every session of the migrated 0.0.2 file has its own revision; 0.0.2's write "
+            "after the migration took the latest number", f"{compact(revs)} latest {latest}")
     py(env, "clear_002", db=db, py002=env.py002, flow="legacy", session="three")
     keys = history_keys(py(env, "inspect", db=db)) or {}
     C.check("legacy:three" not in keys and len(keys.get("legacy:one", [])) == 1,
@@ -1498,6 +1909,10 @@ HISTORY_TRIGGER = "ws_history_deleted_with_session"
 CHUNK_TABLES = {"ws_chunk", "ws_chunk_data"}
 CHUNK_TRIGGERS = {"ws_history_chunks_inserted", "ws_history_chunks_deleted",
                   "ws_history_chunks_updated", "ws_chunk_deleted"}
+FEED_TABLES = {"ws_change", "ws_feed"}
+FEED_TRIGGERS = {"ws_change_session_inserted", "ws_change_session_updated",
+                 "ws_change_session_deleted", "ws_change_deletion_added",
+                 "ws_change_deletion_removed"}
 EMPTY_UNDO = '{"undo_depth":0,"redo_depth":0,"undo_label":null,"redo_label":null}'
 UNDO_1_1 = '{"undo_depth":1,"redo_depth":1,"undo_label":"first é","redo_label":"second"}'
 SNAP_A = '{"snap":"A é日本🙂","big":1180591620717411303424,"f":0.1,"n":[null,true,1e-7]}'
@@ -1522,6 +1937,9 @@ def schema_checks(tag, raw):
             f"tables {raw['tables']} triggers {raw['triggers']}")
     C.check(CHUNK_TABLES <= set(raw["tables"]) and CHUNK_TRIGGERS <= set(raw["triggers"]),
             f"{tag}: the file has the chunk tables and their triggers",
+            f"tables {raw['tables']} triggers {raw['triggers']}")
+    C.check(FEED_TABLES <= set(raw["tables"]) and FEED_TRIGGERS <= set(raw["triggers"]),
+            f"{tag}: the file has the change sequence's tables and triggers",
             f"tables {raw['tables']} triggers {raw['triggers']}")
     C.check(raw["user_version"] == SCHEMA_VERSION,
             f"{tag}: PRAGMA user_version is {SCHEMA_VERSION}",
@@ -1765,17 +2183,432 @@ def scenario_f(env):
                 "f: a migrated file stores the same ws_history and trigger SQL as a new file")
 
 
+# ---- scenario g ----------------------------------------------------------------------------
+
+# The package's update_state upsert, for two rows in one statement.
+UPSERT_TWO = ("INSERT INTO workflow_state (flow_session_key, state_json) VALUES (?, ?), (?, ?) "
+              "ON CONFLICT(flow_session_key) DO UPDATE SET state_json = excluded.state_json, "
+              "updated_at = CURRENT_TIMESTAMP")
+WAIT_MS = "20000"  # compat_tool's wait: a wake-up that never comes fails the seq check
+
+
+def served(env, tag, db, body):
+    """Runs body(tool, pys) with a compat_tool serve process on db and a Python serving
+    worker, and ends both (checking their exits) whatever happens."""
+    os.makedirs(env.rundir, exist_ok=True)
+    pys = PyServer(env, tag)
+    tool = None
+    try:
+        if db is not None:
+            tool = ToolServer(env, db, tag)
+        body(tool, pys)
+    finally:
+        if tool is not None:
+            tool.finish()
+        pys.finish()
+
+
+def rows_now(pys, db):
+    return pys.req("raw", db=db, sql=[])["after"]
+
+
+def wait_change(tool, timeout_ms):
+    """Starts compat_tool's wait (ws_wait_for_change from its ws_latest_seq); returns once
+    it says it is waiting."""
+    tool.send(["wait_change", timeout_ms])
+    w = tool.recv()
+    if "waiting" not in w:
+        raise Abort(f"compat_tool wait_change did not start: {compact(w)}")
+
+
+def look_ms(tool):
+    """What one look of ws_wait_for_change costs here (timeout 0: it only looks)."""
+    wait_change(tool, "0")
+    return tool.recv()["waited_ms"]
+
+
+def waited(tool, write, look):
+    """compat_tool waits; once it says it is waiting, write() commits in Python. Returns
+    (write's answer, the wake answer). The wake's "in_wait" says whether the wait took
+    longer than a look: then its first look did not find the commit, so it was waiting
+    when the commit came (else it found it at once: a right answer, but no wake-up)."""
+    wait_change(tool, WAIT_MS)
+    r = write()
+    wake = tool.recv(timeout=int(WAIT_MS) / 1000 + 60)
+    wake["in_wait"] = wake.get("waited_ms", 0) > 1.5 * look + 1
+    print(f"       ws_wait_for_change woke {(wake.get('woke_at', 0) - r['t1']) * 1000:.1f} ms "
+          f"after Python's commit returned (waited {wake.get('waited_ms', 0):.1f} ms; one "
+          f"look costs {look:.1f} ms: " + ("woken while waiting)" if wake["in_wait"] else
+                                           "its first look found the commit)"), flush=True)
+    return r, wake
+
+
+def scenario_g(env):
+    """the Python package's writes and deletes take revisions, ws_wait_for_change wakes on them"""
+    db = fresh_db(env, "g_revisions.db")
+    served(env, "g", db, lambda tool, pys: _scenario_g(db, tool, pys))
+
+
+def _scenario_g(db, tool, pys):
+    f = "py"
+    m = SeqModel(tool, "g")
+    C.check(m.seq == 0 and not m.live and not m.deleted,
+            "g: a new file's ws_latest_seq is 0 and its feed is empty", f"seq {m.seq}")
+
+    wakes = []
+    look = look_ms(tool)
+
+    def py(name, method, *args, certain=(), wake=False):
+        write = lambda: pys.call(db, method, *args)
+        r, woke = waited(tool, write, look) if wake else (write(), None)
+        if woke is not None:
+            wakes.append(woke)
+        keys = certain(r) if callable(certain) else [f"{f}:{k}" for k in certain]
+        m.step(f"Python {name}", r["before"], r["after"], keys, wake=woke)
+        return r
+
+    def raw(name, *sql, certain=()):
+        r = pys.req("raw", db=db, sql=[[q, list(p)] for q, p in sql])
+        m.step(f"raw sqlite3 {name}", r["before"], r["after"], [f"{f}:{k}" for k in certain])
+        return r
+
+    def c(name, *args, certain=(), stacks=()):
+        before = rows_now(pys, db)
+        tool.ok(*args)
+        m.step(f"C {name}", before, rows_now(pys, db), [f"{f}:{k}" for k in certain],
+               extra=[f"{f}:{k}" for k in stacks])
+
+    py("create_session", "create_session", f, "p1", "one", certain=["p1"])
+    py("create_session with a generated id", "create_session", f, None, None,
+       certain=lambda r: [f"{f}:{r['result']}"])
+    py("update_state of an existing session (upsert: UPDATE)", "update_state", f, "p1",
+       {"a": 1, "big": 2**70}, certain=["p1"])
+    py("update_state of a new session (upsert: INSERT)", "update_state", f, "p2", {"b": 2},
+       certain=["p2"])
+    py("set_current_step", "set_current_step", f, "p1", "s1", certain=["p1"])
+    py("set_current_step of a new session (upsert: INSERT)", "set_current_step", f, "p3", "s",
+       certain=["p3"])
+    py("set_session_label", "set_session_label", f, "p1", "label é", certain=["p1"])
+    py("set_session_label of no session (changes nothing)", "set_session_label", f, "absent",
+       "x")
+    py("update_step_state", "update_step_state", f, "p1", "st", {"x": 1}, certain=["p1"])
+    py("clear_step_state", "clear_step_state", f, "p1", "st", certain=["p1"])
+    py("clear_step_state of a step it has not (no write)", "clear_step_state", f, "p1", "no")
+    # Rewrites of the same values: a row whose updated_at moves changed (one number); in
+    # the same second nothing changed (none). Which one happens depends on the clock, so
+    # the rows decide; the wait for the next second makes the first case certain.
+    same = [py("update_state with the values it has", "update_state", f, "p1", {})]
+    pys.req("next_second")
+    py("set_current_step to the step it has, a second later (only updated_at changes)",
+       "set_current_step", f, "p1", "s1", certain=["p1"])
+    same.append(py("set_session_label to the label it has", "set_session_label", f, "p1",
+                   "label é"))
+    if not all(r["before"] == r["after"] for r in same):
+        C.note("g: a rewrite of the same values crossed a second this run, so the case of a "
+               "rewrite that changes nothing (no number) ran only "
+               f"{sum(r['before'] == r['after'] for r in same)} of 2 times")
+    py("delete_session", "delete_session", f, "p2", certain=["p2"])
+    py("clear_state", "clear_state", f, "p3", certain=["p3"])
+    py("clear_state of no session", "clear_state", f, "never")
+    py("create_session of a deleted session", "create_session", f, "p2", "again",
+       certain=["p2"])
+    py("update_state re-creating a deleted session (upsert: INSERT)", "update_state", f, "p3",
+       {"back": True}, certain=["p3"])
+    c("update_state", "update_state", f, "p1", '{"c":1}', certain=["p1"])
+    raw("the package's upsert for two rows at once, one new", (UPSERT_TWO, [
+        f"{f}:p1", '{"two":1}', f"{f}:raw1", '{"two":2}']), certain=["p1", "raw1"])
+    py("set_session_label", "set_session_label", f, "p2", "L", certain=["p2"])
+    others = [k.split(":", 1)[1] for k in rows_now(pys, db) if k != f"{f}:p2"]
+    raw("UPDATE of every row's label, one of which has it already",
+        ("UPDATE workflow_state SET label = 'L' WHERE flow_session_key LIKE 'py:%'", []),
+        certain=others)
+    c("history_push (a change of the session's stacks)", "history_push", f, "p1", '{"h":1}',
+      stacks=["p1"])
+    raw("INSERT OR REPLACE of an existing row", (
+        "INSERT OR REPLACE INTO workflow_state (flow_session_key, state_json, label) "
+        "VALUES (?, '{\"replaced\":true}', 'R')", [f"{f}:p1"]), certain=["p1"])
+    left = tool.ok("history_len", f, "p1")
+    if left != "0":
+        C.note(f"g: a REPLACE of a session's row keeps its history stacks ({left} entries "
+               "left): SQLite fires no DELETE trigger for REPLACE's deletion unless "
+               "recursive_triggers is on, so ws_history_deleted_with_session does not run")
+    # A REPLACE by the row as it is: nothing changes, yet the INSERT trigger numbers it.
+    row = rows_now(pys, db)[f"{f}:p1"]
+    cols = list(row)
+    seq0 = tool.num("latest_seq")
+    r = pys.req("raw", db=db, sql=[[
+        f"INSERT OR REPLACE INTO workflow_state ({', '.join(cols)}) VALUES "
+        f"({', '.join('?' * len(cols))})", [row[k] for k in cols]]])
+    seq1 = tool.num("latest_seq")
+    if r["before"] == r["after"] and seq1 != seq0:
+        C.note(f"g: a REPLACE that rewrites a row exactly as it was takes {seq1 - seq0} "
+               "number(s) (the INSERT trigger cannot tell): followers re-read an unchanged "
+               "session")
+    m.resync()
+    raw("UPDATE of a row's key (a rename)", (
+        "UPDATE workflow_state SET flow_session_key = 'py:renamed' WHERE flow_session_key = ?",
+        [f"{f}:raw1"]), certain=["raw1", "renamed"])
+    raw("DELETE of two rows in one statement", (
+        "DELETE FROM workflow_state WHERE flow_session_key IN (?, ?)",
+        [f"{f}:p1", f"{f}:renamed"]), certain=["p1", "renamed"])
+    r = pys.req("construct", db=db)
+    m.step("Python's constructor (its schema setup) on the file again", r["before"], r["after"])
+    schema_checks("g (after the package's constructor)", r["schema"])
+
+    # ws_wait_for_change in C wakes on Python's commits.
+    py("update_state while C waits", "update_state", f, "p2", {"woke": 1}, certain=["p2"],
+       wake=True)
+    py("delete_session while C waits", "delete_session", f, "p2", certain=["p2"], wake=True)
+    py("create_session while C waits", "create_session", f, "p9", None, certain=["p9"],
+       wake=True)
+    if not any(w["in_wait"] for w in wakes):
+        C.note("g: every Python commit was there by the first look of ws_wait_for_change "
+               "this run (a right answer, but no wake-up from waiting was seen)")
+    snap = tool.json("get_session", f, "p9")
+    check_value(m.live.get(f"{f}:p9"), snap["revision"],
+                "g: ws_get_session's revision is the session's number in the feed")
+
+
+# ---- scenario h ----------------------------------------------------------------------------
+
+def scenario_h(env):
+    """timestamps the library writes parse with strptime; list order within one second"""
+    db = fresh_db(env, "h_timestamps.db")
+    served(env, "h", db, lambda tool, pys: _scenario_h(db, tool, pys))
+
+
+def _scenario_h(db, tool, pys):
+    # 1. Every kind of library write leaves timestamps an app's strptime reads, through
+    #    the package's get_session_summary and list_sessions.
+    f = "ts"
+    writes = [
+        (["create_session", f, "t1", "Title one"], "t1"),
+        (["create_session", f, None, None], None),
+        (["update_state", f, "t2", '{"a":1}'], "t2"),
+        (["set_current_step", f, "t3", "s"], "t3"),
+        (["update_step_state", f, "t1", "st", '{"x":1}'], "t1"),
+        (["set_current_step", f, "t1", "s2"], "t1"),
+        (["set_session_label", f, "t1", "Title one é"], "t1"),
+        (["apply", f, "t4", '{"label":"Made by apply","patch":[{"op":"add","path":"/n",'
+                            '"value":1}]}'], "t4"),
+        (["apply", f, "t1", '{"checkpoint":"cp","patch":[{"op":"add","path":"/y",'
+                            '"value":2}]}'], "t1"),
+        (["undo", f, "t1"], "t1"),
+        (["redo", f, "t1"], "t1"),
+        (["checkpoint", f, "t1", "cp2"], "t1"),
+        (["clear_step_state", f, "t1", "st"], "t1"),
+        (["history_push", f, "t1", "{}"], "t1"),
+        (["apply", f, "t2", '{"step":"x","label":"Two"}'], "t2"),
+        (["update_state", f, "t3", '{"z":[1]}'], "t3"),
+    ]
+    titles = {}
+    for args, sid in writes:
+        start = pys.req("utcnow")["now"]
+        res = tool.call(*args)
+        end = pys.req("utcnow")["now"]
+        sid = sid or res["result"]
+        where = f"h: C {args[0]} {sid}"
+        if not C.check(res["status"] == "WS_OK", f"{where}: succeeds", compact(res)):
+            continue
+        csum = tool.json("summary", f, sid)
+        if csum["label"] is not None:
+            titles[sid] = csum["label"]
+        p = pys.req("summaries", db=db, flow=f, sessions=[sid])["summaries"][sid]
+        stamps = [p["created_at"], p["updated_at"]]
+        C.check(all("ok" in p["parsed"][k] for k in ("created_at", "updated_at")) and
+                stamps == [csum["created_at"], csum["updated_at"]] and
+                all(TIMESTAMP.match(x) for x in stamps) and stamps[0] <= stamps[1] <= end and
+                (args[0] not in ("create_session", "update_state", "set_current_step",
+                                 "apply", "set_session_label", "update_step_state",
+                                 "clear_step_state") or start <= stamps[1]),
+                f"{where}: Python's get_session_summary gives timestamps that strptime("
+                f"'{TIMESTAMP_FORMAT}') reads, equal to C's, UTC, updated_at now for a write",
+                f"Python {compact(p)}\nC {compact(csum)}\nwindow {start} .. {end}")
+    listing = pys.req("summaries", db=db, flow=f, sessions=[])
+    bad = [x for x in listing["by_updated"] + listing["by_created"]
+           if not all("ok" in x["parsed"][k] for k in ("created_at", "updated_at"))]
+    C.check(not bad and len(listing["by_updated"]) == 5,
+            "h: every timestamp of Python's list_sessions (by updated_at and by created_at) "
+            "parses with strptime", compact(bad))
+    # What an app built on the package shows: the title when created_at parses, else
+    # "Untitled Session". (0.0.3 itself has no such logic: it returns the texts.)
+    shown = {x["session_id"]: (x["label"] if "ok" in x["parsed"]["created_at"]
+                               else "Untitled Session") for x in listing["by_updated"]}
+    check_value(dict(sorted(titles.items())), {k: shown.get(k) for k in sorted(titles)},
+                "h: an app's listing shows each session's title, never \"Untitled Session\"")
+
+    # 2. Sessions changed within one second, by both sides in turn, list in the order of
+    #    the changes (by updated_at) and of the creations (by created_at), both directions.
+    for attempt in (1, 2, 3):
+        f = f"order{attempt}"
+        pys.req("next_second")
+        steps = [
+            ("C", ["create_session", f, "o1", "L"]),
+            ("py", ["create_session", f, "o2", "L"]),
+            ("C", ["apply", f, "o3", '{"label":"L"}']),
+            ("py", ["update_state", f, "o4", {"n": 4}]),
+            ("C", ["update_state", f, "o5", '{"n":5}']),
+            ("py", ["set_current_step", f, "o6", "s"]),
+            ("py", ["update_state", f, "o3", {"u": 1}]),
+            ("C", ["update_state", f, "o6", '{"u":1}']),
+            ("py", ["set_session_label", f, "o1", "L1"]),
+            ("C", ["apply", f, "o4", '{"patch":[{"op":"add","path":"/u","value":1}]}']),
+            ("py", ["set_current_step", f, "o5", "s5"]),
+            ("C", ["set_session_label", f, "o2", "L2"]),
+        ]
+        for side, args in steps:
+            if side == "C":
+                tool.ok(*args)
+            else:
+                pys.call(db, args[0], *args[1:])
+        lists = {(o, d): [x for x in tool.json("list_by", f, o, d)]
+                 for o in ("updated_at", "created_at") for d in ("asc", "desc")}
+        stamps = {(x["created_at"], x["updated_at"]) for x in lists[("updated_at", "asc")]}
+        if len(stamps) == 1 or attempt == 3:
+            break
+        C.note(f"h: the 12 writes of round {attempt} spanned two seconds; again")
+    C.check(len(stamps) == 1, "h: the 12 interleaved writes happened within one second "
+            "(all created_at and updated_at equal)", compact(sorted(stamps)))
+    updated = ["o3", "o6", "o1", "o4", "o5", "o2"]
+    created = ["o1", "o2", "o3", "o4", "o5", "o6"]
+    for (o, d), exp in ((("updated_at", "asc"), updated), (("updated_at", "desc"), updated[::-1]),
+                        (("created_at", "asc"), created), (("created_at", "desc"), created[::-1])):
+        check_value(exp, [x["session_id"] for x in lists[(o, d)]],
+                    f"h: ws_list_sessions by {o} {d}: in the order of the "
+                    f"{'changes' if o == 'updated_at' else 'creations'} by C and Python, "
+                    "within one second")
+    pl = [x["session_id"] for x in pys.req("summaries", db=db, flow=f, sessions=[])["by_updated"]]
+    if pl != updated[::-1]:
+        C.note(f"h: Python's own list_sessions(updated_at, descending) gives {pl} for the "
+               f"same rows (its ORDER BY has no tie-break)")
+
+    # 3. 0.1's ".SSS" timestamps, as Python's sqlite3 writes them into rows: they read
+    #    and sort as text; a library write makes both whole-second.
+    f = "ms"
+    sss = {"m1": ("2026-01-01 10:00:00.123", "2026-01-01 10:00:00.123"),
+           "m2": ("2026-01-01 10:00:00.500", "2026-01-01 10:00:00"),
+           "m3": ("2026-01-01 10:00:00", "2026-01-01 10:00:00.999"),
+           "m4": ("2025-12-31 23:59:59.900", "2026-01-01 10:00:01")}
+    for sid in sss:
+        pys.call(db, "create_session", f, sid, None)
+    pys.req("raw", db=db, sql=[["UPDATE workflow_state SET created_at = ?, updated_at = ? "
+                                "WHERE flow_session_key = ?", [c, u, f"{f}:{sid}"]]
+                               for sid, (c, u) in sss.items()])
+    got = {sid: tool.json("summary", f, sid) for sid in sss}
+    check_value({sid: list(v) for sid, v in sss.items()},
+                {sid: [s["created_at"], s["updated_at"]] for sid, s in got.items()},
+                "h: C reads 0.1's .SSS timestamps as stored")
+    expect_lists = {("updated_at", "asc"): ["m2", "m1", "m3", "m4"],
+                    ("created_at", "asc"): ["m4", "m3", "m1", "m2"]}
+    for (o, d), exp in list(expect_lists.items()):
+        expect_lists[(o, "desc")] = exp[::-1]
+    for (o, d), exp in expect_lists.items():
+        check_value(exp, [x["session_id"] for x in tool.json("list_by", f, o, d)],
+                    f"h: ws_list_sessions by {o} {d} sorts .SSS and whole-second timestamps "
+                    "together, as time")
+    start = pys.req("utcnow")["now"]
+    for args in (["update_state", f, "m1", '{"w":1}'], ["set_current_step", f, "m3", "s"],
+                 ["apply", f, "m2", '{"label":"x"}']):
+        tool.ok(*args)
+    end = pys.req("utcnow")["now"]
+    after = pys.req("summaries", db=db, flow=f, sessions=list(sss))["summaries"]
+    for sid, op in (("m1", "ws_update_state"), ("m3", "ws_set_current_step"),
+                    ("m2", "ws_apply")):
+        s = after[sid]
+        C.check(s["created_at"] == sss[sid][0][:19] and start <= s["updated_at"] <= end and
+                all("ok" in s["parsed"][k] for k in ("created_at", "updated_at")),
+                f"h: {op} of a session with .SSS timestamps: created_at truncated to "
+                f"{sss[sid][0][:19]!r}, updated_at now, both parse with strptime",
+                f"{compact(s)} (window {start} .. {end})")
+    check_value(list(sss["m4"]), [after["m4"]["created_at"], after["m4"]["updated_at"]],
+                "h: a session the library did not write keeps its .SSS timestamps")
+    check_value(["m4", "m1", "m3", "m2"],
+                [x["session_id"] for x in tool.json("list_by", f, "updated_at", "asc")],
+                "h: after the writes, by updated_at: the old one, then the written ones in "
+                "the order of the writes")
+    check_value(["m4", "m1", "m2", "m3"],
+                [x["session_id"] for x in tool.json("list_by", f, "created_at", "asc")],
+                "h: after the writes, by created_at: the truncated equal ones in creation order")
+
+
+# ---- scenario i ----------------------------------------------------------------------------
+
+def scenario_i(env):
+    """a file only the Python package wrote gets revisions when the library opens it"""
+    db = fresh_db(env, "i_python_only.db")
+    served(env, "i", None, lambda _, pys: _scenario_i(env, db, pys))
+
+
+def _scenario_i(env, db, pys):
+    f = "mig"
+    for sid, label in (("q1", "one"), ("q2", None), ("q3", "three"), ("q4", None),
+                       ("q5", None), ("gone", None)):
+        pys.call(db, "create_session", f, sid, label)
+    pys.call(db, "update_state", f, "q1", {"v": 2**70})
+    pys.call(db, "set_current_step", f, "q4", "s")
+    pys.call(db, "update_state", "other", "x", {"o": 1})
+    pys.call(db, "delete_session", f, "gone")
+    # The order of the last updates differs from the creation order; q2 and q4 tie; q5
+    # has a 0.1-style fraction.
+    stamps = {"q1": "2026-01-01 10:00:05", "q2": "2026-01-01 10:00:01",
+              "q3": "2026-01-01 10:00:03", "q4": "2026-01-01 10:00:01",
+              "q5": "2026-01-01 10:00:00.500", "x": "2026-01-01 10:00:02"}
+    pys.req("raw", db=db, sql=[["UPDATE workflow_state SET updated_at = ? WHERE "
+                                "flow_session_key = ?", [ts, f"{'other' if sid == 'x' else f}:{sid}"]]
+                               for sid, ts in stamps.items()])
+    before = pys.req("construct", db=db)["schema"]
+    C.check(before["tables"] == ["workflow_state"] and not before["triggers"] and
+            before["user_version"] == 0,
+            "i: the file has only the package's table (no library table or trigger) (sanity)",
+            compact([before["tables"], before["triggers"], before["user_version"]]))
+    rows = rows_now(pys, db)
+
+    tool = ToolServer(env, db, "i")
+    try:
+        m = SeqModel(tool, "i")
+        order = sorted(m.live, key=m.live.get)
+        check_value(["mig:q5", "mig:q2", "mig:q4", "other:x", "mig:q3", "mig:q1"], order,
+                    "i: at the first writable open every session gets a revision, in the "
+                    "order of updated_at (ties in creation order)")
+        C.check(sorted(m.live) == sorted(rows) and all(v > 0 for v in m.live.values()) and
+                len(set(m.live.values())) == len(rows) and m.seq == max(m.live.values()) and
+                not m.deleted, "i: every session's revision is > 0 and its own; "
+                "ws_latest_seq is the largest; no deletion is invented",
+                f"{compact(m.live)} latest {m.seq} deleted {compact(m.deleted)}")
+        check_value(["q5", "q2", "q4", "q3", "q1"],
+                    [x["session_id"] for x in tool.json("list_by", f, "updated_at", "asc")],
+                    "i: ws_list_sessions by updated_at after the migration")
+        schema_checks("i (after the library's first open)", pys.req("inspect", db=db))
+        r = pys.req("construct", db=db)
+        m.step("the package's constructor (its schema setup) on the migrated file",
+               r["before"], r["after"])
+        schema_checks("i (after the package's constructor)", r["schema"])
+        for name, method, args in (
+                ("update_state", "update_state", (f, "q3", {"after": True})),
+                ("delete_session", "delete_session", (f, "q1")),
+                ("create_session of the deleted session", "create_session", (f, "q1", "new")),
+                ("set_session_label", "set_session_label", (f, "q2", "two")),
+                ("clear_state", "clear_state", (f, "q5"))):
+            r = pys.call(db, method, *args)
+            m.step(f"Python {name} on the migrated file", r["before"], r["after"],
+                   [f"{args[0]}:{args[1]}"])
+    finally:
+        tool.finish()
+
+
 # ---- main ----------------------------------------------------------------------------------
 
 def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "--worker":
         return worker_main(sys.argv[2], sys.argv[3])
+    if len(sys.argv) >= 2 and sys.argv[1] == "--serve":
+        return serve_main()
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tool", required=True, help="path to compat_tool")
     ap.add_argument("--workdir", required=True, help="scratch directory (venv, databases)")
     ap.add_argument("--python", default=sys.executable, help="interpreter for the venv")
     ap.add_argument("--memcheck", default="", help="command prefix for compat_tool")
-    ap.add_argument("--only", default="abcdef", help="scenarios to run (default abcdef)")
+    ap.add_argument("--only", default="abcdefghi", help="scenarios to run (default all)")
     ap.add_argument("--seed", type=int, default=None,
                     help="seed of scenario e's random sequences (default: "
                          "$WS_COMPAT_SEED, else a new one, printed)")
@@ -1796,13 +2629,16 @@ def main():
         print(f"\n{C.failures} failure(s) of {C.checks} checks", flush=True)
         return 1
     scenarios = {"a": scenario_a, "b": scenario_b, "c": scenario_c, "d": scenario_d,
-                 "e": scenario_e, "f": scenario_f}
+                 "e": scenario_e, "f": scenario_f, "g": scenario_g, "h": scenario_h,
+                 "i": scenario_i}
     for name in opts.only:
         print(f"--- scenario {name}: {scenarios[name].__doc__ or ''}".rstrip(), flush=True)
+        started = time.monotonic()
         try:
             scenarios[name](env)
         except Abort as e:
             C.check(False, f"{name}: scenario ran to the end", str(e))
+        print(f"       scenario {name}: {time.monotonic() - started:.1f}s", flush=True)
     print(f"\n{C.checks - C.failures} of {C.checks} checks passed, {C.failures} failed"
           + (f", {len(C.notes)} note(s)" if C.notes else ""), flush=True)
     return 1 if C.failures else 0

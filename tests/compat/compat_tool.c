@@ -20,10 +20,25 @@
  *       clear_step_state STEP, summary, list (FLOW only), set_current_step STEP,
  *       exists, delete_session, clear_state, history_push JSON, history_pop,
  *       history_peek, history_len, history_clear, checkpoint [LABEL], undo, redo,
- *       undo_status. A count or a bool result is printed as its text ("3", "true").
+ *       undo_status, create_session SESSION|null LABEL|null, set_session_label
+ *       LABEL|null, get_revision, get_session, apply EDIT, list_by ORDER DIRECTION
+ *       (ORDER updated_at|created_at|label, DIRECTION asc|desc), latest_seq (no FLOW),
+ *       changes_since FLOW|null AFTER LIMIT. A count, a number or a bool result is
+ *       printed as its text ("3", "true"); null arguments can only be given to "serve".
  *   compat_tool [--options JSON] calls DB OP FLOW [SESSION [ARG...]] [-- OP FLOW ...]...
  *       Several calls on one store (one process): prints a JSON array of the objects
  *       "call" prints, in order.
+ *   compat_tool [--options JSON] serve DB
+ *       Opens DB once and runs calls read from stdin, one a line, each a JSON array of
+ *       strings (or null for a NULL argument) [OP, FLOW, SESSION, ARG...] as "call" takes
+ *       them; prints each call's object on one line and flushes, so that another process
+ *       can interleave its own writes between the calls. One more call,
+ *       ["wait_change", TIMEOUT_MS], reads ws_latest_seq, prints {"waiting":SEQ} and
+ *       flushes, then calls ws_wait_for_change(SEQ, TIMEOUT_MS) and prints
+ *       {"status":NAME,"message":MSG,"after":SEQ,"seq":RETURNED,"waited_ms":MS,
+ *       "started_at":S,"woke_at":S} (S: CLOCK_MONOTONIC seconds when the wait was called
+ *       and when it returned, comparable with Python's time.monotonic()). Ends at the end
+ *       of stdin.
  *   compat_tool json-history OPS_FILE
  *       Runs ws_json_history_push / ws_json_history_pop over a JSON array of operations
  *         {"op":"push","snapshot":TEXT,"max_depth":N[,"history":TEXT|null]}
@@ -46,6 +61,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "workflow_state.h"
 
@@ -578,6 +594,20 @@ done:
   return rc;
 }
 
+static bool parse_ll(const char *text, long long *out) {
+  char *end = NULL;
+  if (text == NULL || *text == '\0') return false;
+  *out = strtoll(text, &end, 10);
+  return *end == '\0';
+}
+
+static bool parse_ull(const char *text, unsigned long long *out) {
+  char *end = NULL;
+  if (text == NULL || *text == '\0' || *text == '-') return false;
+  *out = strtoull(text, &end, 10);
+  return *end == '\0';
+}
+
 /* One call of "call"/"calls" on an open store: argv is OP FLOW [SESSION [ARG...]].
    Prints its result object; returns 0, or 2 for an unknown call, 1 if the call failed
    but left its out-parameter set. */
@@ -589,15 +619,67 @@ static int do_call(ws_store *store, int argc, char **argv) {
   const char *op, *flow, *sid;
   int rc = 0;
 
-  if (argc < 2) {
-    fputs("compat_tool: a call needs OP FLOW\n", stderr);
+  if (argc < 1 || argv[0] == NULL) {
+    fputs("compat_tool: a call needs OP [FLOW ...]\n", stderr);
     return 2;
   }
   op = argv[0];
-  flow = argv[1];
+  flow = argc > 1 ? argv[1] : NULL;
   sid = argc > 2 ? argv[2] : NULL;
 
-  if (strcmp(op, "list") == 0 && argc == 2) {
+  if (strcmp(op, "latest_seq") == 0 && argc == 1) {
+    int64_t seq = -1;
+    st = ws_latest_seq(store, &seq);
+    if (st == WS_OK) {
+      snprintf(number, sizeof number, "%lld", (long long)seq);
+      text = number;
+    } else if (seq != 0) {
+      rc = 1;
+    }
+  } else if (strcmp(op, "changes_since") == 0 && argc == 4) {
+    long long after;
+    unsigned long long limit;
+    if (!parse_ll(argv[2], &after) || !parse_ull(argv[3], &limit)) {
+      fprintf(stderr, "compat_tool: changes_since needs numbers, not %s %s\n",
+              argv[2] ? argv[2] : "null", argv[3] ? argv[3] : "null");
+      return 2;
+    }
+    st = ws_changes_since(store, flow, (int64_t)after, (size_t)limit, &result);
+  } else if (argc < 2 || flow == NULL) {
+    fprintf(stderr, "compat_tool: call %s needs a FLOW\n", op);
+    return 2;
+  } else if (strcmp(op, "get_revision") == 0 && argc == 3) {
+    int64_t revision = -1;
+    st = ws_get_revision(store, flow, sid, &revision);
+    if (st == WS_OK) {
+      snprintf(number, sizeof number, "%lld", (long long)revision);
+      text = number;
+    } else if (revision != 0) {
+      rc = 1;
+    }
+  } else if (strcmp(op, "get_session") == 0 && argc == 3) {
+    st = ws_get_session(store, flow, sid, &result);
+  } else if (strcmp(op, "apply") == 0 && argc == 4) {
+    st = ws_apply(store, flow, sid, argv[3], &result);
+  } else if (strcmp(op, "create_session") == 0 && argc == 4) {
+    st = ws_create_session(store, flow, sid, argv[3], &result);
+  } else if (strcmp(op, "set_session_label") == 0 && argc == 4) {
+    st = ws_set_session_label(store, flow, sid, argv[3]);
+  } else if (strcmp(op, "list_by") == 0 && argc == 4 && argv[2] != NULL && argv[3] != NULL) {
+    ws_order_by order;
+    if (strcmp(argv[2], "updated_at") == 0) order = WS_ORDER_UPDATED_AT;
+    else if (strcmp(argv[2], "created_at") == 0) order = WS_ORDER_CREATED_AT;
+    else if (strcmp(argv[2], "label") == 0) order = WS_ORDER_LABEL;
+    else {
+      fprintf(stderr, "compat_tool: list_by: unknown order %s\n", argv[2]);
+      return 2;
+    }
+    if (strcmp(argv[3], "asc") != 0 && strcmp(argv[3], "desc") != 0) {
+      fprintf(stderr, "compat_tool: list_by: direction %s is not asc or desc\n", argv[3]);
+      return 2;
+    }
+    st = ws_list_sessions(store, flow, order, strcmp(argv[3], "desc") == 0, &result);
+  } else if (strcmp(op, "list") == 0 && argc == 2) {
     st = ws_list_sessions(store, flow, WS_ORDER_CREATED_AT, false, &result);
   } else if (strcmp(op, "get_state") == 0 && argc == 3) {
     st = ws_get_state(store, flow, sid, &result);
@@ -716,6 +798,122 @@ static int cmd_calls(int argc, char **argv) {
 
 done:
   fflush(stdout);
+  ws_store_close(store);
+  return rc;
+}
+
+/* ---- serve ---------------------------------------------------------------------------- */
+
+/* Reads a line's JSON array of strings and nulls into args (NULL for null). */
+static bool scan_args(const char *line, strlist *args) {
+  scanner sc;
+  sc.p = line;
+  sc.ok = true;
+  if (!expect(&sc, '[')) return false;
+  skip_ws(&sc);
+  if (*sc.p == ']') return false; /* a call needs at least its OP */
+  for (;;) {
+    skip_ws(&sc);
+    if (strncmp(sc.p, "null", 4) == 0) {
+      sc.p += 4;
+      if (!strlist_push(args, NULL)) return false;
+    } else {
+      bool nul;
+      char *arg = scan_string(&sc, &nul);
+      if (arg == NULL) return false;
+      if (nul || !strlist_push(args, arg)) {
+        free(arg);
+        return false;
+      }
+    }
+    skip_ws(&sc);
+    if (*sc.p == ',') {
+      sc.p++;
+      continue;
+    }
+    if (!expect(&sc, ']')) return false;
+    skip_ws(&sc);
+    return *sc.p == '\0';
+  }
+}
+
+static double monotonic_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ["wait_change", TIMEOUT_MS]: see the usage at the top. */
+static int serve_wait(ws_store *store, const char *timeout_text) {
+  long long timeout;
+  int64_t after = -1, seq = -1;
+  double started, woke;
+  ws_status st;
+  if (!parse_ll(timeout_text, &timeout) || timeout > INT32_MAX || timeout < INT32_MIN) {
+    fprintf(stderr, "compat_tool: wait_change needs a timeout in ms, not %s\n",
+            timeout_text != NULL ? timeout_text : "null");
+    return 2;
+  }
+  st = ws_latest_seq(store, &after);
+  if (st != WS_OK) {
+    fputs("{\"status\":", stdout);
+    put_json_string(stdout, ws_status_name(st));
+    fputs(",\"message\":", stdout);
+    put_json_string(stdout, ws_last_error_message());
+    fputs(",\"after\":null,\"seq\":null}", stdout);
+    return 0;
+  }
+  /* The other side writes once it has read this line: the wait starts right after. */
+  printf("{\"waiting\":%lld}\n", (long long)after);
+  fflush(stdout);
+  started = monotonic_s();
+  st = ws_wait_for_change(store, after, (int32_t)timeout, &seq);
+  woke = monotonic_s();
+  fputs("{\"status\":", stdout);
+  put_json_string(stdout, ws_status_name(st));
+  fputs(",\"message\":", stdout);
+  put_json_string(stdout, ws_last_error_message());
+  printf(",\"after\":%lld,\"seq\":%lld,\"waited_ms\":%.3f,\"started_at\":%.6f,"
+         "\"woke_at\":%.6f}", (long long)after, (long long)seq, (woke - started) * 1000.0,
+         started, woke);
+  return 0;
+}
+
+static int cmd_serve(int argc, char **argv) {
+  int rc = 0;
+  ws_store *store = NULL;
+  char *line = NULL;
+  size_t cap = 0;
+  strlist args = {NULL, 0};
+
+  if (argc != 1) {
+    fputs("usage: compat_tool serve DB\n", stderr);
+    return 2;
+  }
+  CHECK(open_store(argv[0], &store));
+  while (getline(&line, &cap, stdin) != -1) {
+    int one;
+    if (!scan_args(line, &args)) {
+      fprintf(stderr, "compat_tool: serve: not a JSON array of strings: %s", line);
+      one = 2;
+    } else if (args.items[0] != NULL && strcmp(args.items[0], "wait_change") == 0 &&
+               args.len == 2) {
+      one = serve_wait(store, args.items[1]);
+    } else {
+      one = do_call(store, (int)args.len, args.items);
+    }
+    /* An unusable request still gets its line, so that the caller never waits for one. */
+    if (one == 2) fputs("{\"status\":\"USAGE\",\"message\":\"see stderr\",\"result\":null}", stdout);
+    else if (one != 0) rc = one;
+    fputs("\n", stdout);
+    fflush(stdout);
+    strlist_free(&args);
+  }
+
+done:
+  fflush(stdout);
+  strlist_free(&args);
+  free(line);
   ws_store_close(store);
   return rc;
 }
@@ -972,6 +1170,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "write") == 0) return cmd_write(argc - i - 1, argv + i + 1);
     if (strcmp(argv[i], "call") == 0) return cmd_call(argc - i - 1, argv + i + 1);
     if (strcmp(argv[i], "calls") == 0) return cmd_calls(argc - i - 1, argv + i + 1);
+    if (strcmp(argv[i], "serve") == 0) return cmd_serve(argc - i - 1, argv + i + 1);
     if (strcmp(argv[i], "json-history") == 0)
       return cmd_json_history(argc - i - 1, argv + i + 1);
   }
@@ -980,6 +1179,7 @@ int main(int argc, char **argv) {
         "       compat_tool [--options JSON] call DB OP FLOW [SESSION [ARG...]]\n"
         "       compat_tool [--options JSON] calls DB OP FLOW [SESSION [ARG...]] "
         "[-- OP FLOW ...]...\n"
+        "       compat_tool [--options JSON] serve DB\n"
         "       compat_tool json-history OPS_FILE\n",
         stderr);
   return 2;

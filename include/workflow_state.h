@@ -44,16 +44,6 @@
 #include <stdint.h>
 
 /**
- * `ws_changes_since`'s page size when the caller asks for 0.
- */
-#define DEFAULT_LIMIT 1000
-
-/**
- * The largest page `ws_changes_since` returns.
- */
-#define MAX_LIMIT 100000
-
-/**
  * The default of the `max_history_depth` option (as cjm-workflow-state's
  * `DEFAULT_MAX_HISTORY_DEPTH`).
  */
@@ -64,15 +54,6 @@
  * "JSON rules" at the top of this header).
  */
 #define WS_MAX_JSON_DEPTH 512
-
-/**
- * How deep JSON may nest where the library keeps it, counting the state object itself
- * as one level: deep enough for any workflow state, shallow enough that Python's json
- * module (recursion limit 1000) reads whatever this library writes. Every argument is
- * measured as it will be kept (see `Place`), so nothing the library accepts is ever
- * too deep to read back, and nothing it returns too deep to pass back where it came from.
- */
-#define MAX_DEPTH 512
 
 /**
  * An open store: one database file (or a private in-memory database) and its

@@ -138,9 +138,12 @@ fn read_row(
 ) -> Result<Option<Row>> {
     query_row(
         conn,
-        "SELECT w.current_step, w.label, w.state_json, coalesce(c.seq, 0), w.created_at, w.updated_at
-         FROM workflow_state w LEFT JOIN ws_change c ON c.flow_session_key = w.flow_session_key
-         WHERE w.flow_session_key = ?1",
+        // The revision by a subquery, not a join: SQLite propagates `?1` into a join's
+        // other table and then re-prepares the statement on every use (8 of 10 us of a
+        // small ws_get_session went to SQLite's parser).
+        "SELECT current_step, label, state_json,
+                coalesce((SELECT seq FROM ws_change c WHERE c.flow_session_key = ?1), 0), created_at, updated_at
+         FROM workflow_state WHERE flow_session_key = ?1",
         [key],
         |row| {
             Ok(Row {
@@ -162,7 +165,8 @@ impl Store {
     pub fn get_session(&self, flow_id: &str, session_id: &str) -> Result<Option<String>> {
         let key = session_key(flow_id, session_id)?;
         let owner = || describe(flow_id, session_id);
-        self.read_snapshot(|conn| {
+        // One query reads row, state and revision: a snapshot without a transaction.
+        self.read(|conn| {
             let Some(row) = read_row(self, conn, &key, &owner)? else { return Ok(None) };
             let state = row.state.into_state(self, &key, owner)?;
             let mut out = String::with_capacity(state.text().len() + 256);
@@ -237,15 +241,21 @@ impl Store {
                 if let Some(checkpoint_label) = &edit.checkpoint {
                     record_checkpoint(self, tx, &key, checkpoint_label.as_deref(), exists)?;
                 }
-                // An unchanged state is not bound (?3 NULL): a label edit of a large
-                // state does not copy it.
-                let sql = format!(
-                    "INSERT INTO workflow_state (flow_session_key, current_step, state_json, label, created_at, updated_at)
-                     VALUES (?1, ?2, coalesce(?3, '{{}}'), ?4, {NOW}, {NOW})
-                     ON CONFLICT(flow_session_key) DO UPDATE SET
-                         current_step = excluded.current_step, state_json = coalesce(?3, state_json),
-                         label = excluded.label, updated_at = excluded.updated_at, {WHOLE_SECOND_CREATED_AT}"
-                );
+                // An existing row is updated in place (an upsert first tries, and fails,
+                // an insert); an unchanged state is not bound (?3 NULL), so a label edit
+                // of a large state does not copy it.
+                let sql = if exists {
+                    format!(
+                        "UPDATE workflow_state SET current_step = ?2, state_json = coalesce(?3, state_json),
+                             label = ?4, updated_at = {NOW}, {WHOLE_SECOND_CREATED_AT}
+                         WHERE flow_session_key = ?1"
+                    )
+                } else {
+                    format!(
+                        "INSERT INTO workflow_state (flow_session_key, current_step, state_json, label, created_at, updated_at)
+                         VALUES (?1, ?2, coalesce(?3, '{{}}'), ?4, {NOW}, {NOW})"
+                    )
+                };
                 let text = new_state.as_ref().map(CanonicalObject::text);
                 execute(tx, &sql, params![key, step, text, label], || format!("write {}", owner()))?;
                 if let Some(state) = new_state {

@@ -11,13 +11,14 @@ use crate::key::{check_flow_id, flow_key_range, session_key};
 use crate::store::{execute, query_row, Store};
 use crate::stored;
 use rusqlite::Connection;
+use std::fmt::Write;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// `ws_changes_since`'s page size when the caller asks for 0.
-pub const DEFAULT_LIMIT: usize = 1000;
+pub(crate) const DEFAULT_LIMIT: usize = 1000;
 /// The largest page `ws_changes_since` returns.
-pub const MAX_LIMIT: usize = 100_000;
+pub(crate) const MAX_LIMIT: usize = 100_000;
 /// How often a waiter looks at the file for other processes' commits: well inside the
 /// 50 ms the contract allows, and a few microseconds of the store's time each.
 const POLL: Duration = Duration::from_millis(5);
@@ -153,18 +154,24 @@ impl Store {
                 query_row(conn, "SELECT forgotten_seq FROM ws_feed", [], |row| row.get(0), doing)?
                     .unwrap_or(0i64);
             let latest = latest(conn)?;
-            let (low, high) = range.clone().unzip();
-            // Every flow (?3 NULL) or one flow's key range; either way the scan follows seq.
-            let sql = "SELECT seq, flow_session_key, deleted_at IS NOT NULL FROM ws_change
-                       WHERE seq > ?1 AND (?3 IS NULL OR (flow_session_key >= ?3 AND flow_session_key < ?4))
-                       ORDER BY seq LIMIT ?2";
+            // Every flow, or one flow's key range; either way the scan follows seq. No
+            // LIMIT: the loop stops reading after one row past the page, and SQLite
+            // re-prepares a statement whose bound LIMIT or `?3 IS NULL` test changes
+            // (most of a page's time went to its parser).
+            let all = "SELECT seq, flow_session_key, deleted_at IS NOT NULL FROM ws_change
+                       WHERE seq > ?1 ORDER BY seq";
+            let one_flow = "SELECT seq, flow_session_key, deleted_at IS NOT NULL FROM ws_change
+                            WHERE seq > ?1 AND flow_session_key >= ?2 AND flow_session_key < ?3 ORDER BY seq";
             let mut out = String::from("{\"changes\":[");
             let mut listed = 0;
             let mut last = after_seq;
             let mut more = false;
-            conn.prepare_cached(sql)
+            conn.prepare_cached(if range.is_some() { one_flow } else { all })
                 .and_then(|mut stmt| {
-                    let mut rows = stmt.query(rusqlite::params![after_seq, (limit + 1) as i64, low, high])?;
+                    let mut rows = match &range {
+                        Some((low, high)) => stmt.query(rusqlite::params![after_seq, low, high])?,
+                        None => stmt.query([after_seq])?,
+                    };
                     while let Some(row) = rows.next()? {
                         if listed == limit {
                             more = true;
@@ -177,14 +184,13 @@ impl Store {
                         if listed > 0 {
                             out.push(',');
                         }
-                        out.push_str("{\"seq\":");
-                        out.push_str(&seq.to_string());
+                        // Numbers go straight into the page: a page of 1,000 allocates none.
+                        let _ = write!(out, "{{\"seq\":{seq}");
                         out.push_str(",\"flow_id\":");
                         json::push_string(&mut out, flow);
                         out.push_str(",\"session_id\":");
                         json::push_string(&mut out, session);
-                        out.push_str(",\"revision\":");
-                        out.push_str(&seq.to_string());
+                        let _ = write!(out, ",\"revision\":{seq}");
                         out.push_str(",\"deleted\":");
                         out.push_str(if row.get::<_, bool>(2)? { "true" } else { "false" });
                         out.push('}');

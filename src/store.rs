@@ -413,4 +413,72 @@ mod tests {
         assert_eq!(err.status, Status::Corrupt, "{err:?}");
         assert_eq!(read_only.get_state("f", "a").unwrap(), r#"{"a":1}"#);
     }
+
+    /// SQLite marks a statement to be prepared again when certain bound values change
+    /// (a bound LIMIT, a join's propagated `?1`, a `?3 IS NULL` test), and rusqlite's
+    /// statement cache clears the bindings of every statement it takes back, so such a
+    /// statement is parsed again on every use: that was most of a small
+    /// `ws_get_session` and of a feed page. After every kind of call, repeated, no
+    /// statement of the store may have been re-prepared, except the two reads of a
+    /// stack's newest entry, which SQLite marks for a reason not found yet (they cost
+    /// a parse each, a few microseconds of an undo; see the closing note of issue 12).
+    #[test]
+    fn no_statement_is_prepared_again_on_every_use() {
+        let store = Store::open(MEMORY_PATH, Options::default()).unwrap();
+        for i in 0..3 {
+            store.update_state("f", "s", &format!(r#"{{"a":{i}}}"#)).unwrap();
+            store.update_step_state("f", "s", "x", &format!(r#"{{"b":{i}}}"#)).unwrap();
+            store.set_current_step("f", "s", &format!("step{i}")).unwrap();
+            store.set_session_label("f", "s", Some(&format!("label{i}"))).unwrap();
+            store.get_state("f", "s").unwrap();
+            store.get_step_state("f", "s", "x").unwrap();
+            store.get_current_step("f", "s").unwrap();
+            store.get_session_summary("f", "s").unwrap();
+            store.list_sessions("f", crate::Order::UpdatedAt, i % 2 == 0).unwrap();
+            store.create_session("f", Some(&format!("new{i}")), None).unwrap();
+            store.session_exists("f", "s").unwrap();
+            store.history_push("f", "s", "1").unwrap();
+            store.history_peek("f", "s").unwrap();
+            store.history_len("f", "s").unwrap();
+            store.history_pop("f", "s").unwrap();
+            store.checkpoint("f", "s", Some("c")).unwrap();
+            store.undo("f", "s").unwrap();
+            store.redo("f", "s").unwrap();
+            store.undo_status("f", "s").unwrap();
+            store.get_session("f", "s").unwrap();
+            store.get_revision("f", "s").unwrap();
+            let edit = format!(
+                r#"{{"expect_revision":{},"patch":[{{"op":"add","path":"/p","value":{i}}}],"checkpoint":null}}"#,
+                store.get_revision("f", "s").unwrap()
+            );
+            store.apply("f", "s", &edit).unwrap();
+            store.latest_seq().unwrap();
+            store.changes_since(None, i, 1 + i as usize).unwrap();
+            store.changes_since(Some("f"), i, 0).unwrap();
+            store.wait_for_change(0, Some(std::time::Duration::ZERO)).unwrap();
+            store.delete_session("f", &format!("new{i}")).unwrap();
+        }
+        let conn = store.lock();
+        let mut reprepared = Vec::new();
+        // SAFETY: the handle is the store's open connection, which the lock keeps from
+        // every other thread; sqlite3_next_stmt and sqlite3_stmt_status only read.
+        unsafe {
+            let db = conn.db.handle();
+            let mut stmt = rusqlite::ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
+            while !stmt.is_null() {
+                let n =
+                    rusqlite::ffi::sqlite3_stmt_status(stmt, rusqlite::ffi::SQLITE_STMTSTATUS_REPREPARE, 0);
+                const KNOWN: [&str; 2] = [
+                    "SELECT label FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
+                    "SELECT seq, label, current_step, snapshot, chunks FROM ws_history\n         WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
+                ];
+                let sql = std::ffi::CStr::from_ptr(rusqlite::ffi::sqlite3_sql(stmt)).to_string_lossy();
+                if n > 0 && !KNOWN.contains(&sql.as_ref()) {
+                    reprepared.push(format!("{n} times: {sql}"));
+                }
+                stmt = rusqlite::ffi::sqlite3_next_stmt(db, stmt);
+            }
+        }
+        assert!(reprepared.is_empty(), "statements prepared again on use: {reprepared:#?}");
+    }
 }

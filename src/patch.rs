@@ -292,8 +292,7 @@ fn parse_op(index: usize, raw: &str) -> std::result::Result<Op<'_>, String> {
 /// what was expected and what was found. A patch that changes nothing returns the same
 /// text (compare the texts to know).
 pub fn apply(state: &CanonicalObject, patch: &Patch, owner: &str) -> Result<CanonicalObject> {
-    let mut root =
-        Node::Object(state.members().map(|(key, value)| (Cow::Borrowed(key), Node::Text(value))).collect());
+    let mut root = Node::Object(state.members().map(|(key, value)| (key, Node::Text(value))).collect());
     for op in &patch.ops {
         run(&mut root, op, owner)
             .map_err(|why| Error::new(Status::Conflict, format!("{}: {why}", op.head())))?;
@@ -897,21 +896,16 @@ fn finish(mut root: Node, capacity: usize) -> CanonicalObject {
     let Node::Object(members) = root else {
         unreachable!("every operation keeps the root an object");
     };
-    let mut text = String::with_capacity(capacity + 2);
-    let mut entries = Vec::with_capacity(members.len());
-    text.push('{');
-    for (i, (key, value)) in members.iter().enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        json::push_string(&mut text, key);
-        text.push(':');
-        let start = text.len();
-        value.write(&mut text);
-        entries.push((key.to_string(), start..text.len()));
+    let mut object = json::CanonicalWriter::new(capacity, members.len());
+    for (key, value) in &members {
+        object
+            .member(key, |text| {
+                value.write(text);
+                Ok::<(), std::convert::Infallible>(())
+            })
+            .unwrap_or_else(|never| match never {});
     }
-    text.push('}');
-    CanonicalObject::from_canonical_parts(text, entries)
+    object.finish()
 }
 
 #[cfg(test)]

@@ -503,7 +503,9 @@ class Store {
    * The summaries of exactly the sessions of one flow (`ws_list_sessions`).
    *
    * @param flow_id    The flow (an exact match).
-   * @param order      The sort key; ties go by creation order in the same direction.
+   * @param order      The sort key; ties (timestamps are whole seconds) go by the order
+   *                   of the changes for `updated_at`, by creation order otherwise, in
+   *                   the same direction.
    * @param descending True for newest / greatest first.
    * @return A JSON array of summary objects (`"[]"` when there are none).
    * @throws ws::Error `WS_INVALID_ARGUMENT` (also for an `order` that is not one of the

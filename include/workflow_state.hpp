@@ -35,6 +35,7 @@
 #include "workflow_state.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -148,7 +149,7 @@ std::optional<std::string> optional_string_result(F f, Args... args) {
   return std::string(owned.get());
 }
 
-/** Calls `f(args..., &out)` for a plain value result (`bool`, `size_t`). */
+/** Calls `f(args..., &out)` for a plain value result (`bool`, `size_t`, `int64_t`). */
 template <typename T, typename F, typename... Args>
 T value_result(F f, Args... args) {
   T out{};
@@ -502,7 +503,9 @@ class Store {
    * The summaries of exactly the sessions of one flow (`ws_list_sessions`).
    *
    * @param flow_id    The flow (an exact match).
-   * @param order      The sort key; ties go by creation order in the same direction.
+   * @param order      The sort key; ties (timestamps are whole seconds) go by the order
+   *                   of the changes for `updated_at`, by creation order otherwise, in
+   *                   the same direction.
    * @param descending True for newest / greatest first.
    * @return A JSON array of summary objects (`"[]"` when there are none).
    * @throws ws::Error `WS_INVALID_ARGUMENT` (also for an `order` that is not one of the
@@ -675,6 +678,117 @@ class Store {
     const auto flow = detail::c_arg(flow_id, "flow_id");
     const auto session = detail::c_arg(session_id, "session_id");
     return detail::string_result(ws_undo_status, store, flow.c_str(), session.c_str());
+  }
+
+  /**
+   * The session's revision: the change sequence number of its latest change, by any
+   * program on the file (`ws_get_revision`). It only grows and is never reused.
+   *
+   * @return The revision, 0 when the session does not exist.
+   * @throws ws::Error `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+   */
+  [[nodiscard]] std::int64_t get_revision(std::string_view flow_id,
+                                          std::string_view session_id) const {
+    ws_store *const store = handle();
+    const auto flow = detail::c_arg(flow_id, "flow_id");
+    const auto session = detail::c_arg(session_id, "session_id");
+    return detail::value_result<std::int64_t>(ws_get_revision, store, flow.c_str(),
+                                              session.c_str());
+  }
+
+  /**
+   * One consistent snapshot of the session, the read half of an optimistic edit
+   * (`ws_get_session`): pass its `"revision"` as `"expect_revision"` to `apply`.
+   *
+   * @return `{"flow_id","session_id","label":str|null,"current_step":str|null,
+   *         "state":{...},"revision":R,"created_at","updated_at"}`, or empty when the
+   *         session does not exist.
+   * @throws ws::Error `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the
+   *         stored state is not strict JSON).
+   */
+  [[nodiscard]] std::optional<std::string> get_session(std::string_view flow_id,
+                                                       std::string_view session_id) const {
+    ws_store *const store = handle();
+    const auto flow = detail::c_arg(flow_id, "flow_id");
+    const auto session = detail::c_arg(session_id, "session_id");
+    return detail::optional_string_result(ws_get_session, store, flow.c_str(), session.c_str());
+  }
+
+  /**
+   * Applies one edit to the session in one transaction, all of it or none (`ws_apply`).
+   *
+   * @param edit_json A JSON object with any of `"expect_revision": R`, `"patch": [...]`
+   *                  (RFC 6902 operations plus `"merge"`), `"step"`, `"label"`,
+   *                  `"checkpoint"` and `"create": false` (see `ws_apply` in
+   *                  workflow_state.h).
+   * @return `{"revision":R,"changed":bool}`: the revision after the edit, and whether it
+   *         changed state, step or label (or created the session).
+   * @throws ws::Error `WS_CONFLICT` (`expect_revision` did not hold, the message saying
+   *         which revision was found; or the patch does not fit the state);
+   *         `WS_INVALID_JSON` (not an object; a malformed patch); `WS_INVALID_ARGUMENT`
+   *         (an unknown member, a member of the wrong type); `WS_NOT_FOUND`
+   *         (`"create": false` and no such session); `WS_BUSY`; `WS_IO`; `WS_CORRUPT`.
+   *         Nothing is written when it throws `ws::Error`.
+   */
+  std::string apply(std::string_view flow_id, std::string_view session_id,
+                    std::string_view edit_json) {
+    ws_store *const store = handle();
+    const auto flow = detail::c_arg(flow_id, "flow_id");
+    const auto session = detail::c_arg(session_id, "session_id");
+    const auto edit = detail::c_arg(edit_json, "edit_json");
+    return detail::string_result(ws_apply, store, flow.c_str(), session.c_str(), edit.c_str());
+  }
+
+  /**
+   * The latest number of the database's change sequence (`ws_latest_seq`).
+   *
+   * @return The number, 0 for a database never changed.
+   * @throws ws::Error `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+   */
+  [[nodiscard]] std::int64_t latest_seq() const {
+    return detail::value_result<std::int64_t>(ws_latest_seq, handle());
+  }
+
+  /**
+   * One page of the change feed (`ws_changes_since`): each session of `flow_id` (or of
+   * every flow) whose latest change is after `after_seq`, once, in sequence order,
+   * deletions included.
+   *
+   * @param flow_id   A flow, or `std::nullopt` for every flow.
+   * @param after_seq The number to list after, >= 0 (0: every session there is).
+   * @param limit     The most changes on the page, at most 100000; 0 gives 1000.
+   * @return `{"changes":[{"seq","flow_id","session_id","revision","deleted"}],
+   *         "last_seq":M,"more":bool,"reset":bool}`: call again with `last_seq` while
+   *         `more`, then `wait_for_change(last_seq, ...)`; on `reset`, reload everything.
+   * @throws ws::Error `WS_INVALID_ARGUMENT` (a negative `after_seq`, `limit` above
+   *         100000, a bad `flow_id`); `WS_BUSY`; `WS_IO`; `WS_CORRUPT`.
+   */
+  [[nodiscard]] std::string changes_since(std::optional<std::string_view> flow_id,
+                                          std::int64_t after_seq, std::size_t limit = 0) const {
+    ws_store *const store = handle();
+    const auto flow = detail::c_arg(flow_id, "flow_id");
+    return detail::string_result(ws_changes_since, store, detail::c_ptr(flow), after_seq, limit);
+  }
+
+  /**
+   * Waits until the database's latest change number is beyond `after_seq` (a commit by
+   * this store, another store or another process) or `timeout_ms` passes
+   * (`ws_wait_for_change`). A commit in another process is seen within 50 ms.
+   *
+   * Other threads' calls on this store go on while it waits; but the wait is a use of
+   * the object, so `close()`, moving and destruction must wait for it to return: a
+   * thread that must be stoppable waits with a finite timeout, in a loop.
+   *
+   * @param after_seq  The number already seen, >= 0.
+   * @param timeout_ms The most milliseconds to wait: 0 only looks, a negative value
+   *                   waits without limit.
+   * @return The latest number: beyond `after_seq`, or after a timeout the unchanged
+   *         latest.
+   * @throws ws::Error `WS_INVALID_ARGUMENT` (a negative `after_seq`); `WS_BUSY`; `WS_IO`.
+   */
+  std::int64_t wait_for_change(std::int64_t after_seq, std::int32_t timeout_ms) const {
+    return detail::value_result<std::int64_t>(ws_wait_for_change, handle(), after_seq,
+                                              timeout_ms);
   }
 
  private:

@@ -30,6 +30,20 @@
 // processes. Close waits for calls in progress; calls made after it return an error
 // that matches both ErrClosed and ErrInvalidArgument.
 //
+// # Edits and the change feed
+//
+// A read-modify-write done in Go (GetSession, change the state, write it back) is safe
+// against other writers when the write is an Apply with Edit.ExpectRevision set to the
+// revision read: it fails with ErrConflict if anybody changed the session since, and
+// the caller reads again and retries (see the example of Store.Apply). Apply's JSON
+// Patch operations, step, label and checkpoint all happen in one transaction.
+//
+// Every committed change takes the next number of the file's change sequence.
+// ChangesSince pages through the sessions changed after a number, WaitForChange waits
+// for the next commit of any program on the file, and Watch combines the two into a
+// channel that ends with its context. Close ends every wait and watch on the store
+// within about 100 ms: a wait returns, and a watch sends, an error matching ErrClosed.
+//
 // # Errors
 //
 // Every failure is an *Error carrying the library's Status and message. Test for a

@@ -1,11 +1,14 @@
 package workflowstate_test
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
+	"sync"
 
 	workflowstate "github.com/workflow-state/workflow_state/bindings/go"
 )
@@ -121,4 +124,101 @@ func ExampleStore_ListSessions() {
 	// Output:
 	// Draft A 36
 	// Draft B 36
+}
+
+// Safe concurrent editing: read the session, compute the change, and write it only if
+// nobody changed the session since (ExpectRevision); on ErrConflict, read again and
+// retry. However the goroutines (or processes) interleave, no approval is lost.
+func ExampleStore_Apply() {
+	store, err := workflowstate.Open(":memory:")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+
+	approve := func() error {
+		for {
+			session, err := store.GetSession("review", "doc")
+			if err != nil {
+				return err
+			}
+			if session == nil {
+				session = &workflowstate.Session{} // revision 0: create it only if still absent
+			}
+			count, _ := session.State["approvals"].(json.Number)
+			n, _ := count.Int64()
+			_, err = store.Apply("review", "doc", workflowstate.Edit{
+				ExpectRevision: &session.Revision,
+				Patch:          []workflowstate.PatchOp{{Op: "add", Path: "/approvals", Value: n + 1}},
+			})
+			if !errors.Is(err, workflowstate.ErrConflict) {
+				return err // nil: done
+			}
+		}
+	}
+
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				if err := approve(); err != nil {
+					log.Fatal(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	state, _ := store.GetStateJSON("review", "doc")
+	fmt.Println(string(state))
+
+	// A write based on a stale read is refused, and says why.
+	stale, _ := store.GetSession("review", "doc")
+	_ = store.SetCurrentStep("review", "doc", "approved") // another writer
+	_, err = store.Apply("review", "doc", workflowstate.Edit{ExpectRevision: &stale.Revision, Step: "rejected"})
+	fmt.Println(errors.Is(err, workflowstate.ErrConflict))
+	fmt.Println(err)
+	// Output:
+	// {"approvals":100}
+	// true
+	// workflowstate: WS_CONFLICT: expected session "doc" of flow "review" at revision 100, but found revision 101: another writer changed it since it was read; read it again and retry; nothing was changed
+}
+
+// Following changes: Watch sends every session changed after the number given (0:
+// every session there is), then each commit as it happens, by any program on the
+// file, until its context ends. A session changed twice before the receiver reads is
+// sent once, at its latest change.
+func ExampleStore_Watch() {
+	store, err := workflowstate.Open(":memory:")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	_ = store.UpdateState("review", "doc", map[string]any{"title": "Draft"})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := store.Watch(ctx, "review", 0)
+	show := func() {
+		c := <-changes
+		if c.Err != nil {
+			log.Fatal(c.Err)
+		}
+		fmt.Println(c.Seq, c.SessionID, c.Deleted)
+	}
+	show() // the session there is
+	_ = store.SetCurrentStep("review", "doc", "approved")
+	show()
+	_ = store.DeleteSession("review", "doc")
+	show()
+
+	cancel()
+	_, open := <-changes
+	fmt.Println("open:", open)
+	// Output:
+	// 1 doc false
+	// 2 doc false
+	// 3 doc true
+	// open: false
 }

@@ -121,4 +121,15 @@ var methods = []method{
 	{"Undo", "", true, func(s *Store, f, id, _ string) error { _, err := s.Undo(f, id); return err }},
 	{"Redo", "", true, func(s *Store, f, id, _ string) error { _, err := s.Redo(f, id); return err }},
 	{"UndoStatus", "", false, func(s *Store, f, id, _ string) error { _, err := s.UndoStatus(f, id); return err }},
+	{"Revision", "", false, func(s *Store, f, id, _ string) error { _, err := s.Revision(f, id); return err }},
+	{"GetSession", "", false, func(s *Store, f, id, _ string) error { _, err := s.GetSession(f, id); return err }},
+	{"GetSessionJSON", "", false, func(s *Store, f, id, _ string) error { _, err := s.GetSessionJSON(f, id); return err }},
+	{"Apply", "", true, func(s *Store, f, id, _ string) error {
+		_, err := s.Apply(f, id, Edit{Patch: []PatchOp{{Op: "add", Path: "/k", Value: 1}}})
+		return err
+	}},
+	{"ApplyJSON", "", true, func(s *Store, f, id, _ string) error {
+		_, err := s.ApplyJSON(f, id, json.RawMessage(`{"step":"x"}`))
+		return err
+	}},
 }

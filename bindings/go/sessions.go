@@ -73,9 +73,10 @@ func (s *Store) GetSessionSummary(flow, session string) (*SessionSummary, error)
 }
 
 // ListSessions returns the summaries of exactly the sessions of flow (an exact match:
-// '%' and '_' are ordinary characters), sorted by order, ties in creation order, in
-// the same direction; an empty slice when there are none. An order that is not one of
-// the OrderBy constants gives ErrInvalidArgument.
+// '%' and '_' are ordinary characters), sorted by order; ties (timestamps are whole
+// seconds) go by the order of the changes for OrderByUpdatedAt and by creation order
+// otherwise, in the same direction; an empty slice when there are none. An order that
+// is not one of the OrderBy constants gives ErrInvalidArgument.
 func (s *Store) ListSessions(flow string, order OrderBy, descending bool) ([]SessionSummary, error) {
 	var a cArgs
 	f := a.str("flow_id", flow)

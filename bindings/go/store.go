@@ -61,6 +61,13 @@ type Options struct {
 	ReadOnly bool
 	// NoCreate makes a missing file an ErrNotFound error instead of creating it.
 	NoCreate bool
+	// ChangeRetention is how long the file's change feed remembers deleted sessions,
+	// at least (the newest 10,000 deletions are kept whatever their age; see
+	// ChangePage.Reset). It is the file's setting: a writable store opened with it sets
+	// it for every program on the file. Zero leaves the file's setting as it is (7 days
+	// unless set); a negative value sets 0 s. It is rounded up to whole seconds and may
+	// be at most 3153600000 s (100 years).
+	ChangeRetention time.Duration
 }
 
 // toJSON gives the C API's options object, holding only the fields that are set.
@@ -72,6 +79,7 @@ func (o Options) toJSON() ([]byte, error) {
 		MaxHistoryDepth *int   `json:"max_history_depth,omitempty"`
 		ReadOnly        bool   `json:"read_only,omitempty"`
 		Create          *bool  `json:"create,omitempty"`
+		ChangeRetention *int64 `json:"change_retention_s,omitempty"`
 	}
 	c.JournalMode, c.Synchronous, c.ReadOnly = o.JournalMode, o.Synchronous, o.ReadOnly
 	if o.BusyTimeout != 0 {
@@ -88,6 +96,14 @@ func (o Options) toJSON() ([]byte, error) {
 	if o.NoCreate {
 		create := false
 		c.Create = &create
+	}
+	if o.ChangeRetention != 0 {
+		seconds := int64(0)
+		if o.ChangeRetention > 0 {
+			// Rounded up, as BusyTimeout: a short positive retention never means 0 s.
+			seconds = int64((o.ChangeRetention + time.Second - 1) / time.Second)
+		}
+		c.ChangeRetention = &seconds
 	}
 	return encodeJSON("options", &c)
 }

@@ -75,6 +75,7 @@ func TestOpenWithRefusesBadOptions(t *testing.T) {
 		{Options{Synchronous: "sometimes"}, "synchronous"},
 		{Options{MaxHistoryDepth: -1}, "max_history_depth"},
 		{Options{BusyTimeout: (1 << 31) * time.Millisecond}, "busy_timeout_ms"},
+		{Options{ChangeRetention: 3153600001 * time.Second}, "change_retention_s"},
 	} {
 		_, err := OpenWith(path, c.opts)
 		fails(t, err, ErrInvalidArgument, c.part)
@@ -95,6 +96,8 @@ func TestOptionsJSON(t *testing.T) {
 		{Options{BusyTimeout: time.Nanosecond}, `{"busy_timeout_ms":1}`},
 		{Options{BusyTimeout: -time.Second}, `{"busy_timeout_ms":0}`},
 		{Options{MaxHistoryDepth: 3, ReadOnly: true, NoCreate: true}, `{"max_history_depth":3,"read_only":true,"create":false}`},
+		{Options{ChangeRetention: 1500 * time.Millisecond}, `{"change_retention_s":2}`},
+		{Options{ChangeRetention: -time.Second}, `{"change_retention_s":0}`},
 	} {
 		got, err := c.opts.toJSON()
 		ok(t, err)

@@ -1,14 +1,16 @@
 // quickstart (C++): the sign-up wizard of examples/c/quickstart.c through
-// workflow_state.hpp, plus an undo.
+// workflow_state.hpp, plus an undo and an edit conditional on a revision.
 //
 //   cpp_quickstart [DATABASE]     (default: cpp_quickstart.db)
 //
 // It creates a session, moves through the steps "account", "profile" and "confirm",
 // saving session-wide and per-step state on the way, prints the session's state, its
-// summary and the flow's session list, then undoes a change made after a checkpoint.
+// summary and the flow's session list, undoes a change made after a checkpoint, then
+// makes an edit conditional on the revision it read (a second, stale one is refused).
 // A failure anywhere is a ws::Error: main prints its status and message.
 #include "workflow_state.hpp"
 
+#include <cstdint>
 #include <iomanip>
 #include <iostream>
 #include <string>
@@ -59,6 +61,20 @@ void run(const std::string &path) {
   print("undo status:", store.undo_status(flow, session));
   const bool undone = store.undo(flow, session);
   print(undone ? "after undo:" : "nothing undone:", store.get_step_state(flow, session, "profile"));
+
+  // An edit that lands only if nobody changed the session since it was read: one
+  // transaction, patch and step together. A second writer holding the same revision is
+  // refused with WS_CONFLICT, and would read again and retry.
+  const std::int64_t revision = store.get_revision(flow, session);
+  const std::string edit = R"({"expect_revision":)" + std::to_string(revision) +
+                           R"(,"patch":[{"op":"replace","path":"/_step_profile/country",)"
+                           R"("value":"IE"}],"step":"done"})";
+  print("applied:", store.apply(flow, session, edit));
+  try {
+    store.apply(flow, session, edit);
+  } catch (const ws::Error &e) {
+    std::cout << "stale edit:    " << e.status_name() << ": " << e.what() << '\n';
+  }
 
   // Bad input is an exception that says what is wrong, and nothing is written.
   try {

@@ -80,11 +80,15 @@ static void run() {
   CHECK_BAD_ALLOC(0, store.list_sessions("f"));
   CHECK_BAD_ALLOC(0, store.undo_status("f", "s"));
   CHECK_BAD_ALLOC(0, store.history_peek("f", "s"));
-  // These two succeed in the library before the copy fails: the entry is popped and the
-  // session created, as the header says.
+  CHECK_BAD_ALLOC(0, store.get_session("f", "s"));
+  CHECK_BAD_ALLOC(0, store.changes_since(std::nullopt, 0));
+  // These succeed in the library before the copy fails: the entry is popped, the
+  // session created and the edit applied, as the header says.
   CHECK_BAD_ALLOC(0, store.history_pop("f", "s"));
   CHECK(store.history_len("f", "s") == 0);
   CHECK_BAD_ALLOC(0, store.create_session("f"));  // a 36-character UUID
+  CHECK_BAD_ALLOC(0, store.apply("f", "s", R"({"step":"y"})"));
+  CHECK(store.get_current_step("f", "s") == "y");
 
   // Here the first allocation copies the argument, the next ones the results. A pop's
   // two results are both owned: failing on the first copy or on the second.

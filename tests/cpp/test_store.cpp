@@ -370,6 +370,14 @@ static void test_nul_bytes() {
        [](ws::Store &s, const Args &a) { (void)s.redo(a[0], a[1]); }},
       {"undo_status", {"flow_id", "session_id"}, {"f", "s"},
        [](ws::Store &s, const Args &a) { (void)s.undo_status(a[0], a[1]); }},
+      {"get_revision", {"flow_id", "session_id"}, {"f", "s"},
+       [](ws::Store &s, const Args &a) { (void)s.get_revision(a[0], a[1]); }},
+      {"get_session", {"flow_id", "session_id"}, {"f", "s"},
+       [](ws::Store &s, const Args &a) { (void)s.get_session(a[0], a[1]); }},
+      {"apply", {"flow_id", "session_id", "edit_json"}, {"f", "s", R"({"step":"two"})"},
+       [](ws::Store &s, const Args &a) { (void)s.apply(a[0], a[1], a[2]); }},
+      {"changes_since", {"flow_id"}, {"f"},
+       [](ws::Store &s, const Args &a) { (void)s.changes_since(a[0], 0); }},
   };
   ws::Store store = populated();
   const std::string before = dump(store);
@@ -394,7 +402,7 @@ static void test_nul_bytes() {
     ws::Store scratch = populated();
     method.call(scratch, Args(method.good.begin(), method.good.end()));
   }
-  CHECK(methods.size() == 23 && checked == 55);
+  CHECK(methods.size() == 27 && checked == 63);
   CHECK_ERROR(ws::json_history_push("[]\0[1]"s, "1"), WS_INVALID_ARGUMENT,
               "history_json contains a NUL byte (at offset 2), which a C string cannot hold");
   CHECK_ERROR(ws::json_history_push(std::nullopt, "1\0"s), WS_INVALID_ARGUMENT,

@@ -24,8 +24,9 @@ type SessionSummary struct {
 	SessionID   string  `json:"session_id"`
 	Label       *string `json:"label"`        // nil when the session has no label
 	CurrentStep *string `json:"current_step"` // nil when it has no current step
-	// CreatedAt and UpdatedAt are UTC timestamps as stored, "YYYY-MM-DD HH:MM:SS" with
-	// an optional ".SSS": their text order is their time order.
+	// CreatedAt and UpdatedAt are UTC timestamps as stored, "YYYY-MM-DD HH:MM:SS" (a
+	// file written by version 0.1 may still hold a ".SSS" suffix until the session's
+	// next change): their text order is their time order.
 	CreatedAt      string `json:"created_at"`
 	UpdatedAt      string `json:"updated_at"`
 	StateSizeBytes int64  `json:"state_size_bytes"` // the byte length of the stored state

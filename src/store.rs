@@ -291,7 +291,7 @@ fn configure(conn: &mut Connection, path: &str, options: &Options) -> Result<Opt
         // rewrites the header): a file that is not a database or has a newer schema is
         // left exactly as it was.
         schema::check_version(conn, path)?;
-        set_journal_mode(conn, path, options.journal_mode)?;
+        set_journal_mode(conn, path, options.journal_mode, options.busy_timeout_ms)?;
     }
     let sync = match options.synchronous {
         Synchronous::Normal => "NORMAL",
@@ -349,25 +349,39 @@ fn sqlite_name(path: &str) -> PathBuf {
     }
 }
 
-fn set_journal_mode(conn: &Connection, path: &str, mode: JournalMode) -> Result<()> {
+/// Applies the journal mode, waiting up to the busy timeout for it. SQLite answers a
+/// mode change that meets another connection opening or converting the same file with
+/// `SQLITE_BUSY` at once, without its busy handler (two stores opening a new file at the
+/// same moment did), so the wait is here.
+fn set_journal_mode(conn: &Connection, path: &str, mode: JournalMode, busy_timeout_ms: u32) -> Result<()> {
     let wanted = match mode {
         JournalMode::Wal => "wal",
         JournalMode::Delete => "delete",
     };
     let doing = || format!("set journal_mode={wanted} on {path:?}");
-    let got: String = conn
-        .pragma_update_and_check(None, "journal_mode", wanted, |r| r.get(0))
-        .map_err(|e| Error::sqlite(&doing(), e))?;
-    if !got.eq_ignore_ascii_case(wanted) {
-        return Err(Error::new(
-            Status::Busy,
-            format!(
-                "cannot {}: the file stayed in {got} mode (another connection may have it open)",
-                doing()
-            ),
-        ));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(busy_timeout_ms.into());
+    let mut pause = std::time::Duration::from_millis(1);
+    loop {
+        let outcome =
+            match conn.pragma_update_and_check(None, "journal_mode", wanted, |r| r.get::<_, String>(0)) {
+                Err(e) => Err(Error::sqlite(&doing(), e)),
+                Ok(got) if got.eq_ignore_ascii_case(wanted) => return Ok(()),
+                Ok(got) => Err(Error::new(
+                    Status::Busy,
+                    format!(
+                        "cannot {}: the file stayed in {got} mode (another connection may have it open)",
+                        doing()
+                    ),
+                )),
+            };
+        match outcome {
+            Err(e) if e.status == Status::Busy && std::time::Instant::now() + pause < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
-    Ok(())
 }
 
 #[cfg(test)]

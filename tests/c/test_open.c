@@ -775,6 +775,56 @@ static void test_other_writers_are_seen(void) {
   ws_store_close(store);
 }
 
+/* Processes that open a new file at the same moment (two instances of an app starting)
+ * all get a store: SQLite answers a journal-mode change that meets another connection
+ * creating or converting the file with SQLITE_BUSY at once, without waiting, and the
+ * library waits for it up to the busy timeout. Rounds on fresh files, to meet the race. */
+static void test_processes_open_a_new_file_at_once(void) {
+  enum { ROUNDS = 20, OPENERS = 6 };
+  const char *dir = fresh_dir("first_open");
+  int round;
+  for (round = 0; round < ROUNDS; round++) {
+    char path[512], name[32];
+    int start[2], i, status;
+    pid_t pids[OPENERS];
+    ws_store *store;
+    size_t n;
+    snprintf(name, sizeof name, "new-%d.db", round);
+    path_in(path, sizeof path, dir, name);
+    CHECK(pipe(start) == 0);
+    for (i = 0; i < OPENERS; i++) {
+      pids[i] = fork();
+      CHECK(pids[i] >= 0);
+      if (pids[i] == 0) {
+        char byte, session[16];
+        close(start[1]);
+        CHECK(read(start[0], &byte, 1) == 0); /* all start when the parent closes it */
+        snprintf(session, sizeof session, "s%d", i);
+        CHECK_OK(ws_store_open(path, &store));
+        CHECK_OK(ws_update_state(store, "f", session, "{\"opened\":true}"));
+        ws_store_close(store);
+        exit(0);
+      }
+    }
+    close(start[0]);
+    close(start[1]);
+    for (i = 0; i < OPENERS; i++) {
+      CHECK(waitpid(pids[i], &status, 0) == pids[i]);
+      CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    store = open_with(path, NULL);
+    {
+      char *list = NULL;
+      const char *at;
+      CHECK_OK(ws_list_sessions(store, "f", WS_ORDER_CREATED_AT, false, &list));
+      for (n = 0, at = list; (at = strstr(at, "\"session_id\"")) != NULL; at++) n++;
+      CHECK(n == OPENERS);
+      ws_string_free(list);
+    }
+    ws_store_close(store);
+  }
+}
+
 int main(void) {
   test_open_arguments();
   puts("ok open arguments");
@@ -796,6 +846,8 @@ int main(void) {
   puts("ok newer schema");
   test_busy();
   puts("ok busy");
+  test_processes_open_a_new_file_at_once();
+  puts("ok processes opening a new file at once");
   test_full_disk();
   puts("ok full disk");
   test_other_writers_are_seen();

@@ -283,8 +283,8 @@ enum Token {
 
 #[derive(Clone, Debug)]
 enum PathGen {
-    /// The nth path of the document as it is when the operation runs (depth first, the
-    /// root included), modulo their number.
+    /// The nth path of the document as it is when the operation runs (depth first),
+    /// modulo their number.
     Existing(usize),
     /// A child of the nth path: usually not there.
     Child(usize, Token),
@@ -384,11 +384,14 @@ fn token() -> impl Strategy<Value = Token> {
     ]
 }
 
-fn path_gen() -> impl Strategy<Value = PathGen> {
+/// Mostly paths that exist (`existing` true: what the op reads or replaces) or new
+/// children (where it adds), the other kind and paths from nowhere less often.
+fn path_gen(existing: bool) -> impl Strategy<Value = PathGen> {
+    let (old, new) = if existing { (6, 1) } else { (3, 4) };
     prop_oneof![
-        5 => any::<usize>().prop_map(PathGen::Existing),
-        3 => (any::<usize>(), token()).prop_map(|(n, t)| PathGen::Child(n, t)),
-        2 => prop::collection::vec(token(), 0..3).prop_map(PathGen::Tokens),
+        old => any::<usize>().prop_map(PathGen::Existing),
+        new => (any::<usize>(), token()).prop_map(|(n, t)| PathGen::Child(n, t)),
+        1 => prop::collection::vec(token(), 0..3).prop_map(PathGen::Tokens),
     ]
 }
 
@@ -403,11 +406,16 @@ fn patch_op() -> impl Strategy<Value = PatchOpGen> {
         3 => Just(Kind::Merge),
     ];
     let value = prop_oneof![3 => json().prop_map(ValueGen::Given), 1 => Just(ValueGen::Current)];
-    (kind, path_gen(), path_gen(), value, prop::bool::weighted(0.15), any::<bool>()).prop_map(
-        |(kind, path, from, value, extra, reversed)| {
+    let paths = (path_gen(true), path_gen(false));
+    (kind, paths, path_gen(true), value, prop::bool::weighted(0.15), any::<bool>()).prop_map(
+        |(kind, (old_path, new_path), from, value, extra, reversed)| {
+            let path = match kind {
+                Kind::Add | Kind::Merge | Kind::Move | Kind::Copy => new_path,
+                _ => old_path,
+            };
             // A test mostly passes, else the whole edit fails.
             let value = match (kind, value) {
-                (Kind::Test, ValueGen::Given(_)) if matches!(path, PathGen::Existing(n) if n % 3 != 0) => {
+                (Kind::Test, ValueGen::Given(_)) if matches!(path, PathGen::Existing(n) if n % 4 != 0) => {
                     ValueGen::Current
                 }
                 (_, value) => value,
@@ -487,8 +495,10 @@ fn token_text(token: &Token) -> String {
 }
 
 fn resolve_path(doc: &T, path: &PathGen) -> Vec<String> {
+    // The root only when there is nothing else (`Tokens` reaches it too).
     let nth = |n: usize| {
         let paths = doc.paths(6);
+        let paths = if paths.len() > 1 { &paths[1..] } else { &paths[..] };
         paths[n % paths.len()].clone()
     };
     match path {
@@ -1416,6 +1426,18 @@ impl World {
                 )));
             }
         }
+        if let Op::Apply(..) = op {
+            let outcome = match &expected {
+                Ok(Out::Applied(_, true)) => "changed",
+                Ok(_) => "unchanged",
+                Err(Status::Conflict) => "CONFLICT",
+                Err(Status::NotFound) => "NOT_FOUND",
+                Err(Status::InvalidJson) => "INVALID_JSON",
+                Err(Status::InvalidArgument) => "INVALID_ARGUMENT",
+                Err(_) => "IO (read-only)",
+            };
+            *APPLIED.lock().unwrap().entry(outcome).or_default() += 1;
+        }
         if let Some(new) = created {
             self.created.push(new);
         }
@@ -1685,6 +1707,9 @@ fn session_text(flow: &str, id: &str, s: &Session) -> String {
 
 // ------------------------------------------------------------------------------------
 
+/// How the `apply` edits turned out, printed at the end: each outcome must be common.
+static APPLIED: std::sync::Mutex<BTreeMap<&str, usize>> = std::sync::Mutex::new(BTreeMap::new());
+
 fn scratch_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("model-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -1724,4 +1749,5 @@ fn the_store_behaves_like_the_model() {
         panic!("{e}");
     }
     println!("model: {} cases, {} operations checked", cases(), operations.load(Ordering::Relaxed));
+    println!("model: apply edits (shrinking included): {:?}", APPLIED.lock().unwrap());
 }

@@ -238,7 +238,6 @@ pub enum Kind {
 }
 
 impl Kind {
-
     pub fn name(self) -> &'static str {
         match self {
             Kind::Add => "add",

@@ -298,6 +298,25 @@ enum ValueGen {
     /// The value the document has at the operation's path (`null` if none): a `test`
     /// that passes, an `add` or `replace` that changes nothing.
     Current,
+    /// The same, spelled otherwise: numbers with another text for the same value
+    /// (`5` as `5.0`, `1E300` as `1.0E300`), objects' members in reverse order. Equal for
+    /// `test` (RFC 6902 section 4.6), a change for `replace`.
+    Respelled,
+}
+
+/// `value` spelled as `ValueGen::Respelled` says.
+fn respelled(value: &T) -> T {
+    match value {
+        T::Num(text) => {
+            let (mantissa, exponent) = text.split_at(text.find(['e', 'E']).unwrap_or(text.len()));
+            let longer =
+                if mantissa.contains('.') { format!("{mantissa}0") } else { format!("{mantissa}.0") };
+            T::Num(format!("{longer}{exponent}"))
+        }
+        T::Arr(items) => T::Arr(items.iter().map(respelled).collect()),
+        T::Obj(members) => T::Obj(members.iter().rev().map(|(k, v)| (k.clone(), respelled(v))).collect()),
+        other => other.clone(),
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -405,7 +424,11 @@ fn patch_op() -> impl Strategy<Value = PatchOpGen> {
         3 => Just(Kind::Test),
         3 => Just(Kind::Merge),
     ];
-    let value = prop_oneof![3 => json().prop_map(ValueGen::Given), 1 => Just(ValueGen::Current)];
+    let value = prop_oneof![
+        6 => json().prop_map(ValueGen::Given),
+        2 => Just(ValueGen::Current),
+        1 => Just(ValueGen::Respelled),
+    ];
     let paths = (path_gen(true), path_gen(false));
     (kind, paths, path_gen(true), value, prop::bool::weighted(0.15), any::<bool>()).prop_map(
         |(kind, (old_path, new_path), from, value, extra, reversed)| {
@@ -414,11 +437,12 @@ fn patch_op() -> impl Strategy<Value = PatchOpGen> {
                 _ => old_path,
             };
             // A test mostly passes, else the whole edit fails.
-            let value = match (kind, value) {
-                (Kind::Test, ValueGen::Given(_)) if matches!(path, PathGen::Existing(n) if n % 4 != 0) => {
-                    ValueGen::Current
-                }
-                (_, value) => value,
+            let value = match (kind, value, &path) {
+                (Kind::Test, ValueGen::Given(_), PathGen::Existing(n)) if n % 4 != 0 => match n % 4 {
+                    1 => ValueGen::Respelled,
+                    _ => ValueGen::Current,
+                },
+                (_, value, _) => value,
             };
             PatchOpGen { kind, path, from, value, extra, reversed }
         },
@@ -519,14 +543,17 @@ fn resolve_op(doc: &T, gen: &PatchOpGen) -> (String, PatchOp, bool) {
     let from = resolve_path(doc, &gen.from);
     let value = match &gen.value {
         ValueGen::Given(json) => json.clone(),
-        ValueGen::Current => {
-            let text = doc.get(&path).map_or("null".to_string(), T::text);
-            Json {
-                input: text.clone(),
-                nest: nesting(&text),
-                val: Val { text, object: None },
-                refused: false,
-            }
+        ValueGen::Current | ValueGen::Respelled => {
+            let current = doc.get(&path).cloned().unwrap_or(T::Null);
+            let value = match gen.value {
+                ValueGen::Respelled => respelled(&current),
+                _ => current,
+            };
+            let text = value.text();
+            // 4,300 sevens spelled with a fraction is a float Python reads as inf.
+            let refused = value
+                .any_number(|n| n.contains(['.', 'e', 'E']) && n.parse::<f64>().is_ok_and(f64::is_infinite));
+            Json { input: text.clone(), nest: nesting(&text), val: Val { text, object: None }, refused }
         }
     };
     let mut fields = vec![("op", quoted(gen.kind.name())), ("path", quoted(&patch::pointer(&path)))];

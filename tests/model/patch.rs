@@ -78,6 +78,16 @@ impl T {
         }
     }
 
+    /// Whether a number of the value passes `check`.
+    pub fn any_number(&self, check: impl Fn(&str) -> bool + Copy) -> bool {
+        match self {
+            T::Num(n) => check(n),
+            T::Arr(items) => items.iter().any(|v| v.any_number(check)),
+            T::Obj(members) => members.iter().any(|(_, v)| v.any_number(check)),
+            _ => false,
+        }
+    }
+
     /// The value at `tokens`, if there is one.
     pub fn get(&self, tokens: &[String]) -> Option<&T> {
         let mut node = self;

@@ -24,6 +24,10 @@ impl Arg {
         Arg(Some(CString::new(&bytes[..end]).expect("cut at the first NUL")))
     }
 
+    pub fn null() -> Arg {
+        Arg(None)
+    }
+
     pub fn text(text: &str) -> Arg {
         Arg(Some(CString::new(text).expect("no NUL in the harness's own strings")))
     }
@@ -160,6 +164,15 @@ pub fn with_len(call: &Call, f: impl FnOnce(*mut usize) -> ws_status) -> (ws_sta
     let status = finish(call, f(&mut out));
     if status != WS_OK {
         assert_eq!(out, 0, "{call} failed with {} but left its count set", status_name(status));
+    }
+    (status, out)
+}
+
+pub fn with_i64(call: &Call, f: impl FnOnce(*mut i64) -> ws_status) -> (ws_status, i64) {
+    let mut out = i64::MIN;
+    let status = finish(call, f(&mut out));
+    if status != WS_OK {
+        assert_eq!(out, 0, "{call} failed with {} but left its number set", status_name(status));
     }
     (status, out)
 }

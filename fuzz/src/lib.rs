@@ -3,6 +3,7 @@
 //! the contract and a model of the store.
 
 mod capi;
+mod edit;
 mod leaks;
 mod model;
 mod script;

@@ -1,6 +1,7 @@
 //! What the store should hold after the calls so far: every session of the current
-//! store, with its state, current step, label, history and undo/redo stacks.
-//! The fuzzer's store is private and new for every input, so the model sees every write.
+//! store, with its state, current step, label, history, undo/redo stacks and revision,
+//! and the change sequence of the file. The fuzzer's store is private and new for every
+//! input, so the model sees every write.
 
 use crate::tree::{Obj, J};
 use std::collections::BTreeMap;
@@ -22,8 +23,11 @@ pub struct Session {
     pub history: Vec<J>,
     pub undo: Vec<Checkpoint>,
     pub redo: Vec<Checkpoint>,
-    /// Creation order within the store: `ws_list_sessions` breaks ties with it.
+    /// Creation order within the store: `ws_list_sessions` breaks ties of `created_at`
+    /// and labels with it.
     pub seq: u64,
+    /// The number of the session's latest change (ties of `updated_at` go by it).
+    pub revision: i64,
     /// Timestamps as last read back from the library.
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
@@ -33,11 +37,40 @@ pub struct Model {
     pub sessions: BTreeMap<Key, Session>,
     pub max_history_depth: usize,
     next_seq: u64,
+    /// The latest number of the change sequence (`ws_latest_seq`).
+    pub latest: i64,
+    /// Every session changed since the file was made, live or deleted: the number of its
+    /// latest change and whether that was its deletion (what `ws_changes_since` lists).
+    pub changes: BTreeMap<Key, (i64, bool)>,
 }
 
 impl Model {
     pub fn new(max_history_depth: usize) -> Model {
-        Model { sessions: BTreeMap::new(), max_history_depth, next_seq: 0 }
+        Model {
+            sessions: BTreeMap::new(),
+            max_history_depth,
+            next_seq: 0,
+            latest: 0,
+            changes: BTreeMap::new(),
+        }
+    }
+
+    /// What a session's row holds (`None`: no row): a call that changes it takes a number.
+    pub fn row(&self, key: &Key) -> Option<(Obj, Option<String>, Option<String>)> {
+        self.sessions.get(key).map(|m| (m.state.clone(), m.step.clone(), m.label.clone()))
+    }
+
+    /// A call changed the session (or deleted it): it takes the next number.
+    pub fn number(&mut self, key: &Key) {
+        self.latest += 1;
+        let deleted = match self.sessions.get_mut(key) {
+            Some(session) => {
+                session.revision = self.latest;
+                false
+            }
+            None => true,
+        };
+        self.changes.insert(key.clone(), (self.latest, deleted));
     }
 
     /// The session, created empty if it does not exist (what every upserting call does).

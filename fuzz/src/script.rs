@@ -20,10 +20,21 @@
 //! see `db_path`), so it reproduces on its own; an `o` line starts again on a new file. Each call's status must be the one the contract gives for its
 //! arguments and the store's content (a [`Model`] of every session), and after each call
 //! on a session the library's view of that session (state, summary, history, undo
-//! status) must equal the model's, through the store that made the call and through a
-//! second, read-only store on the same file.
+//! status, revision) must equal the model's, through the store that made the call and
+//! through a second, read-only store on the same file.
+//!
+//! The change sequence is modelled exactly: a call that changes a session's row (state,
+//! step, label, existence) or its stacks takes the next number, which becomes its
+//! revision (deletions are remembered as deleted); any other call, failed ones included,
+//! takes none. After every call on a session, `ws_latest_seq` through both stores and the
+//! whole feed (`ws_changes_since` from 0) through the read-only one must equal the model.
+//! `ws_apply` takes arbitrary edits: an edit the library accepts must be one the oracle
+//! (`edit.rs`) reads as well-formed, with the result, state, step, label and checkpoint
+//! it predicts (`"changed": false` taking no number); a `WS_CONFLICT` or `WS_NOT_FOUND`
+//! must have the reason the oracle finds; any refusal must leave everything as it was.
 
 use crate::capi::{self, expect, json_out, status_name, Arg, Call, NULL};
+use crate::edit;
 use crate::model::{push_trimmed, Checkpoint, Key, Model};
 use crate::tree::{self, Obj, Text, J};
 use std::ffi::{CStr, CString};
@@ -58,6 +69,11 @@ enum Op {
     JsonHistoryPop,
     Reopen,
     StatusName,
+    Apply,
+    GetSession,
+    GetRevision,
+    ChangesSince,
+    LatestSeq,
 }
 
 /// The letter of each call, and its arguments.
@@ -89,6 +105,11 @@ const OPS: &[(u8, Op)] = &[
     (b'J', Op::JsonHistoryPop),    // history
     (b'o', Op::Reopen),            // options (NULL: ws_store_open)
     (b'x', Op::StatusName),        // status
+    (b'a', Op::Apply),             // flow, session, edit
+    (b'S', Op::GetSession),        // flow, session
+    (b'r', Op::GetRevision),       // flow, session
+    (b'f', Op::ChangesSince),      // flow (NULL: every flow), after_seq, limit
+    (b'q', Op::LatestSeq),         //
 ];
 
 fn op_of(code: u8) -> Op {
@@ -275,6 +296,13 @@ impl Harness {
         let mut verify: Option<Key> = None;
         // Whether the call may move the session's `updated_at`.
         let mut touches = false;
+        // The row of the session the call names, before it: a call that changes the row,
+        // or (`stacks_changed`) its history or undo/redo stacks, takes one number.
+        let before = session_key(a(0), a(1)).map(|key| {
+            let row = self.model.row(&key);
+            (key, row)
+        });
+        let mut stacks_changed = false;
         match op {
             Op::GetState => {
                 let (f, s) = (a(0), a(1));
@@ -530,6 +558,7 @@ impl Harness {
                 expect(&call, status, &allowed(key.is_some(), &json));
                 if let (WS_OK, Some(key), Ok(snapshot)) = (status, &key, json) {
                     push_trimmed(&mut self.model.upsert(key).history, snapshot, depth);
+                    stacks_changed = true;
                 }
                 verify = key;
             }
@@ -558,6 +587,7 @@ impl Harness {
                         Some(h) => h.last().cloned(),
                         None => None,
                     };
+                    stacks_changed = pop && want.is_some();
                     assert_eq!(
                         out.map(|o| json_out(&call, &o)),
                         want,
@@ -586,6 +616,7 @@ impl Harness {
                 let key = session_key(f, s);
                 expect(&call, status, &status_allowed(key.is_some()));
                 if let Some(session) = key.as_ref().and_then(|k| self.model.sessions.get_mut(k)) {
+                    stacks_changed = !session.history.is_empty();
                     session.history.clear();
                 }
                 verify = key;
@@ -604,6 +635,7 @@ impl Harness {
                         Checkpoint { state: session.state.clone(), step: session.step.clone(), label };
                     push_trimmed(&mut session.undo, entry, depth);
                     session.redo.clear();
+                    stacks_changed = true;
                 }
                 verify = key;
             }
@@ -641,6 +673,7 @@ impl Harness {
                         };
                         push_trimmed(to, replaced, depth);
                         touches = true;
+                        stacks_changed = true;
                     }
                 } else if key.is_some() {
                     assert!(!done, "{call}: done on a session that does not exist");
@@ -669,11 +702,221 @@ impl Harness {
                 *self = Harness::open(a(0));
             }
             Op::StatusName => status_name_and_version(a(0)),
+            Op::Apply => {
+                let (f, s, e) = (a(0), a(1), a(2));
+                let call = Call { name: "apply", args: &[f, s, e], extra: String::new(), checking: false };
+                let (status, out) =
+                    capi::with_string(&call, |o| ws_apply(store, f.ptr(), s.ptr(), e.ptr(), o));
+                let key = session_key(f, s);
+                let want = match (&key, e.str()) {
+                    (Some(_), Some(_)) => {
+                        vec![WS_OK, WS_INVALID_ARGUMENT, WS_INVALID_JSON, WS_CONFLICT, WS_NOT_FOUND]
+                    }
+                    _ => vec![WS_INVALID_ARGUMENT],
+                };
+                expect(&call, status, &want);
+                if let (Some(key), Some(edit)) = (&key, e.str()) {
+                    let changed = self.apply(&call, key, edit, status, out);
+                    touches = changed;
+                    stacks_changed = changed;
+                }
+                verify = key;
+            }
+            Op::GetSession => {
+                let (f, s) = (a(0), a(1));
+                let call = Call { name: "get_session", args: &[f, s], extra: String::new(), checking: false };
+                let (status, out) = capi::with_string(&call, |o| ws_get_session(store, f.ptr(), s.ptr(), o));
+                let key = session_key(f, s);
+                expect(&call, status, &status_allowed(key.is_some()));
+                if let Some(key) = &key {
+                    let want = self.model.sessions.get(key).map(|m| {
+                        obj(vec![
+                            ("flow_id", J::Str(key.0.clone())),
+                            ("session_id", J::Str(key.1.clone())),
+                            ("label", str_or_null(&m.label)),
+                            ("current_step", str_or_null(&m.step)),
+                            ("state", J::Obj(m.state.clone())),
+                            ("revision", J::Num(m.revision.to_string())),
+                            ("created_at", str_or_null(&m.created_at)),
+                            ("updated_at", str_or_null(&m.updated_at)),
+                        ])
+                    });
+                    assert_eq!(out.map(|o| json_out(&call, &o)), want, "{call}: differs from the model");
+                }
+                verify = key;
+            }
+            Op::GetRevision => {
+                let (f, s) = (a(0), a(1));
+                let call =
+                    Call { name: "get_revision", args: &[f, s], extra: String::new(), checking: false };
+                let (status, _) = capi::with_i64(&call, |o| ws_get_revision(store, f.ptr(), s.ptr(), o));
+                let key = session_key(f, s);
+                expect(&call, status, &status_allowed(key.is_some()));
+                // The value is checked with every session the harness verifies.
+                verify = key;
+            }
+            Op::ChangesSince => self.changes_since(a(0), a(1), a(2)),
+            Op::LatestSeq => self.check_latest(self.store),
         }
         if let Some(key) = verify {
+            let was = match before {
+                Some((before_key, row)) if before_key == key => row,
+                _ => None,
+            };
+            let row_changed = self.model.row(&key) != was;
+            let changed = row_changed || stacks_changed;
+            if changed {
+                self.model.number(&key);
+            }
+            // `updated_at` stays as it is on a call that leaves the row as it was.
+            touches &= row_changed;
             self.verify(self.store, &key, touches);
             self.verify(self.judge, &key, touches);
+            self.check_latest(self.store);
+            self.check_latest(self.judge);
+            // The whole feed after each change (a call that takes no number, as
+            // `ws_latest_seq` just showed, leaves it alone; `f` lines read it any time).
+            if changed {
+                self.check_feed(self.judge, None, 0, 0);
+            }
         }
+    }
+
+    /// `ws_apply`'s outcome against the oracle's reading of the edit (`edit.rs`): an edit
+    /// the library accepts must be one the oracle reads, and do what the oracle
+    /// predicts; a `WS_CONFLICT` or `WS_NOT_FOUND` must have its reason. Returns whether
+    /// the call changed the session, which the model then holds as edited.
+    fn apply(&mut self, call: &Call, key: &Key, text: &str, status: ws_status, out: Option<String>) -> bool {
+        let session = self.model.sessions.get(key);
+        let revision = session.map_or(0, |m| m.revision);
+        let read = Text::read(text);
+        let edit = read.tree.as_ref().and_then(edit::read);
+        // What the edit must do: the new row and whether it is a change, or the status.
+        let outcome = edit.as_ref().map(|edit| {
+            if edit.expect.is_some_and(|r| r != revision) {
+                return Err(WS_CONFLICT);
+            }
+            if session.is_none() && !edit.create {
+                return Err(WS_NOT_FOUND);
+            }
+            let (state, step, label) = self.model.row(key).unwrap_or_default();
+            let new_state = match &edit.patch {
+                Some(patch) => edit::patched(&state, patch).ok_or(WS_CONFLICT)?,
+                None => state.clone(),
+            };
+            let new_step = edit.step.clone().or(step.clone());
+            let new_label = edit.label.clone().unwrap_or(label.clone());
+            let changed = session.is_none() || (&new_state, &new_step, &new_label) != (&state, &step, &label);
+            Ok((new_state, new_step, new_label, changed))
+        });
+        match status {
+            WS_OK => {
+                let Some(Ok((state, step, label, changed))) = outcome else {
+                    panic!("{call} succeeded, but the oracle expected {:?}", outcome.map(|o| o.map(drop)))
+                };
+                let out = out.unwrap_or_else(|| panic!("{call} returned WS_OK without a result"));
+                let want_revision = if changed { self.model.latest + 1 } else { revision };
+                let want =
+                    obj(vec![("revision", J::Num(want_revision.to_string())), ("changed", J::Bool(changed))]);
+                assert_eq!(json_out(call, &out), want, "{call}: result differs from the oracle's");
+                if !changed {
+                    return false;
+                }
+                let edit = edit.expect("read");
+                let depth = self.model.max_history_depth;
+                let session = self.model.upsert(key);
+                if let Some(label) = edit.checkpoint {
+                    // The session as it was before the edit: empty when it is created.
+                    let entry =
+                        Checkpoint { state: session.state.clone(), step: session.step.clone(), label };
+                    push_trimmed(&mut session.undo, entry, depth);
+                    session.redo.clear();
+                }
+                (session.state, session.step, session.label) = (state, step, label);
+                true
+            }
+            WS_CONFLICT | WS_NOT_FOUND => {
+                if let Some(outcome) = outcome {
+                    assert_eq!(
+                        outcome.err(),
+                        Some(status),
+                        "{call} returned {}, but the oracle finds no reason for it",
+                        status_name(status)
+                    );
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+
+    fn check_latest(&self, store: *mut ws_store) {
+        let call = Call { name: "latest_seq", args: &[], extra: String::new(), checking: true };
+        let (status, latest) = capi::with_i64(&call, |o| ws_latest_seq(store, o));
+        expect(&call, status, &[WS_OK]);
+        assert_eq!(latest, self.model.latest, "{call}: differs from the model");
+    }
+
+    /// `ws_changes_since` with the fuzz input's arguments.
+    fn changes_since(&self, f: &Arg, after: &Arg, limit: &Arg) {
+        let (after, limit) = (integer(after), integer(limit) as usize);
+        let call =
+            Call { name: "changes_since", args: &[f], extra: format!(", {after}, {limit}"), checking: false };
+        let ok = (f.is_null() || flow_id(f).is_some()) && after >= 0 && limit <= 100_000;
+        if !ok {
+            let (status, _) =
+                capi::with_string(&call, |o| ws_changes_since(self.store, f.ptr(), after, limit, o));
+            expect(&call, status, &[WS_INVALID_ARGUMENT]);
+            return;
+        }
+        self.check_feed(self.store, flow_id(f), after, limit);
+    }
+
+    /// The feed through `store` must be the model's: every session whose latest change is
+    /// after `after`, in sequence order, `limit` a page (0: 1000), deletions included.
+    fn check_feed(&self, store: *mut ws_store, flow: Option<&str>, after: i64, limit: usize) {
+        let f = flow.map_or(Arg::null(), Arg::text);
+        let call = Call {
+            name: "changes_since",
+            args: &[&f],
+            extra: format!(", {after}, {limit}"),
+            checking: flow.is_none() && after == 0,
+        };
+        let (status, out) = capi::with_string(&call, |o| ws_changes_since(store, f.ptr(), after, limit, o));
+        expect(&call, status, &[WS_OK]);
+        let mut changes: Vec<(&Key, i64, bool)> = self
+            .model
+            .changes
+            .iter()
+            .filter(|((fl, _), (seq, _))| *seq > after && flow.is_none_or(|flow| flow == fl))
+            .map(|(key, &(seq, deleted))| (key, seq, deleted))
+            .collect();
+        changes.sort_by_key(|(_, seq, _)| *seq);
+        let limit = if limit == 0 { 1000 } else { limit };
+        let more = changes.len() > limit;
+        changes.truncate(limit);
+        let last = if more { changes[limit - 1].1 } else { after.max(self.model.latest) };
+        let number = |n: i64| J::Num(n.to_string());
+        let entries = changes
+            .iter()
+            .map(|((flow, session), seq, deleted)| {
+                obj(vec![
+                    ("seq", number(*seq)),
+                    ("flow_id", J::Str(flow.clone())),
+                    ("session_id", J::Str(session.clone())),
+                    ("revision", number(*seq)),
+                    ("deleted", J::Bool(*deleted)),
+                ])
+            })
+            .collect();
+        let want = obj(vec![
+            ("changes", J::Arr(entries)),
+            ("last_seq", number(last)),
+            ("more", J::Bool(more)),
+            ("reset", J::Bool(false)),
+        ]);
+        let out = out.expect("WS_OK gives the changes");
+        assert_eq!(json_out(&call, &out), want, "{call}: differs from the model");
     }
 
     fn list_sessions(&mut self, f: &Arg, order: &Arg, descending: &Arg) {
@@ -691,14 +934,13 @@ impl Harness {
         let (Some(flow), Some(out)) = (flow, out) else { return };
         let J::Arr(rows) = json_out(&call, &out) else { panic!("{call} returned {out:?}, not an array") };
         let mut want: Vec<_> = self.model.sessions.iter().filter(|((f, _), _)| f == flow).collect();
-        // ORDER BY the key, then creation order; descending reverses both.
-        want.sort_by(|(_, a), (_, b)| {
-            let by = match order {
-                WS_ORDER_UPDATED_AT => a.updated_at.cmp(&b.updated_at),
-                WS_ORDER_CREATED_AT => a.created_at.cmp(&b.created_at),
-                _ => a.label.cmp(&b.label),
-            };
-            by.then(a.seq.cmp(&b.seq))
+        // ORDER BY the key; ties (timestamps are whole seconds) of updated_at by the
+        // change sequence, of created_at by creation order, of labels by created_at and
+        // then creation order; descending reverses all of it.
+        want.sort_by(|(_, a), (_, b)| match order {
+            WS_ORDER_UPDATED_AT => a.updated_at.cmp(&b.updated_at).then(a.revision.cmp(&b.revision)),
+            WS_ORDER_CREATED_AT => a.created_at.cmp(&b.created_at).then(a.seq.cmp(&b.seq)),
+            _ => a.label.cmp(&b.label).then(a.created_at.cmp(&b.created_at)).then(a.seq.cmp(&b.seq)),
         });
         if descending {
             want.reverse();
@@ -749,6 +991,13 @@ impl Harness {
         let model = self.model.sessions.get(key);
         let want = J::Obj(model.map_or_else(Obj::new, |m| m.state.clone()));
         assert_eq!(json_out(&get_state, &state), want, "{get_state}: state differs from the model");
+
+        let get_revision = call("get_revision");
+        let (status, revision) =
+            capi::with_i64(&get_revision, |o| ws_get_revision(store, f.ptr(), s.ptr(), o));
+        expect(&get_revision, status, &[WS_OK]);
+        let want = self.model.sessions.get(key).map_or(0, |m| m.revision);
+        assert_eq!(revision, want, "{get_revision}: differs from the model");
 
         let get_summary = call("get_session_summary");
         let (status, summary) =

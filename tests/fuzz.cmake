@@ -3,7 +3,7 @@
 # (${WS_CARGO_TARGET_DIR}/fuzz), so that neither build rebuilds the other. The suite runs
 # a bounded session from the committed seeds, a fixed number of inputs with a fixed
 # random seed; `fuzz/run.sh SECONDS` fuzzes for longer.
-set(WS_FUZZ_RUNS 20000 CACHE STRING "How many inputs the fuzz/api test runs")
+set(WS_FUZZ_RUNS 17000 CACHE STRING "How many inputs the fuzz/api test runs")
 set(WS_FUZZ "${CMAKE_COMMAND}" -E env "CARGO=${CARGO}" "FUZZ_TARGET_DIR=${WS_CARGO_TARGET_DIR}/fuzz"
     bash "${CMAKE_SOURCE_DIR}/fuzz/run.sh")
 

@@ -494,7 +494,7 @@ mod tests {
             (op(Kind::Copy, "/foo/-", "/n", None), Some(r#"{"foo":["bar","baz",1.0],"n":1.0}"#)),
         ];
         for (op, want) in cases {
-            assert_eq!(apply(&doc, &[op.clone()]).map(|t| t.text()).as_deref(), want, "{op:?}");
+            assert_eq!(apply(&doc, std::slice::from_ref(&op)).map(|t| t.text()).as_deref(), want, "{op:?}");
         }
     }
 }

@@ -1,6 +1,6 @@
-/* What the crash and stress tests share: a seeded PRNG whose seed is printed and can be
+/* What the reliability tests share: a seeded PRNG whose seed is printed and can be
  * forced from the environment (so a failing run can be repeated), pipe I/O that copes
- * with short reads and writes, and a monotonic clock. */
+ * with short reads and writes, a monotonic clock, and processes started all at once. */
 #ifndef WS_RELIABILITY_H
 #define WS_RELIABILITY_H
 
@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,6 +109,58 @@ static inline size_t read_full(int fd, void *data, size_t size) {
     done += (size_t)n;
   }
   return done;
+}
+
+/* The body of a process `run_processes` starts: it gets ready (opens its stores, starts
+ * its threads), writes one byte to `ready_fd`, waits until `start_fd` reads end of file,
+ * does its work, writes its results to `result_fd` and exits with 0. */
+typedef void (*process_body)(int p, const void *arg, int ready_fd, int start_fd, int result_fd);
+
+/* Forks `n` (at most 64) processes running `body`, starts them all at once when every
+ * one is ready, reads `each` bytes of results from process p into `results + p * each`,
+ * and checks that each exits with 0. Returns the seconds from the start to the last
+ * results. No store may be open in the caller across the call. */
+static inline double run_processes(int n, process_body body, const void *arg, void *results,
+                                   size_t each) {
+  char bytes[64];
+  int ready[2], start[2], result_fds[64], p, status;
+  pid_t pids[64];
+  double started, elapsed;
+  CHECK(n > 0 && n <= 64);
+  CHECK(pipe(ready) == 0 && pipe(start) == 0);
+  fflush(NULL);
+  for (p = 0; p < n; p++) {
+    int result[2];
+    CHECK(pipe(result) == 0);
+    pids[p] = fork();
+    CHECK(pids[p] >= 0);
+    if (pids[p] == 0) {
+      close(ready[0]);
+      close(start[1]);
+      close(result[0]);
+      body(p, arg, ready[1], start[0], result[1]);
+      exit(0);
+    }
+    close(result[1]);
+    result_fds[p] = result[0];
+  }
+  close(ready[1]);
+  close(start[0]);
+  /* Every process has opened its stores and started its threads: go. */
+  CHECK(read_full(ready[0], bytes, (size_t)n) == (size_t)n);
+  close(ready[0]);
+  started = now_seconds();
+  close(start[1]);
+  for (p = 0; p < n; p++) {
+    CHECK(read_full(result_fds[p], (char *)results + (size_t)p * each, each) == each);
+    close(result_fds[p]);
+  }
+  elapsed = now_seconds() - started;
+  for (p = 0; p < n; p++) {
+    CHECK(waitpid(pids[p], &status, 0) == pids[p]);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  return elapsed;
 }
 
 #endif

@@ -117,8 +117,14 @@ static void *work(void *arg) {
 
 /* One process: opens its store, starts its threads, says it is ready, waits for the
  * start, sends its threads' results. */
-static void run_process(const char *path, const char *options, long cycles, int safe,
-                        int ready_fd, int start_fd, int result_fd) {
+struct process_args {
+  const char *path, *options;
+  long cycles;
+  int safe;
+};
+
+static void run_process(int p, const void *arg, int ready_fd, int start_fd, int result_fd) {
+  const struct process_args *a = (const struct process_args *)arg;
   static struct thread_result results[THREADS];
   struct worker workers[THREADS];
   pthread_t threads[THREADS];
@@ -126,13 +132,14 @@ static void run_process(const char *path, const char *options, long cycles, int 
   ws_store *store = NULL;
   char byte = 'r';
   int t;
-  CHECK_OK(ws_store_open_with(path, options, &store));
+  (void)p;
+  CHECK_OK(ws_store_open_with(a->path, a->options, &store));
   CHECK(pthread_barrier_init(&start, NULL, THREADS + 1) == 0);
   memset(results, 0, sizeof results);
   for (t = 0; t < THREADS; t++) {
     workers[t].store = store;
-    workers[t].cycles = cycles;
-    workers[t].safe = safe;
+    workers[t].cycles = a->cycles;
+    workers[t].safe = a->safe;
     workers[t].start = &start;
     workers[t].res = &results[t];
     CHECK(pthread_create(&threads[t], NULL, work, &workers[t]) == 0);
@@ -146,7 +153,6 @@ static void run_process(const char *path, const char *options, long cycles, int 
   ws_store_close(store);
   write_all(result_fd, results, sizeof results);
   close(result_fd);
-  exit(0);
 }
 
 static struct thread_result results[PROCESSES][THREADS];
@@ -156,12 +162,12 @@ static long run(const char *dir_name, const char *name, const char *options, lon
                 int safe) {
   const long total = PROCESSES * THREADS * cycles;
   const char *dir = fresh_dir(dir_name);
-  char path[512], bytes[PROCESSES];
-  int ready[2], start[2], result_fds[PROCESSES], p, t, status;
-  pid_t pids[PROCESSES];
+  char path[512];
+  struct process_args args;
+  int p, t;
   long conflicts = 0, busy = 0, no_ops = 0, counter, i;
   int64_t before_revision, revision = 0, latest = 0;
-  double started, elapsed;
+  double elapsed;
   ws_store *store = NULL;
   char *session = NULL;
 
@@ -173,37 +179,11 @@ static long run(const char *dir_name, const char *name, const char *options, lon
   CHECK_OK(ws_get_revision(store, FLOW, SESSION, &before_revision));
   ws_store_close(store); /* no store is open across the fork */
 
-  CHECK(pipe(ready) == 0 && pipe(start) == 0);
-  fflush(NULL);
-  for (p = 0; p < PROCESSES; p++) {
-    int result[2];
-    CHECK(pipe(result) == 0);
-    pids[p] = fork();
-    CHECK(pids[p] >= 0);
-    if (pids[p] == 0) {
-      close(ready[0]);
-      close(start[1]);
-      close(result[0]);
-      run_process(path, options, cycles, safe, ready[1], start[0], result[1]);
-    }
-    close(result[1]);
-    result_fds[p] = result[0];
-  }
-  close(ready[1]);
-  close(start[0]);
-  CHECK(read_full(ready[0], bytes, sizeof bytes) == sizeof bytes);
-  close(ready[0]);
-  started = now_seconds();
-  close(start[1]);
-  for (p = 0; p < PROCESSES; p++) {
-    CHECK(read_full(result_fds[p], results[p], sizeof results[p]) == sizeof results[p]);
-    close(result_fds[p]);
-  }
-  elapsed = now_seconds() - started;
-  for (p = 0; p < PROCESSES; p++) {
-    CHECK(waitpid(pids[p], &status, 0) == pids[p]);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  }
+  args.path = path;
+  args.options = options;
+  args.cycles = cycles;
+  args.safe = safe;
+  elapsed = run_processes(PROCESSES, run_process, &args, results, sizeof results[0]);
   for (p = 0; p < PROCESSES; p++) {
     for (t = 0; t < THREADS; t++) {
       CHECK(results[p][t].done == cycles);

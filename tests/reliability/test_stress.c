@@ -301,8 +301,14 @@ static void *work(void *arg) {
 
 /* One process: opens its stores, says it is ready, waits for the start, runs its
  * threads, sends their results. */
-static void run_process(int p, const char *path, uint64_t seed, long ops, int ready_fd, int start_fd,
-                        int result_fd) {
+struct process_args {
+  const char *path;
+  uint64_t seed;
+  long ops;
+};
+
+static void run_process(int p, const void *arg, int ready_fd, int start_fd, int result_fd) {
+  const struct process_args *a = (const struct process_args *)arg;
   static struct thread_result results[THREADS];
   struct worker workers[THREADS];
   pthread_t threads[THREADS];
@@ -310,16 +316,16 @@ static void run_process(int p, const char *path, uint64_t seed, long ops, int re
   ws_store *stores[THREADS - 1];
   char byte = 'r';
   int t;
-  for (t = 0; t < THREADS - 1; t++) CHECK_OK(ws_store_open_with(path, OPTIONS, &stores[t]));
+  for (t = 0; t < THREADS - 1; t++) CHECK_OK(ws_store_open_with(a->path, OPTIONS, &stores[t]));
   CHECK(pthread_barrier_init(&start, NULL, THREADS + 1) == 0);
   for (t = 0; t < THREADS; t++) {
     struct worker *w = &workers[t];
     w->p = p;
     w->t = t;
-    w->ops = ops;
+    w->ops = a->ops;
     w->store = stores[t == 0 ? 0 : t - 1]; /* threads 0 and 1 share stores[0] */
     w->start = &start;
-    w->rng = rng_for(seed, (uint64_t)p + 1, (uint64_t)t + 1);
+    w->rng = rng_for(a->seed, (uint64_t)p + 1, (uint64_t)t + 1);
     w->res = &results[t];
     memset(w->res, 0, sizeof *w->res);
     memset(w->res->last_step, 0xff, sizeof w->res->last_step);
@@ -336,7 +342,6 @@ static void run_process(int p, const char *path, uint64_t seed, long ops, int re
   for (t = 0; t < THREADS - 1; t++) ws_store_close(stores[t]);
   write_all(result_fd, results, sizeof results);
   close(result_fd);
-  exit(0);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -688,48 +693,20 @@ int main(void) {
   uint64_t seed = seed_from_env("WS_STRESS_SEED");
   long ops = count_from_env("WS_STRESS_OPS", DEFAULT_OPS, MAX_OPS);
   const char *dir = fresh_dir("stress");
-  char path[512], bytes[PROCESSES];
-  int ready[2], start[2], result_fds[PROCESSES], p, t, op, status;
-  pid_t pids[PROCESSES];
+  char path[512];
+  struct process_args args;
+  int p, t, op;
   long total = 0, ok[OP_KINDS], busy[OP_KINDS], busy_total = 0;
-  double started, elapsed, slowest[OP_KINDS], cpu;
+  double elapsed, slowest[OP_KINDS], cpu;
   struct rusage usage;
   ws_store *store = NULL;
 
   path_in(path, sizeof path, dir, "stress.db");
   prepare(path);
-  CHECK(pipe(ready) == 0 && pipe(start) == 0);
-  fflush(NULL);
-  for (p = 0; p < PROCESSES; p++) {
-    int result[2];
-    CHECK(pipe(result) == 0);
-    pids[p] = fork();
-    CHECK(pids[p] >= 0);
-    if (pids[p] == 0) {
-      close(ready[0]);
-      close(start[1]);
-      close(result[0]);
-      run_process(p, path, seed, ops, ready[1], start[0], result[1]);
-    }
-    close(result[1]);
-    result_fds[p] = result[0];
-  }
-  close(ready[1]);
-  close(start[0]);
-  /* Every process has opened its stores and started its threads: go. */
-  CHECK(read_full(ready[0], bytes, sizeof bytes) == sizeof bytes);
-  close(ready[0]);
-  started = now_seconds();
-  close(start[1]);
-  for (p = 0; p < PROCESSES; p++) {
-    CHECK(read_full(result_fds[p], results[p], sizeof results[p]) == sizeof results[p]);
-    close(result_fds[p]);
-  }
-  elapsed = now_seconds() - started;
-  for (p = 0; p < PROCESSES; p++) {
-    CHECK(waitpid(pids[p], &status, 0) == pids[p]);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  }
+  args.path = path;
+  args.seed = seed;
+  args.ops = ops;
+  elapsed = run_processes(PROCESSES, run_process, &args, results, sizeof results[0]);
 
   memset(ok, 0, sizeof ok);
   memset(busy, 0, sizeof busy);

@@ -404,13 +404,7 @@ mod tests {
     }
 
     fn scratch(name: &str) -> String {
-        let dir = std::env::temp_dir().join(format!("ws-chunks-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-        path.to_str().unwrap().to_string()
+        crate::store::scratch_file("chunks", name)
     }
 
     fn open(path: &str, depth: usize) -> Store {

@@ -243,13 +243,7 @@ mod tests {
     use crate::{Options, Status};
 
     fn scratch(name: &str) -> String {
-        let dir = std::env::temp_dir().join(format!("ws-feed-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-        path.to_str().unwrap().to_string()
+        crate::store::scratch_file("feed", name)
     }
 
     #[test]

@@ -384,18 +384,25 @@ fn set_journal_mode(conn: &Connection, path: &str, mode: JournalMode, busy_timeo
     }
 }
 
+/// A fresh path for a test's database: `<tmp>/ws-<group>-<pid>/<name>`, with any file
+/// (and WAL or shared-memory file) an earlier run left there removed.
+#[cfg(test)]
+pub(crate) fn scratch_file(group: &str, name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("ws-{group}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path.to_str().unwrap().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn scratch(name: &str) -> String {
-        let dir = std::env::temp_dir().join(format!("ws-store-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-        path.to_str().unwrap().to_string()
+        crate::store::scratch_file("store", name)
     }
 
     /// A call that remade the stand-ins and then failed rolled the remaking back with

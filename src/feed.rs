@@ -7,7 +7,7 @@
 
 use crate::error::{quote, Error, Result};
 use crate::json;
-use crate::key::{check_flow_id, flow_key_range, session_key};
+use crate::key::{flow_key_range, session_key};
 use crate::store::{execute, query_row, Store};
 use crate::stored;
 use rusqlite::Connection;
@@ -58,15 +58,9 @@ pub(crate) fn stacks_changed(
     since: i64,
     owner: impl Fn() -> String,
 ) -> Result<()> {
-    let doing = || format!("number the change of {}", owner());
-    let numbered = query_row(
-        conn,
-        "SELECT seq FROM ws_change WHERE flow_session_key = ?1 AND deleted_at IS NULL",
-        [key],
-        |row| row.get::<_, i64>(0),
-        doing,
-    )?;
-    if numbered.is_some_and(|seq| seq <= since) {
+    let numbered = revision(conn, key, &owner)?;
+    if numbered > 0 && numbered <= since {
+        let doing = || format!("number the change of {}", owner());
         execute(conn, "DELETE FROM ws_change WHERE flow_session_key = ?1", [key], doing)?;
         execute(conn, "INSERT INTO ws_change (flow_session_key) VALUES (?1)", [key], doing)?;
     }
@@ -133,9 +127,6 @@ impl Store {
     pub fn changes_since(&self, flow_id: Option<&str>, after_seq: i64, limit: usize) -> Result<String> {
         check_after(after_seq)?;
         let range = flow_id.map(flow_key_range).transpose()?;
-        if let Some(flow_id) = flow_id {
-            check_flow_id(flow_id)?;
-        }
         let limit = match limit {
             0 => DEFAULT_LIMIT,
             n if n > MAX_LIMIT => {

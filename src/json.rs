@@ -357,13 +357,7 @@ fn parse_shape(text: &str) -> std::result::Result<std::result::Result<Entries<'_
 
 /// As `parse_shape`, with an object's entries as written, repeated keys included.
 fn parse_items(text: &str) -> std::result::Result<std::result::Result<Items<'_>, &'static str>, String> {
-    if text.trim_start().as_bytes().first() != Some(&b'{') {
-        // Not an object: validate it as a whole and name what it is.
-        let raw: &RawValue = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        return Ok(Err(kind_of_text(raw.get())));
-    }
-    let ObjectEntries(members) = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    Ok(Ok(raw_items(members)))
+    Ok(members_as_written(text)?.map(raw_items))
 }
 
 /// Where an argument's JSON text will be kept, for the depth rule (`MAX_DEPTH`): how many
@@ -428,17 +422,12 @@ pub fn object_arg<'a>(text: &'a str, what: &str, place: Place) -> Result<Entries
 
 /// Caller-supplied text that must be a JSON object of named members (such as
 /// `edit_json`): each member as written, with its value's raw (validated) text.
-pub fn members<'a>(text: &'a str, what: &str) -> Result<Vec<(Cow<'a, str>, &'a str)>> {
-    let invalid = |e: String| Error::invalid_json(format!("{what} is not valid JSON: {e}"));
-    if text.trim_start().as_bytes().first() != Some(&b'{') {
-        let raw: &RawValue = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
-        return Err(Error::invalid_json(format!(
-            "{what} must be a JSON object, got {}",
-            kind_of_text(raw.get())
-        )));
+pub fn members<'a>(text: &'a str, what: &str) -> Result<Members<'a>> {
+    match members_as_written(text) {
+        Ok(Ok(members)) => Ok(members),
+        Ok(Err(kind)) => Err(Error::invalid_json(format!("{what} must be a JSON object, got {kind}"))),
+        Err(e) => Err(Error::invalid_json(format!("{what} is not valid JSON: {e}"))),
     }
-    let ObjectEntries(members) = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
-    Ok(members)
 }
 
 /// A stored `state_json` column. NULL and "" read as `{}`, as in the Python package;
@@ -948,15 +937,13 @@ pub type Members<'a> = Vec<(Cow<'a, str>, &'a str)>;
 pub fn members_as_written(
     text: &str,
 ) -> std::result::Result<std::result::Result<Members<'_>, &'static str>, String> {
-    Ok(parse_items(text)?.map(|items| {
-        items
-            .into_iter()
-            .map(|(key, value)| match value {
-                Val::Raw(raw) => (key, raw),
-                Val::Canonical(_) => unreachable!("parse_items reads values as raw text"),
-            })
-            .collect()
-    }))
+    if text.trim_start().as_bytes().first() != Some(&b'{') {
+        // Not an object: validate it as a whole and name what it is.
+        let raw: &RawValue = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        return Ok(Err(kind_of_text(raw.get())));
+    }
+    let ObjectEntries(members) = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    Ok(Ok(members))
 }
 
 /// `raw`, text serde_json has validated, in canonical form, to be kept at `place`;

@@ -306,6 +306,30 @@ mod tests {
         writer.join().unwrap();
     }
 
+    /// Another program's UPDATE of a row's key (with its state, in one statement) is the
+    /// old session's deletion and the new one's change: two numbers, in that order, also
+    /// onto a key whose deletion was remembered; an UPDATE that writes the same key and
+    /// values takes none.
+    #[test]
+    fn a_key_change_by_another_program_deletes_the_old_session_and_numbers_the_new() {
+        let store = Store::open(crate::MEMORY_PATH, Options::default()).unwrap();
+        store.update_state("f", "old", r#"{"x":1}"#).unwrap();
+        store.update_state("f", "new", r#"{"x":1}"#).unwrap();
+        store.delete_session("f", "new").unwrap();
+        assert_eq!(store.latest_seq().unwrap(), 3);
+        let other = |sql: &str| store.write(|| "rename".into(), |tx| execute(tx, sql, [], || sql.into()));
+        other("UPDATE workflow_state SET flow_session_key = 'f:new', state_json = '{\"x\":2}' WHERE flow_session_key = 'f:old'")
+            .unwrap();
+        assert_eq!(
+            store.changes_since(Some("f"), 3, 0).unwrap(),
+            r#"{"changes":[{"seq":4,"flow_id":"f","session_id":"old","revision":4,"deleted":true},{"seq":5,"flow_id":"f","session_id":"new","revision":5,"deleted":false}],"last_seq":5,"more":false,"reset":false}"#
+        );
+        assert_eq!(rows(&store, "SELECT count(*) FROM ws_change"), 2);
+        other("UPDATE workflow_state SET flow_session_key = flow_session_key, state_json = state_json")
+            .unwrap();
+        assert_eq!(store.latest_seq().unwrap(), 5);
+    }
+
     fn rows(store: &Store, sql: &str) -> i64 {
         store.read(|conn| Ok(conn.query_row(sql, [], |row| row.get(0)).unwrap())).unwrap()
     }
@@ -405,7 +429,7 @@ mod tests {
             let conn = Connection::open(&path).unwrap();
             conn.execute_batch(
                 "DROP TRIGGER ws_change_session_inserted; DROP TRIGGER ws_change_session_updated;
-                 DROP TRIGGER ws_change_session_deleted; DROP TABLE ws_change; DROP TABLE ws_feed;
+                 DROP TRIGGER ws_change_session_renamed; DROP TRIGGER ws_change_session_deleted; DROP TABLE ws_change; DROP TABLE ws_feed;
                  DELETE FROM sqlite_sequence; PRAGMA user_version = 3;
                  UPDATE workflow_state SET created_at = '2025-01-01 10:00:00.500', updated_at = '2025-01-01 10:00:00.500' WHERE flow_session_key = 'f:old';
                  UPDATE workflow_state SET created_at = '2025-01-01 10:00:00.250', updated_at = '2025-01-01 10:00:00.900' WHERE flow_session_key = 'f:new';",

@@ -1910,7 +1910,7 @@ CHUNK_TABLES = {"ws_chunk", "ws_chunk_data"}
 CHUNK_TRIGGERS = {"ws_history_chunks_inserted", "ws_history_chunks_deleted",
                   "ws_history_chunks_updated", "ws_chunk_deleted"}
 FEED_TABLES = {"ws_change", "ws_feed"}
-FEED_TRIGGERS = {"ws_change_session_inserted", "ws_change_session_updated",
+FEED_TRIGGERS = {"ws_change_session_inserted", "ws_change_session_updated", "ws_change_session_renamed",
                  "ws_change_session_deleted", "ws_change_deletion_added",
                  "ws_change_deletion_removed"}
 EMPTY_UNDO = '{"undo_depth":0,"redo_depth":0,"undo_label":null,"redo_label":null}'

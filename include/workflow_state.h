@@ -50,6 +50,11 @@
 #define WS_DEFAULT_MAX_HISTORY_DEPTH 50
 
 /**
+ * The default of `"merge_window_ms"` in `ws_checkpoint_with` (milliseconds).
+ */
+#define WS_DEFAULT_MERGE_WINDOW_MS 1000
+
+/**
  * How many levels deep the library keeps JSON, counting the state object as one (see
  * "JSON rules" at the top of this header).
  */
@@ -237,6 +242,12 @@ ws_status ws_store_open(const char *path, ws_store **out_store);
  *     (default 5000);
  *   - `"max_history_depth"`: entries kept per history stack, >= 1 (default
  *     `WS_DEFAULT_MAX_HISTORY_DEPTH`);
+ *   - `"max_history_bytes"`: the most bytes a session's undo and redo entries may
+ *     store together, >= 0 (default 0: no limit). An inline entry counts its state's
+ *     bytes, an entry of a large state kept as shared chunks each chunk's bytes divided
+ *     by the number of entries that share it; each adds its meta's bytes. Past the
+ *     budget the oldest undo entries go first, then the oldest redo entries; the
+ *     newest entry of each stack is always kept, even alone over the budget;
  *   - `"read_only"`: true opens without ever creating, migrating or writing anything:
  *     writes give `WS_IO`; a file below the current schema (a 0-byte file, one from
  *     the Python package, a 0.0.2-format file, which reads with null labels) reads
@@ -697,12 +708,16 @@ ws_status ws_redo(ws_store *store, const char *flow_id, const char *session_id, 
  *
  * @param store, flow_id, session_id  The session (none may be NULL).
  * @param out_status_json Not NULL. Receives
- *        `{"undo_depth":N,"redo_depth":N,"undo_label":str|null,"redo_label":str|null}`,
- *        owned by the caller (free with `ws_string_free`): `undo_label` is the label of
- *        the checkpoint an undo would restore, `redo_label` that of the entry a redo
- *        would re-apply. NULL on failure.
- * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the label of
- *         the newest undo or redo entry is not UTF-8 or holds a NUL byte).
+ *        `{"undo_depth":N,"redo_depth":N,"undo_label":str|null,"redo_label":str|null,
+ *        "undo_meta":any|null,"redo_meta":any|null,"clean":bool}`, owned by the caller
+ *        (free with `ws_string_free`): `undo_label` and `undo_meta` are the label and
+ *        meta (see `ws_checkpoint_with`) of the checkpoint an undo would restore,
+ *        `redo_label` and `redo_meta` those of the entry a redo would re-apply; `clean`
+ *        is true while the present state is the one `ws_set_clean` marked. NULL on
+ *        failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the label or
+ *         meta of the newest undo or redo entry is not UTF-8, holds a NUL byte, or, for
+ *         the meta, is not JSON).
  *
  * Thread-safe.
  */
@@ -766,9 +781,11 @@ ws_status ws_get_session(ws_store *store,
  *   at the depth where they end up.
  * - `"step": "id"`: set the current step (non-empty).
  * - `"label": "text" | null`: set or clear the label.
- * - `"checkpoint": "label" | null | {"label": ...}`: push an undo checkpoint of the
- *   session as it was before this edit (as `ws_checkpoint` does), only if the edit
- *   changes something.
+ * - `"checkpoint": "label" | null | {...}`: record an undo checkpoint of the session
+ *   as it was before this edit, exactly as `ws_checkpoint_with` does with that object
+ *   (`{"label", "merge_key", "merge_window_ms", "meta"}`; a string or null is
+ *   `{"label": that}`): it merges into a run, or pushes nothing when the newest undo
+ *   entry already holds the state and step. Only if the edit changes something.
  * - `"create": false`: `WS_NOT_FOUND` if the session does not exist (by default the
  *   edit creates it, as every update call does; creating is a change).
  *
@@ -869,6 +886,90 @@ ws_status ws_wait_for_change(ws_store *store,
                              int64_t after_seq,
                              int32_t timeout_ms,
                              int64_t *out_latest_seq);
+
+/**
+ * Records a checkpoint as `ws_checkpoint` does, with what an editor needs besides:
+ *
+ * - `"label"`: string or null, as `ws_checkpoint`'s `label`.
+ * - `"merge_key"`: a non-empty string. When the newest undo entry was made by a
+ *   checkpoint with the same key less than `"merge_window_ms"` (an integer from 0 to
+ *   2147483647; default `WS_DEFAULT_MERGE_WINDOW_MS`, 1000) before this one, by the clock of the process that made it, and the
+ *   redo stack is empty, this checkpoint pushes nothing: a run of keystrokes is one undo
+ *   step, and a run longer than the window starts a new step. An undo, a redo,
+ *   `ws_set_clean` or a checkpoint without that key ends the run.
+ * - `"meta"`: any JSON value stored with the entry (a cursor, a selection, who acted);
+ *   `ws_undo_with` and `ws_redo_with` return it, `ws_undo_status` shows it.
+ *
+ * A checkpoint whose state and current step equal those of the newest undo entry also
+ * pushes nothing. A checkpoint that pushes nothing takes no revision; one that pushes
+ * takes one, empties the redo stack and leaves `"clean"` as it was.
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param checkpoint_json The object above (every member optional), or NULL for `{}`.
+ * @return `WS_OK`; `WS_INVALID_JSON` (not a JSON object, a member twice);
+ *         `WS_INVALID_ARGUMENT` (an unknown or mistyped member, `merge_window_ms`
+ *         without `merge_key`); `WS_BUSY`; `WS_IO`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_checkpoint_with(ws_store *store,
+                             const char *flow_id,
+                             const char *session_id,
+                             const char *checkpoint_json);
+
+/**
+ * Undoes as `ws_undo` does, and says what it undid.
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param out_result_json Not NULL. Receives
+ *        `{"done":bool,"label":str|null,"meta":any|null,"revision":R}`, owned by the
+ *        caller (free with `ws_string_free`): whether a checkpoint was restored (false:
+ *        nothing to undo, nothing changed), the label and meta of the entry undone (null
+ *        when nothing was), and the session's revision after the call. NULL on failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` as `ws_undo`,
+ *         or when the entry's meta is not JSON; nothing is then changed.
+ *
+ * Thread-safe.
+ */
+ws_status ws_undo_with(ws_store *store,
+                       const char *flow_id,
+                       const char *session_id,
+                       char **out_result_json);
+
+/**
+ * Redoes as `ws_redo` does, and says what it redid: `out_result_json` as
+ * `ws_undo_with`'s, for the entry re-applied (its label and meta are those of the
+ * checkpoint that was undone).
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @param out_result_json Not NULL. Receives the result, owned by the caller (free with
+ *        `ws_string_free`); NULL on failure.
+ * @return As `ws_undo_with`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_redo_with(ws_store *store,
+                       const char *flow_id,
+                       const char *session_id,
+                       char **out_result_json);
+
+/**
+ * Marks the session's present state as the saved one (say, after writing it to a
+ * file). `ws_undo_status` then reports `"clean": true` exactly while undo and redo have
+ * brought the session back to this point: an edit makes it false, undo or redo back
+ * to it true again, and once the entry holding it is trimmed or discarded (a new
+ * checkpoint drops the redo stack) it stays false until the next `ws_set_clean`. The
+ * mark is kept in the file, so it survives restarts and every process sees it. Ends
+ * the merge run, so that an undo never steps across the saved point. Takes a revision,
+ * unless the present state was marked already.
+ *
+ * @param store, flow_id, session_id  The session (none may be NULL).
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_NOT_FOUND` when the session does not
+ *         exist; `WS_BUSY`; `WS_IO`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_set_clean(ws_store *store, const char *flow_id, const char *session_id);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -10,7 +10,7 @@ use crate::patch::{self, Patch};
 use crate::state::StateCell;
 use crate::store::{execute, query_row, Store, NOW, WHOLE_SECOND_CREATED_AT};
 use crate::stored;
-use crate::undo::record_checkpoint;
+use crate::undo::{record_checkpoint, Checkpoint, DEFAULT_MERGE_WINDOW_MS};
 use rusqlite::params;
 use std::sync::Arc;
 
@@ -20,7 +20,7 @@ struct Edit<'a> {
     patch: Option<Patch<'a>>,
     step: Option<String>,
     label: Option<Option<String>>,
-    checkpoint: Option<Option<String>>,
+    checkpoint: Option<Checkpoint>,
     create: bool,
 }
 
@@ -87,21 +87,22 @@ fn parse_edit(text: &str) -> Result<Edit<'_>> {
             "checkpoint" => {
                 seen.push("checkpoint");
                 let value = member_value(&name, raw)?;
-                let label = match &value {
-                    serde_json::Value::Object(object) => {
-                        if let Some(other) = object.keys().find(|k| *k != "label") {
-                            return Err(Error::invalid_argument(format!(
-                                "edit_json member \"checkpoint\" has unknown member {} (known: label)",
-                                quote(other)
-                            )));
-                        }
-                        let label = object.get("label").unwrap_or(&serde_json::Value::Null);
-                        text_member("checkpoint.label", label, &json::to_text(label))?
+                edit.checkpoint = Some(match &value {
+                    serde_json::Value::Object(_) => {
+                        Checkpoint::parse(raw, "edit_json member \"checkpoint\"")?
                     }
-                    _ => text_member(&name, &value, raw)
-                        .map_err(|_| wrong(&name, "a label (a string), null or {\"label\": ...}", raw))?,
-                };
-                edit.checkpoint = Some(label);
+                    _ => Checkpoint {
+                        label: text_member(&name, &value, raw).map_err(|_| {
+                            wrong(
+                                &name,
+                                "a label (a string), null or an object as ws_checkpoint_with takes",
+                                raw,
+                            )
+                        })?,
+                        merge_window_ms: DEFAULT_MERGE_WINDOW_MS,
+                        ..Checkpoint::default()
+                    },
+                });
             }
             "create" => {
                 seen.push("create");
@@ -238,8 +239,8 @@ impl Store {
                 if exists && new_state.is_none() && step == old_step && label == old_label {
                     return Ok((revision, false));
                 }
-                if let Some(checkpoint_label) = &edit.checkpoint {
-                    record_checkpoint(self, tx, &key, checkpoint_label.as_deref(), exists)?;
+                if let Some(checkpoint) = &edit.checkpoint {
+                    record_checkpoint(self, tx, &key, checkpoint, exists)?;
                 }
                 // An existing row is updated in place (an upsert first tries, and fails,
                 // an insert); an unchanged state is not bound (?3 NULL), so a label edit
@@ -337,7 +338,7 @@ mod tests {
         assert_eq!(store.apply("f", "s", edit).unwrap(), (2, true));
         assert_eq!(
             store.undo_status("f", "s").unwrap(),
-            r#"{"undo_depth":1,"redo_depth":0,"undo_label":"before","redo_label":null}"#
+            r#"{"undo_depth":1,"redo_depth":0,"undo_label":"before","redo_label":null,"undo_meta":null,"redo_meta":null,"clean":false}"#
         );
         // The same edit again changes nothing: no revision, no checkpoint.
         let same =
@@ -350,6 +351,22 @@ mod tests {
         let missing = store.apply("f", "gone", r#"{"create":false,"step":"a"}"#).unwrap_err();
         assert_eq!(missing.status, Status::NotFound);
         assert!(!store.session_exists("f", "gone").unwrap());
+    }
+
+    /// The object form is `ws_checkpoint_with`'s: keystrokes merge, meta is kept.
+    #[test]
+    fn an_edits_checkpoint_object_merges_keystrokes_and_keeps_meta() {
+        let store = store();
+        for (i, c) in ["a", "b", "c"].iter().enumerate() {
+            let edit = format!(
+                r#"{{"patch":[{{"op":"add","path":"/t{i}","value":"{c}"}}],"checkpoint":{{"label":"Typing","merge_key":"typing","merge_window_ms":60000,"meta":{{"at":{i}}}}}}}"#
+            );
+            assert!(store.apply("f", "s", &edit).unwrap().1);
+        }
+        let status = store.undo_status("f", "s").unwrap();
+        assert!(status.starts_with(r#"{"undo_depth":1,"redo_depth":0,"undo_label":"Typing","redo_label":null,"undo_meta":{"at":0}"#), "{status}");
+        assert!(store.undo("f", "s").unwrap());
+        assert_eq!(store.get_state("f", "s").unwrap(), "{}");
     }
 
     #[test]
@@ -378,7 +395,9 @@ mod tests {
             (r#"{"step":""}"#, Status::InvalidArgument, "step"),
             (r#"{"step":3}"#, Status::InvalidArgument, "step"),
             (r#"{"label":"a\u0000b"}"#, Status::InvalidArgument, "NUL"),
-            (r#"{"checkpoint":{"label":"x","meta":1}}"#, Status::InvalidArgument, "\"meta\""),
+            (r#"{"checkpoint":{"label":"x","colour":1}}"#, Status::InvalidArgument, "\"colour\""),
+            (r#"{"checkpoint":{"merge_window_ms":10}}"#, Status::InvalidArgument, "merge_key"),
+            (r#"{"checkpoint":7}"#, Status::InvalidArgument, "checkpoint"),
             (r#"{"create":"no"}"#, Status::InvalidArgument, "create"),
             (r#"{"step":"a","step":"b"}"#, Status::InvalidJson, "twice"),
             (r#"{"patch":{}}"#, Status::InvalidJson, "patch"),

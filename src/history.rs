@@ -96,6 +96,18 @@ pub(crate) fn ensure_session(conn: &Connection, key: &str, owner: impl Fn() -> S
     execute(conn, &sql, [key], || format!("create {}", owner())).map(drop)
 }
 
+/// What an undo or redo entry records besides its snapshot (all `None` on the history
+/// stack; see `undo.rs`): the application's meta (JSON text), when it was made (the
+/// writer's clock, ms), the merge key of a run still open, and the version of the state
+/// its snapshot holds.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Facts<'a> {
+    pub meta: Option<&'a str>,
+    pub made_ms: Option<i64>,
+    pub merge_key: Option<&'a str>,
+    pub version: Option<i64>,
+}
+
 /// What a new stack entry holds.
 pub(crate) enum Content<'a> {
     /// These values.
@@ -112,7 +124,7 @@ pub(crate) enum Content<'a> {
 /// successive checkpoints of a large state is a small part of it.
 pub(crate) fn push(conn: &Connection, key: &str, stack: Stack, content: Content, depth: usize) -> Result<()> {
     let room = make_room(conn, key, stack, depth)?;
-    push_into(conn, key, stack, room, content)
+    push_into(conn, key, stack, room, content, Facts::default())
 }
 
 /// Writes the new entry of a stack into the room `make_room` made: (its seq, the oldest
@@ -123,37 +135,71 @@ pub(crate) fn push_into(
     stack: Stack,
     (seq, reusable): (i64, Option<i64>),
     content: Content,
+    facts: Facts,
 ) -> Result<()> {
     let doing = || format!("push onto {}", describe_stack(key, stack));
     let code = stack as i64;
+    let Facts { meta, made_ms, merge_key, version } = facts;
     match (content, reusable) {
         (Content::Entry(entry), None) => execute(
             conn,
-            "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![key, code, seq, entry.label, entry.current_step, entry.snapshot],
+            "INSERT INTO ws_history
+                 (flow_session_key, stack, seq, label, current_step, snapshot, meta, made_ms, merge_key, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![key, code, seq, entry.label, entry.current_step, entry.snapshot, meta, made_ms, merge_key, version],
             doing,
         ),
         (Content::Entry(entry), Some(oldest)) => execute(
             conn,
-            "UPDATE ws_history SET seq = ?3, label = ?4, current_step = ?5, snapshot = ?6, chunks = NULL
-             WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?7",
-            params![key, code, seq, entry.label, entry.current_step, entry.snapshot, oldest],
+            "UPDATE ws_history SET seq = ?3, label = ?4, current_step = ?5, snapshot = ?6, chunks = NULL,
+                 meta = ?7, made_ms = ?8, merge_key = ?9, version = ?10
+             WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?11",
+            params![
+                key,
+                code,
+                seq,
+                entry.label,
+                entry.current_step,
+                entry.snapshot,
+                meta,
+                made_ms,
+                merge_key,
+                version,
+                oldest
+            ],
             doing,
         ),
         (Content::SessionState(label, chunks), None) => execute(
             conn,
-            "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot, chunks)
-             SELECT flow_session_key, ?2, ?3, ?4, current_step, CASE WHEN ?5 IS NULL THEN state_json END, ?5
+            "INSERT INTO ws_history
+                 (flow_session_key, stack, seq, label, current_step, snapshot, chunks, meta, made_ms, merge_key, version)
+             SELECT flow_session_key, ?2, ?3, ?4, current_step, CASE WHEN ?5 IS NULL THEN state_json END, ?5,
+                 ?6, ?7, ?8, ?9
              FROM workflow_state WHERE flow_session_key = ?1",
-            params![key, code, seq, label, chunks],
+            params![key, code, seq, label, chunks, meta, made_ms, merge_key, version],
             doing,
         ),
         (Content::SessionState(label, chunks), Some(oldest)) => {
-            return rewrite_with_session_state(conn, key, (stack, oldest), (stack, seq), label, chunks);
+            return rewrite_with_session_state(
+                conn,
+                key,
+                (stack, oldest),
+                (stack, seq),
+                label,
+                chunks,
+                Rewrite::New(facts),
+            );
         }
     }
     .map(drop)
+}
+
+/// What a rewritten entry records besides the session's state: a new entry's facts, or,
+/// for an entry moving to the other stack, its own meta and time with the version of
+/// the state it now holds (a moved entry is never merged into).
+pub(crate) enum Rewrite<'a> {
+    New(Facts<'a>),
+    Moved { version: Option<i64> },
 }
 
 /// Rewrites the entry at `from` (stack, seq) in place as the entry at `to`, holding the
@@ -166,14 +212,34 @@ pub(crate) fn rewrite_with_session_state(
     to: (Stack, i64),
     label: Option<&str>,
     chunks: Option<&str>,
+    rewrite: Rewrite,
 ) -> Result<()> {
+    let (keep, facts) = match rewrite {
+        Rewrite::New(facts) => (false, facts),
+        Rewrite::Moved { version } => (true, Facts { version, ..Facts::default() }),
+    };
     execute(
         conn,
         "UPDATE ws_history SET stack = ?4, seq = ?5, label = ?6, (current_step, snapshot) =
              (SELECT current_step, CASE WHEN ?7 IS NULL THEN state_json END
-              FROM workflow_state WHERE flow_session_key = ?1), chunks = ?7
+              FROM workflow_state WHERE flow_session_key = ?1), chunks = ?7,
+             meta = CASE WHEN ?8 THEN meta ELSE ?9 END, made_ms = CASE WHEN ?8 THEN made_ms ELSE ?10 END,
+             merge_key = ?11, version = ?12
          WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?3",
-        params![key, from.0 as i64, from.1, to.0 as i64, to.1, label, chunks],
+        params![
+            key,
+            from.0 as i64,
+            from.1,
+            to.0 as i64,
+            to.1,
+            label,
+            chunks,
+            keep,
+            facts.meta,
+            facts.made_ms,
+            facts.merge_key,
+            facts.version
+        ],
         || format!("keep the state of {} on its {} stack", describe_key(key), to.0.name()),
     )
     .map(drop)
@@ -252,23 +318,6 @@ pub(crate) fn top_with_seq(conn: &Connection, key: &str, stack: Stack) -> Result
 /// The newest entry of a stack, if any.
 pub(crate) fn top(conn: &Connection, key: &str, stack: Stack) -> Result<Option<StoredEntry>> {
     Ok(top_with_seq(conn, key, stack)?.map(|(_, entry)| entry))
-}
-
-/// The label of the newest entry of a stack (`None` for an empty stack or no label),
-/// without reading its snapshot.
-pub(crate) fn top_label(conn: &Connection, key: &str, stack: Stack) -> Result<Option<String>> {
-    Ok(query_row(
-        conn,
-        "SELECT label FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
-        params![key, stack as i64],
-        |row| {
-            stored::string(row, 0, || {
-                format!("the label of the newest entry of {}", describe_stack(key, stack))
-            })
-        },
-        || format!("read {}", describe_stack(key, stack)),
-    )?
-    .flatten())
 }
 
 /// Removes and returns the newest entry of a stack, if any.

@@ -29,7 +29,7 @@ pub use chunks::{ChunkSizes, CHUNK_RULES};
 pub use error::{Error, Result, Status};
 pub use history::{json_history_pop, json_history_push};
 pub use json::MAX_DEPTH as MAX_JSON_DEPTH;
-pub use options::{JournalMode, Options, Synchronous, DEFAULT_MAX_HISTORY_DEPTH};
+pub use options::{Clock, JournalMode, Options, Synchronous, DEFAULT_MAX_HISTORY_DEPTH};
 pub use schema::SCHEMA_VERSION;
 pub use sessions::Order;
 pub use store::{Store, MEMORY_PATH};

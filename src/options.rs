@@ -4,6 +4,51 @@ use crate::chunks::ChunkSizes;
 use crate::error::{quote, Error, Result};
 use crate::json;
 use serde_json::Value;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Where a store reads the time of a checkpoint (milliseconds since the Unix epoch), the
+/// time that decides whether the next one merges into it (`undo.rs`). The system clock,
+/// unless a test sets its own; not a JSON option.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> i64 + Send + Sync + std::panic::RefUnwindSafe>);
+
+impl Clock {
+    /// A clock that reads `now`.
+    pub fn new(now: impl Fn() -> i64 + Send + Sync + std::panic::RefUnwindSafe + 'static) -> Clock {
+        Clock(Arc::new(now))
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        (self.0)()
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock::new(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        })
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+/// Two options are equal whatever their clocks (a clock is a test's hook).
+impl PartialEq for Clock {
+    fn eq(&self, _: &Clock) -> bool {
+        true
+    }
+}
+
+impl Eq for Clock {}
 
 /// Default for `max_history_depth`, as `DEFAULT_MAX_HISTORY_DEPTH` in cjm-workflow-state.
 pub const DEFAULT_MAX_HISTORY_DEPTH: usize = 50;
@@ -28,6 +73,9 @@ pub struct Options {
     pub synchronous: Synchronous,
     pub busy_timeout_ms: u32,
     pub max_history_depth: usize,
+    /// `max_history_bytes`: the most bytes a session's undo and redo entries may store
+    /// together (0: no limit; see `undo.rs` for how they are counted).
+    pub max_history_bytes: u64,
     pub read_only: bool,
     pub create: bool,
     /// `change_retention_s`: how long the file's change feed remembers deletions, at
@@ -37,6 +85,9 @@ pub struct Options {
     /// (tests set smaller sizes to exercise chunking with small states).
     #[doc(hidden)]
     pub chunking: ChunkSizes,
+    /// The time of checkpoints, for merging; tests set their own.
+    #[doc(hidden)]
+    pub clock: Clock,
 }
 
 impl Default for Options {
@@ -46,16 +97,18 @@ impl Default for Options {
             synchronous: Synchronous::Normal,
             busy_timeout_ms: 5000,
             max_history_depth: DEFAULT_MAX_HISTORY_DEPTH,
+            max_history_bytes: 0,
             read_only: false,
             create: true,
             change_retention_s: None,
             chunking: ChunkSizes::default(),
+            clock: Clock::default(),
         }
     }
 }
 
-const KNOWN: &str =
-    "journal_mode, synchronous, busy_timeout_ms, max_history_depth, read_only, create, change_retention_s";
+const KNOWN: &str = "journal_mode, synchronous, busy_timeout_ms, max_history_depth, max_history_bytes, \
+                     read_only, create, change_retention_s";
 
 impl Options {
     /// Parses an options object; keys left out keep their defaults.
@@ -83,6 +136,7 @@ impl Options {
                 "max_history_depth" => {
                     options.max_history_depth = integer(key, value, 1, u32::MAX as u64)? as usize
                 }
+                "max_history_bytes" => options.max_history_bytes = integer(key, value, 0, i64::MAX as u64)?,
                 "read_only" => options.read_only = boolean(key, value)?,
                 "create" => options.create = boolean(key, value)?,
                 // Up to 100 years: the trigger subtracts it from a Unix time.
@@ -136,7 +190,7 @@ mod tests {
     fn every_option_is_read() {
         let o = Options::from_json(
             r#"{"journal_mode":"delete","synchronous":"full","busy_timeout_ms":10,
-                "max_history_depth":3,"read_only":true,"create":false,
+                "max_history_depth":3,"max_history_bytes":4096,"read_only":true,"create":false,
                 "change_retention_s":60}"#,
         )
         .unwrap();
@@ -147,10 +201,12 @@ mod tests {
                 synchronous: Synchronous::Full,
                 busy_timeout_ms: 10,
                 max_history_depth: 3,
+                max_history_bytes: 4096,
                 read_only: true,
                 create: false,
                 change_retention_s: Some(60),
-                chunking: ChunkSizes::default()
+                chunking: ChunkSizes::default(),
+                clock: Clock::default(),
             }
         );
     }
@@ -165,6 +221,7 @@ mod tests {
             r#"{"busy_timeout_ms":1.5}"#,
             r#"{"read_only":"yes"}"#,
             r#"{"change_retention_s":-1}"#,
+            r#"{"max_history_bytes":-1}"#,
         ] {
             assert_eq!(Options::from_json(bad).unwrap_err().status, Status::InvalidArgument, "{bad}");
         }

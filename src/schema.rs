@@ -15,7 +15,10 @@ use rusqlite::{Connection, TransactionBehavior};
 /// 4: adds the change sequence: `ws_change` (each session's revision, and remembered
 ///    deletions), `ws_feed` (the feed's retention) and the triggers that keep them,
 ///    whoever writes `workflow_state`. Every existing session takes a revision.
-pub const SCHEMA_VERSION: i64 = 4;
+/// 5: undo for editors (`undo.rs`): `ws_history.meta`, `made_ms`, `merge_key` and
+///    `version`, and `ws_undo` (each session's clean mark), deleted with the session.
+///    Entries written before stay readable (no meta, and never merged into).
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Exactly the table and index cjm-workflow-state 0.0.3 creates, so that either
 /// program can open a file the other made.
@@ -61,8 +64,32 @@ CREATE TABLE IF NOT EXISTS ws_history (
     current_step TEXT,
     snapshot TEXT,
     chunks TEXT,
+    meta TEXT,
+    made_ms INTEGER,
+    merge_key TEXT,
+    version INTEGER,
     PRIMARY KEY (flow_session_key, stack, seq)
 );
+";
+
+/// The columns schema 5 adds to `ws_history`, for files made before it.
+const UNDO_COLUMNS: [&str; 4] = ["meta TEXT", "made_ms INTEGER", "merge_key TEXT", "version INTEGER"];
+
+/// Each session's undo bookkeeping beside its stacks (see `undo.rs`): which version of
+/// the state is the present one as of revision `present_revision`, and which version was
+/// marked clean. Deleted with the session's row, whoever deletes it.
+const CREATE_UNDO_TABLE: &str = "
+CREATE TABLE IF NOT EXISTS ws_undo (
+    flow_session_key TEXT PRIMARY KEY,
+    present_revision INTEGER NOT NULL,
+    present_version INTEGER NOT NULL,
+    clean_version INTEGER
+);
+CREATE TRIGGER IF NOT EXISTS ws_undo_deleted_with_session
+AFTER DELETE ON workflow_state
+BEGIN
+    DELETE FROM ws_undo WHERE flow_session_key = OLD.flow_session_key;
+END;
 ";
 
 /// The chunks of large snapshots, each stored once: `hash` is the BLAKE3 hash of `data`,
@@ -229,6 +256,8 @@ struct Found {
     has_history: bool,
     has_chunks: bool,
     has_feed: bool,
+    has_undo_columns: bool,
+    has_undo_table: bool,
 }
 
 /// Reads the file's schema version and refuses one newer than this library's. Only
@@ -273,9 +302,19 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
         )
         .map_err(|e| Error::sqlite(&doing(), e))?
         > 0;
-    let mut has_chunks = false;
+    let has_undo_table = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'ws_undo'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .map_err(|e| Error::sqlite(&doing(), e))?
+        > 0;
+    let (mut has_chunks, mut has_undo_columns) = (false, false);
     conn.pragma(Some("main"), "table_info", "ws_history", |row| {
-        has_chunks |= row.get::<_, String>(1)? == "chunks";
+        let column = row.get::<_, String>(1)?;
+        has_chunks |= column == "chunks";
+        has_undo_columns |= column == "version";
         Ok(())
     })
     .map_err(|e| Error::sqlite(&doing(), e))?;
@@ -286,6 +325,8 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
         has_history,
         has_chunks,
         has_feed,
+        has_undo_columns,
+        has_undo_table,
     })
 }
 
@@ -294,7 +335,13 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
 /// column to a version 2 file, records the version.
 pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
     let found = inspect(conn, path)?;
-    if found.version == SCHEMA_VERSION && found.has_label && found.has_chunks && found.has_feed {
+    if found.version == SCHEMA_VERSION
+        && found.has_label
+        && found.has_chunks
+        && found.has_feed
+        && found.has_undo_columns
+        && found.has_undo_table
+    {
         return Ok(());
     }
     let doing = || format!("create or migrate the schema of {path:?}");
@@ -316,6 +363,13 @@ pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
         tx.execute_batch("ALTER TABLE ws_history ADD COLUMN chunks TEXT")
             .map_err(|e| Error::sqlite(&doing(), e))?;
     }
+    if found.has_history && !found.has_undo_columns {
+        for column in UNDO_COLUMNS {
+            tx.execute_batch(&format!("ALTER TABLE ws_history ADD COLUMN {column}"))
+                .map_err(|e| Error::sqlite(&doing(), e))?;
+        }
+    }
+    tx.execute_batch(CREATE_UNDO_TABLE).map_err(|e| Error::sqlite(&doing(), e))?;
     tx.execute_batch(CREATE_CHUNK_TABLES).map_err(|e| Error::sqlite(&doing(), e))?;
     tx.execute_batch(CREATE_CHUNK_TRIGGERS).map_err(|e| Error::sqlite(&doing(), e))?;
     tx.execute_batch(CREATE_FEED_TABLES).map_err(|e| Error::sqlite(&doing(), e))?;
@@ -420,8 +474,17 @@ fn make_stand_ins(conn: &Connection, path: &str, found: &Found) -> Result<()> {
     if !found.has_history {
         conn.execute_batch(&CREATE_HISTORY_TABLE.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE"))
             .map_err(|e| Error::sqlite(&doing(), e))?;
-    } else if !found.has_chunks {
-        conn.execute_batch("CREATE TEMP VIEW ws_history AS SELECT *, NULL AS chunks FROM main.ws_history")
+    } else if !found.has_undo_columns {
+        let chunks = if found.has_chunks { "" } else { " NULL AS chunks," };
+        conn.execute_batch(&format!(
+            "CREATE TEMP VIEW ws_history AS SELECT *,{chunks} NULL AS meta, NULL AS made_ms,
+                 NULL AS merge_key, NULL AS version FROM main.ws_history"
+        ))
+        .map_err(|e| Error::sqlite(&doing(), e))?;
+    }
+    if !found.has_undo_table {
+        let table = CREATE_UNDO_TABLE.split(';').next().unwrap_or_default();
+        conn.execute_batch(&table.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE"))
             .map_err(|e| Error::sqlite(&doing(), e))?;
     }
     if !found.has_chunks {

@@ -1,47 +1,427 @@
 //! Whole-session undo and redo: a checkpoint records the session's state and current
 //! step on the undo stack; undo restores the newest checkpoint and keeps what it
-//! replaced on the redo stack (with the same label); redo does the opposite. Both
-//! stacks live in `ws_history`, so they survive restarts and are deleted with the row.
-//! Large states are kept as shared chunks (`chunks.rs`), small ones inline.
+//! replaced on the redo stack (with the same label and meta); redo does the opposite.
+//! Both stacks live in `ws_history`, so they survive restarts and are deleted with the
+//! row. Large states are kept as shared chunks (`chunks.rs`), small ones inline.
+//!
+//! What an editor needs beyond that (schema 5):
+//! - **Merging.** A checkpoint with a `merge_key` records it on its entry (`merge_key`,
+//!   `made_ms`: the writer's clock). The next checkpoint with the same key, less than
+//!   `merge_window_ms` after that entry was made and with the redo stack empty, pushes
+//!   nothing. Whatever ends the run (an undo, a redo, a checkpoint without that key,
+//!   `ws_set_clean`) clears the entry's key: only the newest undo entry ever holds one.
+//! - **Versions and the clean mark.** Every state the session passes through has a
+//!   version: the revision at which it became the present state. An entry records the
+//!   version of the state it holds (`ws_history.version`); `ws_undo` records the present
+//!   state's version as of a revision (`present_revision`), and the version marked clean.
+//!   A present state whose revision moved on since (an edit by any program) is a new
+//!   state, whose version is its revision. So the clean mark is a position, not a copy:
+//!   "clean" is true exactly when the present version is the marked one, and once no
+//!   entry and not the present holds that version, no state ever will again.
+//! - **The byte budget** (`max_history_bytes`): an inline entry counts its snapshot's
+//!   bytes, a chunked one the bytes of each of its chunks divided by the number of
+//!   entries that list the chunk; both add their meta's bytes.
 
 use crate::chunks;
-use crate::error::Result;
+use crate::error::{quote, Error, Result};
 use crate::feed;
-use crate::history::{self, ensure_session, Content, Entry, Stack};
+use crate::history::{self, ensure_session, Content, Entry, Facts, Rewrite, Stack};
+use crate::json::{self, Place};
 use crate::key::{describe, session_key};
-use crate::store::{execute, Db, Store, NOW, WHOLE_SECOND_CREATED_AT};
-use rusqlite::params;
-use serde_json::json;
+use crate::store::{execute, query_row, Db, Store, NOW, WHOLE_SECOND_CREATED_AT};
+use crate::stored;
+use crate::Status;
+use rusqlite::{params, Connection, OptionalExtension};
 
-/// Pushes the session's state and current step onto its undo stack under `label` and
-/// empties its redo stack: the session's row as it is (`exists`), or, for a session that
-/// has no row yet, the empty state it is about to be created from.
+/// How long after a merging checkpoint's entry was made the next one with the same key
+/// still merges into it, unless the checkpoint says otherwise.
+pub const DEFAULT_MERGE_WINDOW_MS: i64 = 1000;
+
+/// A checkpoint as `ws_checkpoint_with` or `ws_apply`'s `"checkpoint"` describe it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Checkpoint {
+    pub label: Option<String>,
+    pub merge_key: Option<String>,
+    pub merge_window_ms: i64,
+    /// The meta's canonical JSON text.
+    pub meta: Option<String>,
+    /// The 0.1 call `ws_checkpoint`: always pushes, never merges.
+    pub always: bool,
+}
+
+const CHECKPOINT_MEMBERS: &str = "label, merge_key, merge_window_ms, meta";
+const META: Place = Place { enclosing: 0, name: "as a checkpoint's meta" };
+
+impl Checkpoint {
+    /// The 0.1 call's checkpoint.
+    pub fn always(label: Option<&str>) -> Checkpoint {
+        Checkpoint { label: label.map(str::to_string), always: true, ..Checkpoint::default() }
+    }
+
+    /// Parses a checkpoint object; `what` names it in messages (`checkpoint_json`, or
+    /// `edit_json member "checkpoint"`).
+    pub fn parse(object: &str, what: &str) -> Result<Checkpoint> {
+        let mut checkpoint = Checkpoint { merge_window_ms: DEFAULT_MERGE_WINDOW_MS, ..Checkpoint::default() };
+        let mut seen: Vec<String> = Vec::new();
+        let mut window = None;
+        for (name, raw) in json::members(object, what)? {
+            if seen.iter().any(|s| *s == name) {
+                return Err(Error::invalid_json(format!("{what} has member {} twice", quote(&name))));
+            }
+            seen.push(name.to_string());
+            let member = format!("{what} member {}", quote(&name));
+            let wrong = |expected: &str| {
+                let shown: String = raw.chars().take(80).collect();
+                Error::invalid_argument(format!("{member} must be {expected}, got {shown}"))
+            };
+            match name.as_ref() {
+                "label" => {
+                    checkpoint.label = string_member(&member, raw, true)
+                        .map_err(|e| e.unwrap_or_else(|| wrong("a string or null")))?
+                }
+                "merge_key" => {
+                    checkpoint.merge_key = Some(
+                        string_member(&member, raw, false)
+                            .map_err(|e| e.unwrap_or_else(|| wrong("a non-empty string")))?
+                            .filter(|key| !key.is_empty())
+                            .ok_or_else(|| wrong("a non-empty string"))?,
+                    )
+                }
+                "merge_window_ms" => {
+                    let value = json::parse_value(raw, &member)?;
+                    window = Some(
+                        value
+                            .as_i64()
+                            .filter(|ms| (0..=i64::from(i32::MAX)).contains(ms))
+                            .ok_or_else(|| wrong(&format!("an integer from 0 to {}", i32::MAX)))?,
+                    );
+                }
+                "meta" => checkpoint.meta = Some(json::canonical_value(raw, &member, META, true)?),
+                _ => {
+                    return Err(Error::invalid_argument(format!(
+                        "{what} has unknown member {} (known members: {CHECKPOINT_MEMBERS})",
+                        quote(&name)
+                    )))
+                }
+            }
+        }
+        if let Some(ms) = window {
+            if checkpoint.merge_key.is_none() {
+                return Err(Error::invalid_argument(format!(
+                    "{what} has merge_window_ms but no merge_key: only a checkpoint with a merge_key merges"
+                )));
+            }
+            checkpoint.merge_window_ms = ms;
+        }
+        Ok(checkpoint)
+    }
+}
+
+/// A member that is a string (or, if `nullable`, null), stored as a column: no NUL.
+/// A value of another type is `Err(None)`, for the caller to say what was expected.
+fn string_member(
+    member: &str,
+    raw: &str,
+    nullable: bool,
+) -> std::result::Result<Option<String>, Option<Error>> {
+    match json::parse_value(raw, member).map_err(Some)? {
+        serde_json::Value::Null if nullable => Ok(None),
+        serde_json::Value::String(text) if text.contains('\0') => Err(Some(Error::invalid_argument(
+            format!("{member} holds a NUL character (\\u0000), which a stored text cannot hold"),
+        ))),
+        serde_json::Value::String(text) => Ok(Some(text)),
+        _ => Err(None),
+    }
+}
+
+/// What a checkpoint did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Recorded {
+    Pushed,
+    /// Inside a merge run: the run's entry stands for this checkpoint too.
+    Merged,
+    /// The newest undo entry already holds this state and step.
+    Unchanged,
+}
+
+/// The newest undo entry's facts, as merging and the no-op rule need them.
+struct Top {
+    seq: i64,
+    merge_key: Option<String>,
+    made_ms: Option<i64>,
+    version: Option<i64>,
+}
+
+fn top_facts(conn: &Connection, key: &str, stack: Stack) -> Result<Option<Top>> {
+    query_row(
+        conn,
+        "SELECT seq, merge_key, made_ms, version FROM ws_history
+         WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
+        params![key, stack as i64],
+        |row| {
+            Ok(Top {
+                seq: row.get(0)?,
+                merge_key: stored::string(row, 1, || {
+                    format!("the merge key of an entry of {}", describe_key(key))
+                })?,
+                made_ms: row.get::<_, Option<i64>>(2).ok().flatten(),
+                version: row.get::<_, Option<i64>>(3).ok().flatten(),
+            })
+        },
+        || format!("read the undo stack of {}", describe_key(key)),
+    )
+}
+
+fn describe_key(key: &str) -> String {
+    match key.split_once(':') {
+        Some((flow_id, session_id)) => describe(flow_id, session_id),
+        None => format!("session key {}", quote(key)),
+    }
+}
+
+/// Ends the session's merge run, if one is open: its entry no longer takes merges.
+fn end_run(conn: &Connection, key: &str) -> Result<()> {
+    execute(
+        conn,
+        "UPDATE ws_history SET merge_key = NULL
+         WHERE flow_session_key = ?1 AND stack = ?2 AND merge_key IS NOT NULL",
+        params![key, Stack::Undo as i64],
+        || format!("end the merge run of {}", describe_key(key)),
+    )
+    .map(drop)
+}
+
+/// The session's undo bookkeeping row: (present_revision, present_version, clean_version).
+fn undo_row(conn: &Connection, key: &str) -> Result<Option<(i64, i64, Option<i64>)>> {
+    query_row(
+        conn,
+        "SELECT present_revision, present_version, clean_version FROM ws_undo WHERE flow_session_key = ?1",
+        [key],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        || format!("read the undo marks of {}", describe_key(key)),
+    )
+}
+
+/// The version of the present state, at the session's current `revision`.
+fn present_version(conn: &Connection, key: &str, revision: i64) -> Result<i64> {
+    Ok(match undo_row(conn, key)? {
+        Some((at, version, _)) if at == revision => version,
+        _ => revision,
+    })
+}
+
+/// Records that, as of the session's revision now, the present state is `version`, and,
+/// with `clean`, that it is the one marked clean.
+fn set_present(conn: &Connection, key: &str, version: i64, clean: bool) -> Result<()> {
+    let revision = feed::revision(conn, key, || describe_key(key))?;
+    execute(
+        conn,
+        "INSERT INTO ws_undo (flow_session_key, present_revision, present_version, clean_version)
+         VALUES (?1, ?2, ?3, CASE WHEN ?4 THEN ?3 END)
+         ON CONFLICT (flow_session_key) DO UPDATE SET present_revision = excluded.present_revision,
+             present_version = excluded.present_version,
+             clean_version = CASE WHEN ?4 THEN ?3 ELSE clean_version END",
+        params![key, revision, version, clean],
+        || format!("record the present state of {}", describe_key(key)),
+    )
+    .map(drop)
+}
+
+/// Whether the newest undo entry holds exactly the session's present state and step.
+fn top_holds_present(conn: &Connection, key: &str, top: &Top, present: i64) -> Result<bool> {
+    if top.version == Some(present) {
+        return Ok(true);
+    }
+    let inline: Option<bool> = query_row(
+        conn,
+        // Subqueries, not a join: SQLite prepares that join again on every use.
+        "SELECT CASE WHEN chunks IS NULL THEN
+                 snapshot IS (SELECT state_json FROM workflow_state WHERE flow_session_key = ?1)
+                 AND current_step IS (SELECT current_step FROM workflow_state WHERE flow_session_key = ?1) END
+         FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?3",
+        params![key, Stack::Undo as i64, top.seq],
+        |row| row.get(0),
+        || format!("compare the newest checkpoint of {} with its state", describe_key(key)),
+    )?
+    .flatten();
+    if let Some(same) = inline {
+        return Ok(same);
+    }
+    // A chunked entry: its text put back together, against the stored state.
+    let Some(entry) = history::top(conn, key, Stack::Undo)? else { return Ok(false) };
+    let same: Option<bool> = query_row(
+        conn,
+        "SELECT state_json IS ?2 AND current_step IS ?3 FROM workflow_state WHERE flow_session_key = ?1",
+        params![key, entry.snapshot_text(), entry.current_step],
+        |row| row.get(0),
+        || format!("compare the newest checkpoint of {} with its state", describe_key(key)),
+    )?;
+    Ok(same == Some(true))
+}
+
+/// Records a checkpoint of the session: the row as it is (`exists`), or, for a session
+/// that has no row yet, the empty state it is about to be created from. Pushes onto the
+/// undo stack and empties the redo stack, unless the checkpoint merges or changes
+/// nothing (see the module comment). The caller numbers the change.
 pub(crate) fn record_checkpoint(
     store: &Store,
     tx: &Db,
     key: &str,
-    label: Option<&str>,
+    checkpoint: &Checkpoint,
     exists: bool,
-) -> Result<()> {
+) -> Result<Recorded> {
+    let now = store.options().clock.now_ms();
+    let top = top_facts(tx, key, Stack::Undo)?;
+    let revision = if exists { feed::revision(tx, key, || describe_key(key))? } else { 0 };
+    if !checkpoint.always {
+        if let (Some(top), Some(wanted)) = (&top, &checkpoint.merge_key) {
+            let in_window =
+                top.made_ms.is_some_and(|made| (0..checkpoint.merge_window_ms).contains(&(now - made)));
+            if top.merge_key.as_ref() == Some(wanted) && in_window && history::len(tx, key, Stack::Redo)? == 0
+            {
+                return Ok(Recorded::Merged);
+            }
+        }
+    }
+    if top.as_ref().is_some_and(|top| top.merge_key.is_some()) {
+        end_run(tx, key)?;
+    }
+    let present = if exists { Some(present_version(tx, key, revision)?) } else { None };
+    if !checkpoint.always {
+        if let (Some(top), Some(present)) = (&top, present) {
+            if top_holds_present(tx, key, top, present)? {
+                return Ok(Recorded::Unchanged);
+            }
+        }
+    }
+    let facts = Facts {
+        meta: checkpoint.meta.as_deref(),
+        made_ms: Some(now),
+        merge_key: checkpoint.merge_key.as_deref(),
+        version: present,
+    };
+    let label = checkpoint.label.as_deref();
     // Room first: a chunk is then never found by hash just before the deletion of the
     // last entry that lists it deletes it.
     let room = history::make_room(tx, key, Stack::Undo, store.options().max_history_depth)?;
     if exists {
         let current = chunks::save_session_state(store, tx, key)?;
         let chunks = current.as_ref().map(|(_, ids)| ids.as_str());
-        history::push_into(tx, key, Stack::Undo, room, Content::SessionState(label, chunks))?;
+        history::push_into(tx, key, Stack::Undo, room, Content::SessionState(label, chunks), facts)?;
     } else {
         let empty =
             Entry { label: label.map(str::to_string), current_step: None, snapshot: Some("{}".to_string()) };
-        history::push_into(tx, key, Stack::Undo, room, Content::Entry(&empty))?;
+        history::push_into(tx, key, Stack::Undo, room, Content::Entry(&empty), facts)?;
     }
-    history::clear(tx, key, Stack::Redo).map(drop)
+    history::clear(tx, key, Stack::Redo)?;
+    keep_to_budget(store, tx, key)?;
+    Ok(Recorded::Pushed)
+}
+
+/// The bytes the session's entries of `stack` store, oldest first: (seq, bytes).
+fn entry_bytes(conn: &Connection, key: &str, stack: Stack) -> Result<Vec<(i64, f64)>> {
+    let doing = || format!("count the bytes of the {} stack of {}", stack.name(), describe_key(key));
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT h.seq, coalesce(octet_length(h.snapshot), 0) + coalesce(octet_length(h.meta), 0)
+                 + coalesce((SELECT sum(CAST(octet_length(d.data) AS REAL) / max(c.refs, 1))
+                             FROM json_each(h.chunks) AS j JOIN ws_chunk AS c ON c.id = j.value
+                             JOIN ws_chunk_data AS d ON d.id = c.id), 0)
+             FROM ws_history AS h WHERE h.flow_session_key = ?1 AND h.stack = ?2 ORDER BY h.seq",
+        )
+        .map_err(|e| Error::sqlite(&doing(), e))?;
+    let rows = stmt
+        .query_map(params![key, stack as i64], |row| Ok((row.get(0)?, row.get(1)?)))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(|e| Error::sqlite(&doing(), e))?;
+    Ok(rows)
+}
+
+/// Trims the session's undo and redo stacks to `max_history_bytes`: the oldest undo
+/// entries first, then the oldest redo entries, never the newest of either.
+fn keep_to_budget(store: &Store, tx: &Db, key: &str) -> Result<()> {
+    let budget = store.options().max_history_bytes;
+    if budget == 0 {
+        return Ok(());
+    }
+    loop {
+        let undo = entry_bytes(tx, key, Stack::Undo)?;
+        let redo = entry_bytes(tx, key, Stack::Redo)?;
+        let total: f64 = undo.iter().chain(&redo).map(|(_, bytes)| bytes).sum();
+        if total <= budget as f64 {
+            return Ok(());
+        }
+        // Each deletion changes the shares of the chunks it listed: count again.
+        let (stack, seq) = match (undo.len() > 1, redo.len() > 1) {
+            (true, _) => (Stack::Undo, undo[0].0),
+            (false, true) => (Stack::Redo, redo[0].0),
+            (false, false) => return Ok(()),
+        };
+        history::remove(tx, key, stack, seq)?;
+    }
+}
+
+/// What an undo or a redo did: `{"done":..,"label":..,"meta":..,"revision":..}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Travel {
+    pub done: bool,
+    pub label: Option<String>,
+    /// The entry's meta, as JSON text.
+    pub meta: Option<String>,
+    pub revision: i64,
+}
+
+impl Travel {
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{\"done\":");
+        out.push_str(if self.done { "true" } else { "false" });
+        out.push_str(",\"label\":");
+        push_text(&mut out, self.label.as_deref());
+        out.push_str(",\"meta\":");
+        out.push_str(self.meta.as_deref().unwrap_or("null"));
+        out.push_str(",\"revision\":");
+        out.push_str(&self.revision.to_string());
+        out.push('}');
+        out
+    }
+}
+
+fn push_text(out: &mut String, text: Option<&str>) {
+    match text {
+        Some(text) => json::push_string(out, text),
+        None => out.push_str("null"),
+    }
 }
 
 impl Store {
     /// Records the session's state and current step as a checkpoint (creating the
-    /// session if needed) and empties the redo stack. Leaves `updated_at` alone.
+    /// session if needed) and empties the redo stack. Leaves `updated_at` alone. The 0.1
+    /// call: always pushes.
     pub fn checkpoint(&self, flow_id: &str, session_id: &str, label: Option<&str>) -> Result<()> {
+        self.checkpoint_with(flow_id, session_id, &Checkpoint::always(label)).map(drop)
+    }
+
+    /// `ws_checkpoint_with`: `checkpoint_json` as `Checkpoint::parse` reads it (`None`:
+    /// no label, no merge key, no meta).
+    pub fn checkpoint_json(
+        &self,
+        flow_id: &str,
+        session_id: &str,
+        checkpoint_json: Option<&str>,
+    ) -> Result<()> {
+        let checkpoint = match checkpoint_json {
+            Some(text) => Checkpoint::parse(text, "checkpoint_json")?,
+            None => Checkpoint::default(),
+        };
+        self.checkpoint_with(flow_id, session_id, &checkpoint).map(drop)
+    }
+
+    pub(crate) fn checkpoint_with(
+        &self,
+        flow_id: &str,
+        session_id: &str,
+        checkpoint: &Checkpoint,
+    ) -> Result<Recorded> {
         let key = session_key(flow_id, session_id)?;
         let owner = || describe(flow_id, session_id);
         self.write(
@@ -49,8 +429,15 @@ impl Store {
             |tx| {
                 let since = feed::latest(tx)?;
                 ensure_session(tx, &key, owner)?;
-                record_checkpoint(self, tx, &key, label, true)?;
-                feed::stacks_changed(tx, &key, since, owner)
+                // A session just created has a new present state, numbered since.
+                let revision = feed::revision(tx, &key, owner)?;
+                let present = present_version(tx, &key, revision)?;
+                let recorded = record_checkpoint(self, tx, &key, checkpoint, true)?;
+                if recorded == Recorded::Pushed || revision > since {
+                    feed::stacks_changed(tx, &key, since, owner)?;
+                    set_present(tx, &key, present, false)?;
+                }
+                Ok(recorded)
             },
         )
     }
@@ -58,30 +445,45 @@ impl Store {
     /// Restores the newest checkpoint, keeping the state it replaces for redo. `false`
     /// (and nothing changed) when there is nothing to undo.
     pub fn undo(&self, flow_id: &str, session_id: &str) -> Result<bool> {
-        self.travel(flow_id, session_id, Stack::Undo, Stack::Redo)
+        self.travel(flow_id, session_id, Stack::Undo, Stack::Redo).map(|t| t.done)
     }
 
     /// Re-applies the newest undone state, keeping the state it replaces for undo.
     /// `false` (and nothing changed) when there is nothing to redo.
     pub fn redo(&self, flow_id: &str, session_id: &str) -> Result<bool> {
+        self.travel(flow_id, session_id, Stack::Redo, Stack::Undo).map(|t| t.done)
+    }
+
+    /// `ws_undo_with`: an undo, with the label and meta of the entry it moved.
+    pub fn undo_with(&self, flow_id: &str, session_id: &str) -> Result<Travel> {
+        self.travel(flow_id, session_id, Stack::Undo, Stack::Redo)
+    }
+
+    /// `ws_redo_with`: a redo, with the label and meta of the entry it moved.
+    pub fn redo_with(&self, flow_id: &str, session_id: &str) -> Result<Travel> {
         self.travel(flow_id, session_id, Stack::Redo, Stack::Undo)
     }
 
     /// Undo and redo are the same move in opposite directions: pop `from`, push the
-    /// current state onto `to` under the popped entry's label, restore the popped state.
-    fn travel(&self, flow_id: &str, session_id: &str, from: Stack, to: Stack) -> Result<bool> {
+    /// current state onto `to` under the popped entry's label and meta, restore the
+    /// popped state.
+    fn travel(&self, flow_id: &str, session_id: &str, from: Stack, to: Stack) -> Result<Travel> {
         let key = session_key(flow_id, session_id)?;
         let owner = || describe(flow_id, session_id);
         let depth = self.options().max_history_depth;
         self.write(
             || format!("{} {}", if from == Stack::Undo { "undo" } else { "redo" }, owner()),
             |tx| {
+                let revision = feed::revision(tx, &key, owner)?;
                 let Some((from_seq, target)) = history::top_with_seq(tx, &key, from)? else {
-                    return Ok(false);
+                    return Ok(Travel { revision, ..Travel::default() });
                 };
+                let (target_version, meta) = read_meta(tx, &key, from, from_seq)?;
                 let since = feed::latest(tx)?;
-                // The entry moves to the other stack in place: its label stays, its
-                // snapshot becomes the state it is about to replace.
+                let present = present_version(tx, &key, revision)?;
+                end_run(tx, &key)?;
+                // The entry moves to the other stack in place: its label and meta stay,
+                // its snapshot becomes the state it is about to replace.
                 let (seq, full) = history::make_room(tx, &key, to, depth)?;
                 if let Some(oldest) = full {
                     history::remove(tx, &key, to, oldest)?;
@@ -95,6 +497,7 @@ impl Store {
                     (to, seq),
                     target.label.as_deref(),
                     chunks,
+                    Rewrite::Moved { version: Some(present) },
                 )?;
                 // updated_at moves only when the restore changes the session. A state
                 // that was just cut is compared here, not read again by SQLite (?4).
@@ -114,24 +517,368 @@ impl Store {
                 if let Some(chunked) = target.chunked {
                     self.chunk_cache().put(&key, chunked.into());
                 }
+                keep_to_budget(self, tx, &key)?;
                 feed::stacks_changed(tx, &key, since, owner)?;
-                Ok(true)
+                let revision = feed::revision(tx, &key, owner)?;
+                // An entry from before schema 5 holds a state of no known version: a new one.
+                set_present(tx, &key, target_version.unwrap_or(revision), false)?;
+                Ok(Travel { done: true, label: target.label, meta, revision })
             },
         )
     }
 
-    /// `{"undo_depth":N,"redo_depth":N,"undo_label":str|null,"redo_label":str|null}`:
-    /// the labels are those of the entries an undo or a redo would apply next.
+    /// `ws_set_clean`: marks the session's present state as the saved one, and ends its
+    /// merge run. A change (it takes a revision) unless that state was already marked.
+    pub fn set_clean(&self, flow_id: &str, session_id: &str) -> Result<()> {
+        let key = session_key(flow_id, session_id)?;
+        let owner = || describe(flow_id, session_id);
+        self.write(
+            || format!("mark {} clean", owner()),
+            |tx| {
+                let revision = feed::revision(tx, &key, owner)?;
+                if revision == 0 {
+                    return Err(Error::new(
+                        Status::NotFound,
+                        format!("{} does not exist: there is no state to mark clean", owner()),
+                    ));
+                }
+                end_run(tx, &key)?;
+                let present = present_version(tx, &key, revision)?;
+                if undo_row(tx, &key)?.is_some_and(|(_, _, clean)| clean == Some(present)) {
+                    return Ok(());
+                }
+                let since = feed::latest(tx)?;
+                feed::stacks_changed(tx, &key, since, owner)?;
+                set_present(tx, &key, present, true)
+            },
+        )
+    }
+
+    /// `{"undo_depth":N,"redo_depth":N,"undo_label":str|null,"redo_label":str|null,
+    /// "undo_meta":any|null,"redo_meta":any|null,"clean":bool}`: the labels and metas
+    /// are those of the entries an undo or a redo would move next.
     pub fn undo_status(&self, flow_id: &str, session_id: &str) -> Result<String> {
         let key = session_key(flow_id, session_id)?;
         self.read_snapshot(|conn| {
-            Ok(json!({
-                "undo_depth": history::len(conn, &key, Stack::Undo)?,
-                "redo_depth": history::len(conn, &key, Stack::Redo)?,
-                "undo_label": history::top_label(conn, &key, Stack::Undo)?,
-                "redo_label": history::top_label(conn, &key, Stack::Redo)?,
-            })
-            .to_string())
+            let (undo_label, undo_meta) = top_label_and_meta(conn, &key, Stack::Undo)?;
+            let (redo_label, redo_meta) = top_label_and_meta(conn, &key, Stack::Redo)?;
+            let revision = feed::revision(conn, &key, || describe_key(&key))?;
+            let clean = match undo_row(conn, &key)? {
+                Some((at, version, Some(clean))) => clean == if at == revision { version } else { revision },
+                _ => false,
+            };
+            let mut out = String::from("{\"undo_depth\":");
+            out.push_str(&history::len(conn, &key, Stack::Undo)?.to_string());
+            out.push_str(",\"redo_depth\":");
+            out.push_str(&history::len(conn, &key, Stack::Redo)?.to_string());
+            out.push_str(",\"undo_label\":");
+            push_text(&mut out, undo_label.as_deref());
+            out.push_str(",\"redo_label\":");
+            push_text(&mut out, redo_label.as_deref());
+            out.push_str(",\"undo_meta\":");
+            out.push_str(undo_meta.as_deref().unwrap_or("null"));
+            out.push_str(",\"redo_meta\":");
+            out.push_str(redo_meta.as_deref().unwrap_or("null"));
+            out.push_str(",\"clean\":");
+            out.push_str(if clean { "true" } else { "false" });
+            out.push('}');
+            Ok(out)
         })
+    }
+}
+
+/// An entry's version and meta (JSON text, checked to be JSON: another program may
+/// have written it).
+fn read_meta(conn: &Connection, key: &str, stack: Stack, seq: i64) -> Result<(Option<i64>, Option<String>)> {
+    let found = query_row(
+        conn,
+        "SELECT version, meta FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?3",
+        params![key, stack as i64, seq],
+        |row| {
+            let what =
+                || format!("the meta of entry {seq} of the {} stack of {}", stack.name(), describe_key(key));
+            Ok((row.get::<_, Option<i64>>(0).ok().flatten(), stored::string(row, 1, what)?))
+        },
+        || format!("read the {} stack of {}", stack.name(), describe_key(key)),
+    )?;
+    let Some((version, meta)) = found else { return Ok((None, None)) };
+    Ok((version, meta.map(|meta| checked_meta(meta, key, stack)).transpose()?))
+}
+
+fn checked_meta(meta: String, key: &str, stack: Stack) -> Result<String> {
+    if serde_json::from_str::<&serde_json::value::RawValue>(&meta).is_err() {
+        return Err(Error::corrupt(format!(
+            "the meta of the newest entry of the {} stack of {} is not JSON",
+            stack.name(),
+            describe_key(key)
+        )));
+    }
+    Ok(meta)
+}
+
+/// The label and meta of the newest entry of a stack, without reading its snapshot.
+fn top_label_and_meta(
+    conn: &Connection,
+    key: &str,
+    stack: Stack,
+) -> Result<(Option<String>, Option<String>)> {
+    let found = conn
+        .prepare_cached(
+            "SELECT label, meta FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_row(params![key, stack as i64], |row| {
+                let what = |column: &str| {
+                    format!(
+                        "the {column} of the newest entry of the {} stack of {}",
+                        stack.name(),
+                        describe_key(key)
+                    )
+                };
+                Ok((stored::string(row, 0, || what("label"))?, stored::string(row, 1, || what("meta"))?))
+            })
+            .optional()
+        })
+        .map_err(|e| {
+            Error::sqlite(&format!("read the {} stack of {}", stack.name(), describe_key(key)), e)
+        })?;
+    let Some((label, meta)) = found else { return Ok((None, None)) };
+    Ok((label, meta.map(|meta| checked_meta(meta, key, stack)).transpose()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Clock, Options, MEMORY_PATH};
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::Arc;
+
+    /// A store whose checkpoints read the time from the returned cell.
+    fn store_with_clock(options: Options) -> (Store, Arc<AtomicI64>) {
+        let now = Arc::new(AtomicI64::new(1_000_000));
+        let clock = now.clone();
+        let options = Options { clock: Clock::new(move || clock.load(Ordering::SeqCst)), ..options };
+        (Store::open(MEMORY_PATH, options).unwrap(), now)
+    }
+
+    fn status(store: &Store) -> serde_json::Value {
+        serde_json::from_str(&store.undo_status("f", "s").unwrap()).unwrap()
+    }
+
+    fn type_key(store: &Store, text: &str) {
+        store.checkpoint_json("f", "s", Some(r#"{"label":"Typing","merge_key":"typing"}"#)).unwrap();
+        store.update_state("f", "s", &format!(r#"{{"text":"{text}"}}"#)).unwrap();
+    }
+
+    #[test]
+    fn keystrokes_inside_the_window_of_the_runs_first_entry_merge() {
+        let (store, now) = store_with_clock(Options::default());
+        type_key(&store, "a");
+        now.fetch_add(400, Ordering::SeqCst);
+        type_key(&store, "ab");
+        now.fetch_add(400, Ordering::SeqCst);
+        type_key(&store, "abc");
+        assert_eq!(status(&store)["undo_depth"], 1, "three keystrokes within 1 s of the first: one step");
+        // 1,000 ms after the run's entry was made (not after the last keystroke): a new step.
+        now.fetch_add(200, Ordering::SeqCst);
+        type_key(&store, "abcd");
+        assert_eq!(status(&store)["undo_depth"], 2);
+        assert!(store.undo("f", "s").unwrap());
+        assert_eq!(store.get_state("f", "s").unwrap(), r#"{"text":"abc"}"#);
+        assert!(store.undo("f", "s").unwrap());
+        assert_eq!(store.get_state("f", "s").unwrap(), "{}");
+    }
+
+    #[test]
+    fn an_undo_a_redo_another_key_or_set_clean_ends_the_run() {
+        let (store, now) = store_with_clock(Options::default());
+        let enders: [&dyn Fn(&Store); 4] = [
+            &|s| {
+                s.undo("f", "s").unwrap();
+                s.redo("f", "s").unwrap();
+            },
+            // These two push nothing (the run's entry holds the state), and still end it.
+            &|s| s.checkpoint_json("f", "s", Some(r#"{"merge_key":"other"}"#)).unwrap(),
+            &|s| s.checkpoint_json("f", "s", None).unwrap(),
+            &|s| s.set_clean("f", "s").unwrap(),
+        ];
+        for (i, end) in enders.iter().enumerate() {
+            now.fetch_add(10_000, Ordering::SeqCst);
+            store.update_state("f", "s", &format!(r#"{{"before":{i}}}"#)).unwrap();
+            store.checkpoint_json("f", "s", Some(r#"{"merge_key":"typing"}"#)).unwrap();
+            let depth = status(&store)["undo_depth"].as_i64().unwrap();
+            end(&store);
+            assert_eq!(status(&store)["undo_depth"].as_i64().unwrap(), depth, "ender {i}");
+            store.update_state("f", "s", &format!(r#"{{"mid":{i}}}"#)).unwrap();
+            type_key(&store, &format!("y{i}"));
+            assert_eq!(status(&store)["undo_depth"].as_i64().unwrap(), depth + 1, "ender {i}");
+            // Without an ender, the next keystroke merges.
+            type_key(&store, &format!("z{i}"));
+            assert_eq!(status(&store)["undo_depth"].as_i64().unwrap(), depth + 1, "ender {i}");
+        }
+    }
+
+    #[test]
+    fn a_pending_redo_stops_a_merge() {
+        let (store, _) = store_with_clock(Options::default());
+        type_key(&store, "a");
+        store.checkpoint_json("f", "s", Some(r#"{"label":"Bold"}"#)).unwrap();
+        store.update_state("f", "s", r#"{"bold":true}"#).unwrap();
+        assert!(store.undo("f", "s").unwrap());
+        // The newest undo entry is the typing run's, but the redo stack is not empty.
+        type_key(&store, "ab");
+        assert_eq!(status(&store)["undo_depth"], 2);
+        assert_eq!(status(&store)["redo_depth"], 0);
+    }
+
+    #[test]
+    fn a_checkpoint_equal_to_the_newest_entry_pushes_nothing_and_takes_no_revision() {
+        let (store, _) = store_with_clock(Options::default());
+        store.update_state("f", "s", r#"{"a":1}"#).unwrap();
+        store.checkpoint_json("f", "s", Some(r#"{"label":"one"}"#)).unwrap();
+        let revision = store.get_revision("f", "s").unwrap();
+        store.checkpoint_json("f", "s", Some(r#"{"label":"two"}"#)).unwrap();
+        assert_eq!(store.get_revision("f", "s").unwrap(), revision);
+        assert_eq!(status(&store)["undo_label"], "one");
+        // Equal by content too, after an edit and its reversal.
+        store.update_state("f", "s", r#"{"a":2}"#).unwrap();
+        store.update_state("f", "s", r#"{"a":1}"#).unwrap();
+        let revision = store.get_revision("f", "s").unwrap();
+        store.checkpoint_json("f", "s", None).unwrap();
+        assert_eq!(
+            (status(&store)["undo_depth"].clone(), store.get_revision("f", "s").unwrap()),
+            (1.into(), revision)
+        );
+        // The 0.1 call always pushes.
+        store.checkpoint("f", "s", Some("again")).unwrap();
+        assert_eq!(status(&store)["undo_depth"], 2);
+        // A changed step is a change.
+        store.set_current_step("f", "s", "x").unwrap();
+        store.checkpoint_json("f", "s", None).unwrap();
+        assert_eq!(status(&store)["undo_depth"], 3);
+    }
+
+    #[test]
+    fn the_clean_mark_is_a_position_in_the_history() {
+        let (store, _) = store_with_clock(Options { max_history_depth: 3, ..Options::default() });
+        store.update_state("f", "s", r#"{"v":0}"#).unwrap();
+        assert_eq!(status(&store)["clean"], false, "never marked");
+        store.set_clean("f", "s").unwrap();
+        assert_eq!(status(&store)["clean"], true);
+        store.checkpoint_json("f", "s", Some(r#"{"label":"one"}"#)).unwrap();
+        assert_eq!(status(&store)["clean"], true, "a checkpoint alone leaves it");
+        store.update_state("f", "s", r#"{"v":1}"#).unwrap();
+        assert_eq!(status(&store)["clean"], false, "an edit after it");
+        store.undo("f", "s").unwrap();
+        assert_eq!(status(&store)["clean"], true, "undo back to it");
+        store.redo("f", "s").unwrap();
+        assert_eq!(status(&store)["clean"], false);
+        store.undo("f", "s").unwrap();
+        assert_eq!(status(&store)["clean"], true);
+        store.update_state("f", "s", r#"{"v":1}"#).unwrap();
+        store.update_state("f", "s", r#"{"v":0}"#).unwrap();
+        assert_eq!(status(&store)["clean"], false, "the same text written again is another state");
+        // Redo to it: mark a state, undo away from it, redo back.
+        store.checkpoint_json("f", "s", None).unwrap();
+        store.update_state("f", "s", r#"{"v":1}"#).unwrap();
+        store.set_clean("f", "s").unwrap();
+        store.undo("f", "s").unwrap();
+        assert_eq!(status(&store)["clean"], false);
+        store.redo("f", "s").unwrap();
+        assert_eq!(status(&store)["clean"], true, "redo to it");
+        // Discarding the redo branch that held it: unreachable for good.
+        store.undo("f", "s").unwrap();
+        store.checkpoint_json("f", "s", Some(r#"{"label":"branch"}"#)).unwrap();
+        store.update_state("f", "s", r#"{"v":2}"#).unwrap();
+        for _ in 0..3 {
+            store.undo("f", "s").unwrap();
+            assert_eq!(status(&store)["clean"], false);
+        }
+        // Trimming the entry that held it: unreachable for good.
+        store.set_clean("f", "s").unwrap();
+        for v in 10..14 {
+            store.checkpoint_json("f", "s", None).unwrap();
+            store.update_state("f", "s", &format!(r#"{{"v":{v}}}"#)).unwrap();
+        }
+        while store.undo("f", "s").unwrap() {
+            assert_eq!(status(&store)["clean"], false);
+        }
+    }
+
+    #[test]
+    fn meta_moves_with_its_entry() {
+        let (store, _) = store_with_clock(Options::default());
+        store
+            .checkpoint_json("f", "s", Some(r#"{"label":"Typing","meta":{"cursor":[1, 2]},"merge_key":"t"}"#))
+            .unwrap();
+        store.update_state("f", "s", r#"{"t":"a"}"#).unwrap();
+        let s = status(&store);
+        assert_eq!(
+            (s["undo_meta"].to_string(), s["redo_meta"].clone()),
+            (r#"{"cursor":[1,2]}"#.into(), serde_json::Value::Null)
+        );
+        let undo = store.undo_with("f", "s").unwrap();
+        assert_eq!(
+            undo.to_json(),
+            format!(
+                r#"{{"done":true,"label":"Typing","meta":{{"cursor":[1,2]}},"revision":{}}}"#,
+                undo.revision
+            )
+        );
+        assert_eq!(undo.revision, store.get_revision("f", "s").unwrap());
+        assert_eq!(status(&store)["redo_meta"].to_string(), r#"{"cursor":[1,2]}"#);
+        let redo = store.redo_with("f", "s").unwrap();
+        assert_eq!(
+            (redo.label.as_deref(), redo.meta.as_deref()),
+            (Some("Typing"), Some(r#"{"cursor":[1,2]}"#))
+        );
+        store.undo("f", "s").unwrap();
+        store.undo("f", "s").unwrap();
+        let nothing = store.undo_with("f", "s").unwrap();
+        assert_eq!(
+            nothing.to_json(),
+            format!(r#"{{"done":false,"label":null,"meta":null,"revision":{}}}"#, nothing.revision)
+        );
+    }
+
+    #[test]
+    fn the_byte_budget_trims_the_oldest_undo_then_redo_entries_and_keeps_each_newest() {
+        let (store, _) = store_with_clock(Options { max_history_bytes: 100, ..Options::default() });
+        let state = |i: usize| format!(r#"{{"pad":"{}"}}"#, "x".repeat(30 + i));
+        for i in 0..6 {
+            store.checkpoint_json("f", "s", None).unwrap();
+            store.update_state("f", "s", &state(i)).unwrap();
+        }
+        // Entries of about 40 bytes: two fit.
+        assert_eq!(status(&store)["undo_depth"], 2);
+        for _ in 0..2 {
+            store.undo("f", "s").unwrap();
+        }
+        let s = status(&store);
+        assert_eq!((s["undo_depth"].clone(), s["redo_depth"].clone()), (0.into(), 2.into()));
+        // A single entry over the budget stays.
+        store.checkpoint_json("f", "s", Some(&format!(r#"{{"meta":"{}"}}"#, "m".repeat(500)))).unwrap();
+        assert_eq!(status(&store)["undo_depth"], 1);
+    }
+
+    #[test]
+    fn bad_checkpoint_objects_are_refused_and_change_nothing() {
+        let (store, _) = store_with_clock(Options::default());
+        for (bad, status) in [
+            ("[]", Status::InvalidJson),
+            (r#"{"label":1}"#, Status::InvalidArgument),
+            (r#"{"merge_key":""}"#, Status::InvalidArgument),
+            (r#"{"merge_key":"k","merge_window_ms":-1}"#, Status::InvalidArgument),
+            (r#"{"merge_window_ms":5}"#, Status::InvalidArgument),
+            (r#"{"meta":1,"meta":2}"#, Status::InvalidJson),
+            (r#"{"colour":"red"}"#, Status::InvalidArgument),
+            (r#"{"label":"a\u0000b"}"#, Status::InvalidArgument),
+        ] {
+            let err = store.checkpoint_json("f", "s", Some(bad)).unwrap_err();
+            assert_eq!(err.status, status, "{bad}: {}", err.message);
+        }
+        assert_eq!(store.latest_seq().unwrap(), 0);
+        assert_eq!(store.set_clean("f", "s").unwrap_err().status, Status::NotFound);
     }
 }

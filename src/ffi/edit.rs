@@ -79,9 +79,11 @@ pub extern "C" fn ws_get_session(
 ///   at the depth where they end up.
 /// - `"step": "id"`: set the current step (non-empty).
 /// - `"label": "text" | null`: set or clear the label.
-/// - `"checkpoint": "label" | null | {"label": ...}`: push an undo checkpoint of the
-///   session as it was before this edit (as `ws_checkpoint` does), only if the edit
-///   changes something.
+/// - `"checkpoint": "label" | null | {...}`: record an undo checkpoint of the session
+///   as it was before this edit, exactly as `ws_checkpoint_with` does with that object
+///   (`{"label", "merge_key", "merge_window_ms", "meta"}`; a string or null is
+///   `{"label": that}`): it merges into a run, or pushes nothing when the newest undo
+///   entry already holds the state and step. Only if the edit changes something.
 /// - `"create": false`: `WS_NOT_FOUND` if the session does not exist (by default the
 ///   edit creates it, as every update call does; creating is a change).
 ///

@@ -289,12 +289,16 @@ pub extern "C" fn ws_redo(
 ///
 /// @param store, flow_id, session_id  The session (none may be NULL).
 /// @param out_status_json Not NULL. Receives
-///        `{"undo_depth":N,"redo_depth":N,"undo_label":str|null,"redo_label":str|null}`,
-///        owned by the caller (free with `ws_string_free`): `undo_label` is the label of
-///        the checkpoint an undo would restore, `redo_label` that of the entry a redo
-///        would re-apply. NULL on failure.
-/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the label of
-///         the newest undo or redo entry is not UTF-8 or holds a NUL byte).
+///        `{"undo_depth":N,"redo_depth":N,"undo_label":str|null,"redo_label":str|null,
+///        "undo_meta":any|null,"redo_meta":any|null,"clean":bool}`, owned by the caller
+///        (free with `ws_string_free`): `undo_label` and `undo_meta` are the label and
+///        meta (see `ws_checkpoint_with`) of the checkpoint an undo would restore,
+///        `redo_label` and `redo_meta` those of the entry a redo would re-apply; `clean`
+///        is true while the present state is the one `ws_set_clean` marked. NULL on
+///        failure.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the label or
+///         meta of the newest undo or redo entry is not UTF-8, holds a NUL byte, or, for
+///         the meta, is not JSON).
 ///
 /// Thread-safe.
 #[no_mangle]

@@ -20,6 +20,7 @@ mod sessions;
 mod history;
 mod edit;
 mod feed;
+mod undo;
 
 pub use edit::*;
 pub use feed::*;
@@ -62,6 +63,9 @@ pub const WS_INTERNAL: ws_status = 9;
 /// The default of the `max_history_depth` option (as cjm-workflow-state's
 /// `DEFAULT_MAX_HISTORY_DEPTH`).
 pub const WS_DEFAULT_MAX_HISTORY_DEPTH: usize = 50;
+
+/// The default of `"merge_window_ms"` in `ws_checkpoint_with` (milliseconds).
+pub const WS_DEFAULT_MERGE_WINDOW_MS: i64 = 1000;
 
 /// How many levels deep the library keeps JSON, counting the state object as one (see
 /// "JSON rules" at the top of this header).
@@ -309,6 +313,7 @@ mod tests {
         let core: Vec<ws_status> = Status::ALL.iter().map(|s| *s as ws_status).collect();
         assert_eq!(codes.to_vec(), core);
         assert_eq!(WS_DEFAULT_MAX_HISTORY_DEPTH, crate::DEFAULT_MAX_HISTORY_DEPTH);
+        assert_eq!(WS_DEFAULT_MERGE_WINDOW_MS, crate::undo::DEFAULT_MERGE_WINDOW_MS);
         assert_eq!(WS_MAX_JSON_DEPTH, crate::MAX_JSON_DEPTH);
     }
 

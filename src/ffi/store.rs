@@ -78,6 +78,12 @@ pub extern "C" fn ws_store_open(path: *const c_char, out_store: *mut *mut ws_sto
 ///     (default 5000);
 ///   - `"max_history_depth"`: entries kept per history stack, >= 1 (default
 ///     `WS_DEFAULT_MAX_HISTORY_DEPTH`);
+///   - `"max_history_bytes"`: the most bytes a session's undo and redo entries may
+///     store together, >= 0 (default 0: no limit). An inline entry counts its state's
+///     bytes, an entry of a large state kept as shared chunks each chunk's bytes divided
+///     by the number of entries that share it; each adds its meta's bytes. Past the
+///     budget the oldest undo entries go first, then the oldest redo entries; the
+///     newest entry of each stack is always kept, even alone over the budget;
 ///   - `"read_only"`: true opens without ever creating, migrating or writing anything:
 ///     writes give `WS_IO`; a file below the current schema (a 0-byte file, one from
 ///     the Python package, a 0.0.2-format file, which reads with null labels) reads

@@ -36,3 +36,4 @@ pub use store::{Store, MEMORY_PATH};
 /// The one NUL check, shared by the core and the C layer.
 #[doc(hidden)]
 pub use stored::check_no_nul;
+pub use undo::{Travel, DEFAULT_MERGE_WINDOW_MS};

@@ -1,7 +1,16 @@
-//! Property test: random sequences of edits, step changes, checkpoints, undos, redos,
-//! history pushes and pops, session deletions and store reopenings (with a different
-//! `max_history_depth`) run against the library and against a plain in-memory model;
-//! after every operation the state, the current step and the undo status must agree.
+//! Property test: random sequences of edits, step changes, checkpoints (0.1 and
+//! `ws_checkpoint_with`: labels, merge keys and windows, meta), undos and redos (with the
+//! label and meta they report), `ws_set_clean`, a clock that moves, history pushes and
+//! pops, session deletions and store reopenings (with a different `max_history_depth`),
+//! through two store handles on one file, run against the library and against a plain
+//! in-memory model; after every operation the state, the current step and the undo
+//! status (depths, labels, metas, the clean flag) must agree. Some cases also set a
+//! `max_history_bytes` budget.
+//!
+//! The model keeps the clean mark as the contract says it: a position. Each state the
+//! session passes through gets a new identity when a call changes the session (any
+//! change but a checkpoint, undo, redo or `ws_set_clean`); entries keep the identity of
+//! the state they hold, and "clean" is whether the present identity is the marked one.
 //!
 //! States grow past the chunking threshold (lowered for the test, with small chunks), so
 //! that undo and redo entries are kept both inline and as shared chunks; after every
@@ -12,8 +21,10 @@
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicI64;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use workflow_state::{ChunkSizes, Options, Store, CHUNK_RULES};
+use std::sync::Arc;
+use workflow_state::{ChunkSizes, Clock, Options, Status, Store, CHUNK_RULES};
 
 const FLOW: &str = "editor";
 const SESSION: &str = "doc";
@@ -26,6 +37,11 @@ enum Op {
     EditStep(String, String, i64),
     SetStep(String),
     Checkpoint(Option<String>),
+    /// `ws_checkpoint_with`: label, merge key, window (ms), meta.
+    CheckpointWith(Option<String>, Option<String>, i64, Option<i64>),
+    /// Moves the clock on by this many milliseconds.
+    Tick(i64),
+    SetClean,
     Undo,
     Redo,
     HistoryPush(i64),
@@ -45,7 +61,16 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (key.clone(), any::<u8>(), 0usize..2000).prop_map(|(k, seed, len)| Op::Big(k, seed, len)),
         2 => (step.clone(), key, -5i64..5).prop_map(|(s, k, v)| Op::EditStep(s, k, v)),
         2 => step.prop_map(Op::SetStep),
-        4 => label.prop_map(Op::Checkpoint),
+        2 => label.clone().prop_map(Op::Checkpoint),
+        5 => (
+            label,
+            prop::option::of(prop::sample::select(vec!["typing", "delete"]).prop_map(str::to_string)),
+            prop::sample::select(vec![0i64, 300, 1000, 5000]),
+            prop::option::of(0i64..4),
+        )
+            .prop_map(|(l, k, w, m)| Op::CheckpointWith(l, k, w, m)),
+        3 => prop::sample::select(vec![0i64, 1, 299, 300, 700, 999, 1000, 4000]).prop_map(Op::Tick),
+        2 => Just(Op::SetClean),
         4 => Just(Op::Undo),
         3 => Just(Op::Redo),
         1 => any::<i64>().prop_map(Op::HistoryPush),
@@ -63,15 +88,42 @@ struct Snapshot {
     step: Option<String>,
 }
 
-/// The plain model: the session, its undo and redo stacks (label + snapshot), its
-/// snapshot history, and the depth the store was opened with.
+/// An undo or redo entry of the model.
+#[derive(Clone, Debug)]
+struct Entry {
+    label: Option<String>,
+    snapshot: Snapshot,
+    meta: Option<Value>,
+    /// The merge key of a run still open, and when the entry was made.
+    merge_key: Option<String>,
+    made: i64,
+    /// The identity of the state it holds.
+    id: u64,
+}
+
+/// The plain model: whether the session exists, its state (and the state's identity),
+/// its undo and redo stacks, its snapshot history, the marked identity, the clock, and
+/// the depth and byte budget the stores were opened with.
 #[derive(Default)]
 struct Model {
+    exists: bool,
     now: Snapshot,
-    undo: Vec<(Option<String>, Snapshot)>,
-    redo: Vec<(Option<String>, Snapshot)>,
+    now_id: u64,
+    next_id: u64,
+    undo: Vec<Entry>,
+    redo: Vec<Entry>,
     history: Vec<Value>,
+    clean: Option<u64>,
+    clock: i64,
     depth: usize,
+    budget: u64,
+}
+
+/// The bytes an entry stores (inline: the library keeps states below the chunking
+/// threshold as they are).
+fn entry_bytes(entry: &Entry) -> u64 {
+    let text = Value::Object(entry.snapshot.state.clone()).to_string();
+    (text.len() + entry.meta.as_ref().map_or(0, |m| m.to_string().len())) as u64
 }
 
 fn push_trimmed<T>(stack: &mut Vec<T>, item: T, depth: usize) {
@@ -81,54 +133,158 @@ fn push_trimmed<T>(stack: &mut Vec<T>, item: T, depth: usize) {
 }
 
 impl Model {
-    fn apply(&mut self, op: &Op) {
-        match op {
-            Op::Edit(k, v) => {
-                self.now.state.insert(k.clone(), json!(v));
-            }
-            Op::Big(k, seed, len) => {
-                self.now.state.insert(k.clone(), json!(big_text(*seed, *len)));
-            }
-            Op::EditStep(s, k, v) => {
-                let step = self.now.state.entry(format!("_step_{s}")).or_insert_with(|| json!({}));
-                step.as_object_mut().unwrap().insert(k.clone(), json!(v));
-            }
-            Op::SetStep(s) => self.now.step = Some(s.clone()),
-            Op::Checkpoint(label) => {
-                push_trimmed(&mut self.undo, (label.clone(), self.now.clone()), self.depth);
-                self.redo.clear();
-            }
-            Op::Undo => {
-                if let Some((label, snapshot)) = self.undo.pop() {
-                    let replaced = std::mem::replace(&mut self.now, snapshot);
-                    push_trimmed(&mut self.redo, (label, replaced), self.depth);
-                }
-            }
-            Op::Redo => {
-                if let Some((label, snapshot)) = self.redo.pop() {
-                    let replaced = std::mem::replace(&mut self.now, snapshot);
-                    push_trimmed(&mut self.undo, (label, replaced), self.depth);
-                }
-            }
-            Op::HistoryPush(v) => push_trimmed(&mut self.history, json!({ "v": v }), self.depth),
-            Op::HistoryPop => {
-                self.history.pop();
-            }
-            Op::Delete | Op::PythonDelete => {
-                *self = Model { depth: self.depth, ..Model::default() };
-            }
-            Op::Reopen(depth) => self.depth = *depth,
+    /// A change of the session other than a checkpoint, undo, redo or mark: the present
+    /// state is a new one (also when it ends up equal to an old one).
+    fn changed(&mut self) {
+        self.exists = true;
+        self.next_id += 1;
+        self.now_id = self.next_id;
+    }
+
+    fn end_run(&mut self) {
+        for entry in self.undo.iter_mut().chain(self.redo.iter_mut()) {
+            entry.merge_key = None;
         }
     }
 
+    fn keep_to_budget(&mut self) {
+        if self.budget == 0 {
+            return;
+        }
+        loop {
+            let total: u64 = self.undo.iter().chain(&self.redo).map(entry_bytes).sum();
+            if total <= self.budget {
+                return;
+            }
+            if self.undo.len() > 1 {
+                self.undo.remove(0);
+            } else if self.redo.len() > 1 {
+                self.redo.remove(0);
+            } else {
+                return;
+            }
+        }
+    }
+
+    fn push_checkpoint(&mut self, label: &Option<String>, key: Option<String>, meta: Option<Value>) {
+        let entry = Entry {
+            label: label.clone(),
+            snapshot: self.now.clone(),
+            meta,
+            merge_key: key,
+            made: self.clock,
+            id: self.now_id,
+        };
+        push_trimmed(&mut self.undo, entry, self.depth);
+        self.redo.clear();
+        self.keep_to_budget();
+    }
+
+    /// Applies `op`; `Err` when the library must refuse it.
+    fn apply(&mut self, op: &Op) -> Result<(), Status> {
+        let before = (self.exists, self.now.clone());
+        let edit = |model: &mut Model, change: &dyn Fn(&mut Snapshot)| {
+            change(&mut model.now);
+            if !model.exists || model.now != before.1 {
+                model.changed();
+            }
+        };
+        match op {
+            Op::Edit(k, v) => edit(self, &|now| {
+                now.state.insert(k.clone(), json!(v));
+            }),
+            Op::Big(k, seed, len) => edit(self, &|now| {
+                now.state.insert(k.clone(), json!(big_text(*seed, *len)));
+            }),
+            Op::EditStep(s, k, v) => edit(self, &|now| {
+                let step = now.state.entry(format!("_step_{s}")).or_insert_with(|| json!({}));
+                step.as_object_mut().unwrap().insert(k.clone(), json!(v));
+            }),
+            Op::SetStep(s) => edit(self, &|now| now.step = Some(s.clone())),
+            Op::Checkpoint(label) => {
+                if !self.exists {
+                    self.changed();
+                }
+                self.end_run();
+                self.push_checkpoint(label, None, None);
+            }
+            Op::CheckpointWith(label, key, window, meta) => {
+                if !self.exists {
+                    self.changed();
+                }
+                let top = self.undo.last();
+                let merges = key.is_some()
+                    && top.is_some_and(|top| {
+                        top.merge_key == *key && (0..*window).contains(&(self.clock - top.made))
+                    })
+                    && self.redo.is_empty();
+                if !merges {
+                    self.end_run();
+                    let held = self.undo.last().is_some_and(|top| top.snapshot == self.now);
+                    if !held {
+                        self.push_checkpoint(label, key.clone(), meta.map(|m| json!({ "cursor": m })));
+                    }
+                }
+            }
+            Op::Tick(ms) => self.clock += ms,
+            Op::SetClean => {
+                if !self.exists {
+                    return Err(Status::NotFound);
+                }
+                self.end_run();
+                self.clean = Some(self.now_id);
+            }
+            Op::Undo | Op::Redo => {
+                let (from, to) = if matches!(op, Op::Undo) {
+                    (&mut self.undo, &mut self.redo)
+                } else {
+                    (&mut self.redo, &mut self.undo)
+                };
+                if let Some(mut entry) = from.pop() {
+                    let snapshot = std::mem::replace(&mut self.now, entry.snapshot.clone());
+                    let id = std::mem::replace(&mut self.now_id, entry.id);
+                    entry.snapshot = snapshot;
+                    entry.id = id;
+                    push_trimmed(to, entry, self.depth);
+                    self.end_run();
+                    self.keep_to_budget();
+                }
+            }
+            Op::HistoryPush(v) => {
+                push_trimmed(&mut self.history, json!({ "v": v }), self.depth);
+                self.changed();
+            }
+            Op::HistoryPop => {
+                if self.history.pop().is_some() {
+                    self.changed();
+                }
+            }
+            Op::Delete | Op::PythonDelete => {
+                *self = Model {
+                    depth: self.depth,
+                    budget: self.budget,
+                    clock: self.clock,
+                    next_id: self.next_id,
+                    ..Model::default()
+                };
+            }
+            Op::Reopen(depth) => self.depth = *depth,
+        }
+        let _ = before.0;
+        Ok(())
+    }
+
     fn undo_status(&self) -> Value {
-        let label =
-            |stack: &Vec<(Option<String>, Snapshot)>| json!(stack.last().and_then(|(l, _)| l.clone()));
+        let label = |stack: &Vec<Entry>| json!(stack.last().and_then(|e| e.label.clone()));
+        let meta = |stack: &Vec<Entry>| stack.last().and_then(|e| e.meta.clone()).unwrap_or(Value::Null);
         json!({
             "undo_depth": self.undo.len(),
             "redo_depth": self.redo.len(),
             "undo_label": label(&self.undo),
             "redo_label": label(&self.redo),
+            "undo_meta": meta(&self.undo),
+            "redo_meta": meta(&self.redo),
+            "clean": self.exists && self.clean == Some(self.now_id),
         })
     }
 }
@@ -148,19 +304,69 @@ fn big_text(seed: u8, len: usize) -> String {
 /// Chunking from 512 bytes, with FastCDC's smallest sizes.
 const CHUNKING: ChunkSizes = ChunkSizes { threshold: 512, min: 64, avg: 256, max: 1024 };
 
-fn open(path: &Path, depth: usize) -> Store {
-    let options = Options { max_history_depth: depth, chunking: CHUNKING, ..Options::default() };
+/// What every store of a case is opened with besides its depth: the shared clock and
+/// the byte budget (a budgeted case keeps every entry inline, as the model counts them).
+#[derive(Clone)]
+struct Setup {
+    clock: Arc<AtomicI64>,
+    budget: u64,
+}
+
+fn open(path: &Path, depth: usize, setup: &Setup) -> Store {
+    let clock = setup.clock.clone();
+    let options = Options {
+        max_history_depth: depth,
+        max_history_bytes: setup.budget,
+        chunking: if setup.budget == 0 { CHUNKING } else { ChunkSizes::default() },
+        clock: Clock::new(move || clock.load(Ordering::SeqCst)),
+        ..Options::default()
+    };
     Store::open(path.to_str().unwrap(), options).expect("the store opens")
 }
 
-/// Runs `op` on the store; for undo and redo, returns whether it did something.
-fn run(store: &mut Store, path: &Path, op: &Op) -> Result<Option<bool>, workflow_state::Error> {
+/// What undo and redo report: whether they did something, and the label and meta of
+/// the entry they moved.
+type Moved = (bool, Option<String>, Option<Value>);
+
+/// Runs `op` on handle `h` of the stores; for undo and redo, returns what they report.
+fn run(
+    stores: &mut [Store; 2],
+    h: usize,
+    path: &Path,
+    setup: &Setup,
+    op: &Op,
+) -> Result<Option<Moved>, workflow_state::Error> {
+    let store = &stores[h];
+    let moved = |t: workflow_state::Travel| {
+        let revision = store.get_revision(FLOW, SESSION).unwrap();
+        assert_eq!(t.revision, revision, "the revision an undo or redo reports");
+        Some((t.done, t.label, t.meta.map(|m| serde_json::from_str::<Value>(&m).unwrap())))
+    };
     match op {
-        Op::Undo => return store.undo(FLOW, SESSION).map(Some),
-        Op::Redo => return store.redo(FLOW, SESSION).map(Some),
+        Op::Undo => return store.undo_with(FLOW, SESSION).map(moved),
+        Op::Redo => return store.redo_with(FLOW, SESSION).map(moved),
         _ => {}
     }
     match op {
+        Op::CheckpointWith(label, key, window, meta) => {
+            let mut object = Map::new();
+            if let Some(label) = label {
+                object.insert("label".into(), json!(label));
+            }
+            if let Some(key) = key {
+                object.insert("merge_key".into(), json!(key));
+                object.insert("merge_window_ms".into(), json!(window));
+            }
+            if let Some(m) = meta {
+                object.insert("meta".into(), json!({ "cursor": m }));
+            }
+            store.checkpoint_json(FLOW, SESSION, Some(&Value::Object(object).to_string()))
+        }
+        Op::Tick(ms) => {
+            setup.clock.fetch_add(*ms, Ordering::SeqCst);
+            Ok(())
+        }
+        Op::SetClean => store.set_clean(FLOW, SESSION),
         Op::Edit(k, v) => store.update_state(FLOW, SESSION, &json!({ k: v }).to_string()),
         Op::Big(k, seed, len) => {
             store.update_state(FLOW, SESSION, &json!({ k: big_text(*seed, *len) }).to_string())
@@ -181,7 +387,7 @@ fn run(store: &mut Store, path: &Path, op: &Op) -> Result<Option<bool>, workflow
             Ok(())
         }
         Op::Reopen(depth) => {
-            *store = open(path, *depth);
+            *stores = [open(path, *depth, setup), open(path, *depth, setup)];
             Ok(())
         }
         Op::Undo | Op::Redo => unreachable!(),
@@ -204,19 +410,34 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
-    fn the_library_behaves_like_the_model(ops in prop::collection::vec(op(), 1..80), depth in 1usize..6) {
+    fn the_library_behaves_like_the_model(
+        ops in prop::collection::vec((op(), 0usize..2), 1..80),
+        depth in 1usize..6,
+        budget in prop::sample::select(vec![0u64, 0, 150, 600, 3000]),
+    ) {
         let path = scratch_file();
-        let mut store = open(&path, depth);
-        let mut model = Model { depth, ..Model::default() };
-        for (i, op) in ops.iter().enumerate() {
-            let expected_done = match op {
-                Op::Undo => Some(!model.undo.is_empty()),
-                Op::Redo => Some(!model.redo.is_empty()),
+        let setup = Setup { clock: Arc::new(AtomicI64::new(1_700_000_000_000)), budget };
+        let mut stores = [open(&path, depth, &setup), open(&path, depth, &setup)];
+        let mut model = Model { depth, budget, clock: 1_700_000_000_000, ..Model::default() };
+        for (i, (op, h)) in ops.iter().enumerate() {
+            let h = *h;
+            let expected_moved = match op {
+                Op::Undo => Some(model.undo.last().map(|e| (e.label.clone(), e.meta.clone()))),
+                Op::Redo => Some(model.redo.last().map(|e| (e.label.clone(), e.meta.clone()))),
                 _ => None,
-            };
-            model.apply(op);
-            let done = run(&mut store, &path, op).map_err(|e| TestCaseError::fail(format!("op {i} {op:?}: {e}")))?;
-            prop_assert_eq!(done, expected_done, "done flag of op {} {:?}", i, op);
+            }
+            .map(|top| match top {
+                Some((label, meta)) => (true, label, meta),
+                None => (false, None, None),
+            });
+            let expected = model.apply(op);
+            let got = run(&mut stores, h, &path, &setup, op);
+            match (expected, got) {
+                (Ok(()), Ok(moved)) => prop_assert_eq!(moved, expected_moved, "what op {} {:?} reports", i, op),
+                (Err(status), Err(e)) => prop_assert_eq!(e.status, status, "op {} {:?}: {}", i, op, e),
+                (expected, got) => prop_assert!(false, "op {} {:?} via handle {}: model {:?}, library {:?}", i, op, h, expected, got.map(drop)),
+            }
+            let store = &stores[(h + i) % 2];
 
             let state: Value = serde_json::from_str(&store.get_state(FLOW, SESSION).unwrap()).unwrap();
             prop_assert_eq!(&state, &Value::Object(model.now.state.clone()), "state after op {} {:?}", i, op);
@@ -227,7 +448,7 @@ proptest! {
             let peek = store.history_peek(FLOW, SESSION).unwrap().map(|t| serde_json::from_str::<Value>(&t).unwrap());
             prop_assert_eq!(peek.as_ref(), model.history.last(), "history top after op {} {:?}", i, op);
         }
-        drop(store);
+        drop(stores);
         let conn = rusqlite::Connection::open(&path).unwrap();
         for (rule, sql) in CHUNK_RULES {
             prop_assert_eq!(conn.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap(), 0, "{}", rule);

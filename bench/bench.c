@@ -270,6 +270,7 @@ typedef struct Raw {
   sqlite3_stmt *ensure, *next_seq, *push_snapshot, *push_current, *trim, *clear_stack, *top, *restore, *delete_entry;
   sqlite3_stmt *revision, *latest, *unnumber, *number; /* the change sequence (src/feed.rs) */
   sqlite3_stmt *begin_read, *apply_set, *apply_step_set, *get_session, *forgotten, *changes;
+  sqlite3_stmt *merge_top, *undo_top, *undo_marks; /* merged checkpoints, ws_undo_status */
   sqlite3_stmt *read_row, *stack_len; /* for the checks, never timed */
 } Raw;
 
@@ -369,6 +370,20 @@ static void raw_prepare(Raw *r) {
       "SELECT seq, flow_session_key, deleted_at IS NOT NULL FROM ws_change"
       " WHERE seq > ?1 AND (?3 IS NULL OR (flow_session_key >= ?3 AND flow_session_key < ?4))"
       " ORDER BY seq LIMIT ?2");
+  /* A merged checkpoint reads the newest undo entry's merge key and time, and whether
+   * a redo is pending; ws_undo_status reads each stack's depth and newest label and
+   * meta, the revision and the clean mark (src/undo.rs). */
+  r->merge_top = prepare(db,
+      "SELECT merge_key, made_ms, (SELECT count(*) FROM ws_history WHERE flow_session_key = ?1 AND stack = 2)"
+      " FROM ws_history WHERE flow_session_key = ?1 AND stack = 1 ORDER BY seq DESC LIMIT 1");
+  r->undo_top = prepare(db,
+      "SELECT count(*), (SELECT label FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1),"
+      " (SELECT meta FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1)"
+      " FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2");
+  r->undo_marks = prepare(db,
+      "SELECT coalesce((SELECT clean_version = CASE WHEN present_revision = c.seq THEN present_version ELSE c.seq END"
+      " FROM ws_undo WHERE flow_session_key = ?1), 0) FROM ws_change c"
+      " WHERE c.flow_session_key = ?1 AND c.deleted_at IS NULL");
   r->read_row = prepare(db, "SELECT state_json, current_step FROM workflow_state WHERE flow_session_key = ?1");
   r->stack_len = prepare(db, "SELECT count(*) FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2");
 }
@@ -378,7 +393,8 @@ static void raw_close(Raw *r) {
                          r->create, r->list, r->ensure, r->next_seq, r->push_snapshot, r->push_current, r->trim,
                          r->clear_stack, r->top, r->restore, r->delete_entry, r->revision, r->latest,
                          r->unnumber, r->number, r->begin_read, r->apply_set, r->apply_step_set,
-                         r->get_session, r->forgotten, r->changes, r->read_row, r->stack_len};
+                         r->get_session, r->forgotten, r->changes, r->merge_top, r->undo_top, r->undo_marks,
+                         r->read_row, r->stack_len};
   size_t i;
   for (i = 0; i < sizeof all / sizeof all[0]; i++) finalize(all[i]);
   raw_disconnect(r->db);
@@ -1113,6 +1129,106 @@ static const Op OP_GET_SESSION = {"ws_get_session", {lib_get_session, raw_get_se
 static const Op OP_CHANGES_ALL = {"ws_changes_since", {lib_changes_all, raw_changes_all}, {NULL, NULL}, 0, false};
 static const Op OP_CHANGES_FLOW = {"ws_changes_since", {lib_changes_flow, raw_changes_flow}, {NULL, NULL}, 0, false};
 
+/* Undo for editors. A keystroke: an edit (untimed), then its checkpoint, pushed (a
+ * label alone) or merged into the run the target session's newest entry opened (a
+ * merge key with a window longer than the benchmark). */
+#define MERGING_CHECKPOINT "{\"label\":\"Typing\",\"merge_key\":\"typing\",\"merge_window_ms\":2147483647}"
+
+static void lib_keystroke(Bench *b, long i) {
+  char updates[48];
+  snprintf(updates, sizeof updates, "{\"typed\":%ld}", i);
+  LIB(ws_update_state(b->lib, b->flow, b->sid, updates));
+}
+static void raw_keystroke(Bench *b, long i) {
+  char updates[48];
+  snprintf(updates, sizeof updates, "{\"typed\":%ld}", i);
+  raw_update_state(b->raw, b->key, updates);
+}
+static void lib_checkpoint_pushed(Bench *b, long i) {
+  (void)i;
+  LIB(ws_checkpoint_with(b->lib, b->flow, b->sid, "{\"label\":\"Typing\"}"));
+}
+static void raw_checkpoint_pushed(Bench *b, long i) {
+  (void)i;
+  raw_checkpoint(b->raw, b->key, "Typing");
+}
+static void lib_checkpoint_merged(Bench *b, long i) {
+  (void)i;
+  LIB(ws_checkpoint_with(b->lib, b->flow, b->sid, MERGING_CHECKPOINT));
+}
+/* Raw SQLite's merged checkpoint: in one write transaction, the newest undo entry's
+ * key and time and the redo count, found to merge; nothing written. */
+static void raw_checkpoint_merged(Bench *b, long i) {
+  Raw *r = b->raw;
+  (void)i;
+  run(r->begin);
+  bind_text(r->merge_top, 1, b->key);
+  if (!step_row(r->merge_top) || sqlite3_column_type(r->merge_top, 0) == SQLITE_NULL ||
+      sqlite3_column_int64(r->merge_top, 2) != 0) {
+    die("raw merged checkpoint: the newest undo entry holds no open run");
+  }
+  reset(r->merge_top);
+  run(r->commit);
+}
+
+static void lib_undo_status(Bench *b, long i) {
+  char *status = NULL;
+  (void)i;
+  LIB(ws_undo_status(b->lib, b->flow, b->sid, &status));
+  ws_string_free(status);
+}
+/* Appends `text` as a JSON string, or null; labels and metas here are plain ASCII. */
+static void append_json(char *out, size_t size, const char *text, bool quoted) {
+  size_t n = strlen(out);
+  if (!text) snprintf(out + n, size - n, "null");
+  else snprintf(out + n, size - n, quoted ? "\"%s\"" : "%s", text);
+}
+static char *raw_undo_status(Raw *r, const char *key) {
+  char out[1024] = "", *labels[2], *metas[2];
+  sqlite3_int64 depths[2];
+  int k;
+  bool clean;
+  run(r->begin_read);
+  for (k = 0; k < 2; k++) {
+    bind_text(r->undo_top, 1, key);
+    bind_int(r->undo_top, 2, k + 1);
+    if (!step_row(r->undo_top)) die("raw undo status: no row");
+    depths[k] = sqlite3_column_int64(r->undo_top, 0);
+    labels[k] = column_copy(r->undo_top, 1);
+    metas[k] = column_copy(r->undo_top, 2);
+    reset(r->undo_top);
+  }
+  bind_text(r->undo_marks, 1, key);
+  clean = step_row(r->undo_marks) && sqlite3_column_int64(r->undo_marks, 0) != 0;
+  reset(r->undo_marks);
+  run(r->commit);
+  snprintf(out, sizeof out, "{\"undo_depth\":%lld,\"redo_depth\":%lld,\"undo_label\":", (long long)depths[0],
+           (long long)depths[1]);
+  append_json(out, sizeof out, labels[0], true);
+  strcat(out, ",\"redo_label\":");
+  append_json(out, sizeof out, labels[1], true);
+  strcat(out, ",\"undo_meta\":");
+  append_json(out, sizeof out, metas[0], false);
+  strcat(out, ",\"redo_meta\":");
+  append_json(out, sizeof out, metas[1], false);
+  strcat(out, clean ? ",\"clean\":true}" : ",\"clean\":false}");
+  for (k = 0; k < 2; k++) {
+    free(labels[k]);
+    free(metas[k]);
+  }
+  return xstrdup(out);
+}
+static void raw_undo_status_op(Bench *b, long i) {
+  (void)i;
+  free(raw_undo_status(b->raw, b->key));
+}
+
+static const Op OP_CHECKPOINT_PUSHED = {"ws_checkpoint_with (pushed)", {lib_checkpoint_pushed, raw_checkpoint_pushed},
+                                        {lib_keystroke, raw_keystroke}, 1, false};
+static const Op OP_CHECKPOINT_MERGED = {"ws_checkpoint_with (merged)", {lib_checkpoint_merged, raw_checkpoint_merged},
+                                        {lib_keystroke, raw_keystroke}, 1, false};
+static const Op OP_UNDO_STATUS = {"ws_undo_status", {lib_undo_status, raw_undo_status_op}, {NULL, NULL}, 0, false};
+
 /* Microseconds per call of `n` calls on one side (preparations not counted). */
 static double measure(Bench *b, const Op *op, int side, long n) {
   double total = 0.0;
@@ -1766,6 +1882,42 @@ static void run_edits_and_feed(Bench *b, const Mode *mode, long writes, long rea
   free(deep_1k);
 }
 
+/* Undo for editors (issue 13): a keystroke's checkpoint pushed and merged, and
+ * ws_undo_status, on a session of its own. */
+static void run_editor_undo(Bench *b, const Mode *mode, long writes, long reads) {
+  char label[160], n1[32], *lib_status = NULL, *raw_status;
+  Result pushed, merged, status;
+  seed_session(b, "e1k", b->snapshot);
+  pushed = bench_op(b, &OP_CHECKPOINT_PUSHED, writes);
+  check_session(b, "ws_checkpoint_with (pushed)");
+  snprintf(label, sizeof label, "ws_checkpoint_with, pushed, 1 KB (3 x %s)", count_text(writes, n1, sizeof n1));
+  table_row(label, pushed, TARGET_AT_MOST, mode->target);
+  /* Untimed: open the run on both sides (raw SQLite writes what the library's first
+   * merging checkpoint writes: an entry with the key and its time). */
+  lib_keystroke(b, 0);
+  LIB(ws_checkpoint_with(b->lib, b->flow, b->sid, MERGING_CHECKPOINT));
+  raw_keystroke(b, 0);
+  raw_checkpoint(b->raw, b->key, "Typing");
+  exec_sql(b->raw->db, "UPDATE ws_history SET merge_key = 'typing', made_ms = 0 WHERE stack = 1 AND seq ="
+                       " (SELECT max(seq) FROM ws_history WHERE stack = 1 AND flow_session_key = 'bench:e1k')"
+                       " AND flow_session_key = 'bench:e1k'");
+  merged = bench_op(b, &OP_CHECKPOINT_MERGED, writes);
+  check_session(b, "ws_checkpoint_with (merged)");
+  snprintf(label, sizeof label, "ws_checkpoint_with, merged, 1 KB (3 x %s)", count_text(writes, n1, sizeof n1));
+  table_row(label, merged, TARGET_AT_MOST, mode->target);
+  ratio_row("ws_checkpoint_with merged / pushed", merged.lib / pushed.lib, merged.raw / pushed.raw, 0.5);
+
+  status = bench_op(b, &OP_UNDO_STATUS, reads);
+  LIB(ws_undo_status(b->lib, b->flow, b->sid, &lib_status));
+  raw_status = raw_undo_status(b->raw, b->key);
+  b->checks++;
+  if (!same(lib_status, raw_status)) mismatch(b, "ws_undo_status", "the text returned", lib_status, raw_status);
+  ws_string_free(lib_status);
+  free(raw_status);
+  snprintf(label, sizeof label, "ws_undo_status (3 x %s calls)", count_text(reads, n1, sizeof n1));
+  table_row(label, status, TARGET_AT_MOST, mode->target);
+}
+
 static void run_mode(const char *dir, const Mode *mode, bool scaling, long *checks, long *mismatches) {
   Bench b;
   Raw raw;
@@ -1831,6 +1983,7 @@ static void run_mode(const char *dir, const Mode *mode, bool scaling, long *chec
     }
   }
   run_edits_and_feed(&b, mode, writes, reads);
+  run_editor_undo(&b, mode, writes, reads);
 
   if (scaling) {
     run_scaling(&b, dir, mode, state_1k, checks, mismatches);

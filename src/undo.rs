@@ -259,6 +259,22 @@ fn top_holds_present(conn: &Connection, key: &str, top: &Top, present: i64) -> R
     Ok(same == Some(true))
 }
 
+/// Whether `checkpoint`, made `now`, merges into the run of the newest undo entry `top`.
+fn merges(
+    conn: &Connection,
+    key: &str,
+    checkpoint: &Checkpoint,
+    top: Option<&Top>,
+    now: i64,
+) -> Result<bool> {
+    let (Some(top), Some(wanted)) = (top, &checkpoint.merge_key) else { return Ok(false) };
+    let in_window = top.made_ms.is_some_and(|made| (0..checkpoint.merge_window_ms).contains(&(now - made)));
+    Ok(!checkpoint.always
+        && top.merge_key.as_ref() == Some(wanted)
+        && in_window
+        && history::len(conn, key, Stack::Redo)? == 0)
+}
+
 /// Records a checkpoint of the session: the row as it is (`exists`), or, for a session
 /// that has no row yet, the empty state it is about to be created from. Pushes onto the
 /// undo stack and empties the redo stack, unless the checkpoint merges or changes
@@ -272,17 +288,10 @@ pub(crate) fn record_checkpoint(
 ) -> Result<Recorded> {
     let now = store.options().clock.now_ms();
     let top = top_facts(tx, key, Stack::Undo)?;
-    let revision = if exists { feed::revision(tx, key, || describe_key(key))? } else { 0 };
-    if !checkpoint.always {
-        if let (Some(top), Some(wanted)) = (&top, &checkpoint.merge_key) {
-            let in_window =
-                top.made_ms.is_some_and(|made| (0..checkpoint.merge_window_ms).contains(&(now - made)));
-            if top.merge_key.as_ref() == Some(wanted) && in_window && history::len(tx, key, Stack::Redo)? == 0
-            {
-                return Ok(Recorded::Merged);
-            }
-        }
+    if merges(tx, key, checkpoint, top.as_ref(), now)? {
+        return Ok(Recorded::Merged);
     }
+    let revision = if exists { feed::revision(tx, key, || describe_key(key))? } else { 0 };
     if top.as_ref().is_some_and(|top| top.merge_key.is_some()) {
         end_run(tx, key)?;
     }
@@ -427,6 +436,14 @@ impl Store {
         self.write(
             || format!("checkpoint {}", owner()),
             |tx| {
+                // A keystroke inside a run is the hot path: it reads two things and
+                // writes nothing (a session with an undo entry has its row).
+                if checkpoint.merge_key.is_some() {
+                    let top = top_facts(tx, &key, Stack::Undo)?;
+                    if merges(tx, &key, checkpoint, top.as_ref(), self.options().clock.now_ms())? {
+                        return Ok(Recorded::Merged);
+                    }
+                }
                 let since = feed::latest(tx)?;
                 ensure_session(tx, &key, owner)?;
                 // A session just created has a new present state, numbered since.

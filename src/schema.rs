@@ -286,30 +286,16 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
         Ok(())
     })
     .map_err(|e| Error::sqlite(&doing(), e))?;
-    let has_history = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'ws_history'",
-            [],
+    let has = |table: &str| {
+        conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
             |row| row.get::<_, i64>(0),
         )
-        .map_err(|e| Error::sqlite(&doing(), e))?
-        > 0;
-    let has_feed = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'ws_change'",
-            [],
-            |row| row.get::<_, i64>(0),
-        )
-        .map_err(|e| Error::sqlite(&doing(), e))?
-        > 0;
-    let has_undo_table = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'ws_undo'",
-            [],
-            |row| row.get::<_, i64>(0),
-        )
-        .map_err(|e| Error::sqlite(&doing(), e))?
-        > 0;
+        .map(|n| n > 0)
+        .map_err(|e| Error::sqlite(&doing(), e))
+    };
+    let (has_history, has_feed, has_undo_table) = (has("ws_history")?, has("ws_change")?, has("ws_undo")?);
     let (mut has_chunks, mut has_undo_columns) = (false, false);
     conn.pragma(Some("main"), "table_info", "ws_history", |row| {
         let column = row.get::<_, String>(1)?;
@@ -331,8 +317,9 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
 }
 
 /// Brings a writable file to the current schema in one transaction: creates the
-/// tables and triggers, adds the `label` column to a 0.0.2-format file and the `chunks`
-/// column to a version 2 file, records the version.
+/// tables and triggers, adds the `label` column to a 0.0.2-format file, the `chunks`
+/// column to a version 2 file and the undo columns to a version 4 one, records the
+/// version.
 pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
     let found = inspect(conn, path)?;
     if found.version == SCHEMA_VERSION

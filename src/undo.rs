@@ -879,6 +879,44 @@ mod tests {
         assert_eq!(status(&store)["undo_depth"], 1);
     }
 
+    /// A file of schema 4 (before undo for editors) reads as it is through a read-only
+    /// store and is migrated in place by a writable one; its entries stay restorable.
+    #[test]
+    fn a_version_4_file_reads_read_only_and_migrates() {
+        let path = crate::store::scratch_file("undo", "v4.db");
+        {
+            let store = Store::open(&path, Options::default()).unwrap();
+            store.update_state("f", "s", r#"{"v":1}"#).unwrap();
+            store.checkpoint("f", "s", Some("old")).unwrap();
+            store.update_state("f", "s", r#"{"v":2}"#).unwrap();
+        }
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "DROP TRIGGER ws_undo_deleted_with_session; DROP TABLE ws_undo;
+                 ALTER TABLE ws_history DROP COLUMN meta; ALTER TABLE ws_history DROP COLUMN made_ms;
+                 ALTER TABLE ws_history DROP COLUMN merge_key; ALTER TABLE ws_history DROP COLUMN version;
+                 PRAGMA user_version = 4;",
+            )
+            .unwrap();
+        }
+        let expected = r#"{"undo_depth":1,"redo_depth":0,"undo_label":"old","redo_label":null,"undo_meta":null,"redo_meta":null,"clean":false}"#;
+        let reader = Store::open(&path, Options { read_only: true, ..Options::default() }).unwrap();
+        assert_eq!(reader.undo_status("f", "s").unwrap(), expected);
+        drop(reader);
+        let store = Store::open(&path, Options::default()).unwrap();
+        assert_eq!(store.undo_status("f", "s").unwrap(), expected);
+        let undone = store.undo_with("f", "s").unwrap();
+        assert_eq!((undone.done, undone.label.as_deref(), undone.meta), (true, Some("old"), None));
+        assert_eq!(store.get_state("f", "s").unwrap(), r#"{"v":1}"#);
+        store.set_clean("f", "s").unwrap();
+        store.checkpoint_json("f", "s", Some(r#"{"meta":[1]}"#)).unwrap();
+        assert!(store
+            .undo_status("f", "s")
+            .unwrap()
+            .ends_with(r#""undo_meta":[1],"redo_meta":null,"clean":true}"#));
+    }
+
     #[test]
     fn bad_checkpoint_objects_are_refused_and_change_nothing() {
         let (store, _) = store_with_clock(Options::default());

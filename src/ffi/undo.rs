@@ -7,8 +7,27 @@
 //! stored data is left exactly as it was.
 
 use super::{arg_opt_str, ffi_boundary, session_args, set_string, ws_status, ws_store, OutString};
+use crate::error::Result;
 use crate::undo::Travel;
+use crate::Store;
 use std::ffi::c_char;
+
+/// Undo and redo with their result: the same arguments, the same result text.
+///
+/// # Safety
+/// As any export's arguments (see `session_args` and `OutString`).
+unsafe fn travel(
+    store: *mut ws_store,
+    flow_id: *const c_char,
+    session_id: *const c_char,
+    out_result_json: *mut *mut c_char,
+    go: fn(&Store, &str, &str) -> Result<Travel>,
+) -> Result<()> {
+    let out = OutString::string(out_result_json, "out_result_json")?;
+    let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
+    let travel = go(store, flow_id, session_id)?;
+    set_string(out, Some(travel.to_json()), "the result")
+}
 
 /// Records a checkpoint as `ws_checkpoint` does, with what an editor needs besides:
 ///
@@ -66,10 +85,7 @@ pub extern "C" fn ws_undo_with(
     out_result_json: *mut *mut c_char,
 ) -> ws_status {
     ffi_boundary! { unsafe {
-        let out = OutString::string(out_result_json, "out_result_json")?;
-        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
-        let travel: Travel = store.undo_with(flow_id, session_id)?;
-        set_string(out, Some(travel.to_json()), "the undo's result")
+        travel(store, flow_id, session_id, out_result_json, Store::undo_with)
     } }
 }
 
@@ -91,10 +107,7 @@ pub extern "C" fn ws_redo_with(
     out_result_json: *mut *mut c_char,
 ) -> ws_status {
     ffi_boundary! { unsafe {
-        let out = OutString::string(out_result_json, "out_result_json")?;
-        let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
-        let travel: Travel = store.redo_with(flow_id, session_id)?;
-        set_string(out, Some(travel.to_json()), "the redo's result")
+        travel(store, flow_id, session_id, out_result_json, Store::redo_with)
     } }
 }
 

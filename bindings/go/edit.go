@@ -210,13 +210,6 @@ func (e Edit) toJSON() ([]byte, error) {
 		var none *string
 		c.Label = &none
 	}
-	if e.Checkpoint != nil {
-		checkpoint, err := e.Checkpoint.wire("edit.Checkpoint")
-		if err != nil {
-			return nil, err
-		}
-		c.Checkpoint = checkpoint
-	}
 	for _, t := range texts {
 		if t.value == nil {
 			continue
@@ -224,6 +217,13 @@ func (e Edit) toJSON() ([]byte, error) {
 		if err := checkUTF8(t.name, *t.value); err != nil {
 			return nil, err
 		}
+	}
+	if e.Checkpoint != nil {
+		checkpoint, err := e.Checkpoint.wire("edit.Checkpoint")
+		if err != nil {
+			return nil, err
+		}
+		c.Checkpoint = checkpoint
 	}
 	for i, op := range e.Patch {
 		wire, err := op.wire(fmt.Sprintf("edit.Patch[%d]", i))

@@ -272,8 +272,9 @@ class Store {
    *
    * @param path         As in `open(path)`.
    * @param options_json A JSON object with any of `journal_mode`, `synchronous`,
-   *                     `busy_timeout_ms`, `max_history_depth`, `read_only`, `create`
-   *                     (see `ws_store_open_with` in workflow_state.h).
+   *                     `busy_timeout_ms`, `max_history_depth`, `max_history_bytes`,
+   *                     `read_only`, `create`, `change_retention_s` (see
+   *                     `ws_store_open_with` in workflow_state.h).
    * @return The open store, which closes itself when destroyed.
    * @throws ws::Error `WS_INVALID_JSON` (options not JSON, or not an object);
    *         `WS_INVALID_ARGUMENT` (as for `open(path)`, an unknown option, a value of the
@@ -667,10 +668,84 @@ class Store {
   }
 
   /**
+   * Records a checkpoint as `checkpoint` does, with what an editor needs besides
+   * (`ws_checkpoint_with`): a `merge_key` that makes a run of checkpoints one undo step,
+   * and a `meta` that `undo_with` and `redo_with` hand back. Pushes nothing (and takes no
+   * revision) when the checkpoint merges into the run, or when the newest undo entry
+   * already holds the present state and step.
+   *
+   * @param checkpoint_json A JSON object with any of `"label": str|null`,
+   *                        `"merge_key": str` (non-empty), `"merge_window_ms": N` (0 to
+   *                        2147483647, default `WS_DEFAULT_MERGE_WINDOW_MS`; only with
+   *                        `merge_key`) and `"meta": any`; `std::nullopt` for `{}`.
+   * @throws ws::Error `WS_INVALID_JSON` (not a JSON object, a member twice);
+   *         `WS_INVALID_ARGUMENT` (an unknown or mistyped member, `merge_window_ms`
+   *         without `merge_key`); `WS_BUSY`; `WS_IO`.
+   */
+  void checkpoint_with(std::string_view flow_id, std::string_view session_id,
+                       std::optional<std::string_view> checkpoint_json = std::nullopt) {
+    ws_store *const store = handle();
+    const auto flow = detail::c_arg(flow_id, "flow_id");
+    const auto session = detail::c_arg(session_id, "session_id");
+    const auto checkpoint = detail::c_arg(checkpoint_json, "checkpoint_json");
+    detail::check(
+        ws_checkpoint_with(store, flow.c_str(), session.c_str(), detail::c_ptr(checkpoint)));
+  }
+
+  /**
+   * Undoes as `undo` does, and says what it undid (`ws_undo_with`).
+   *
+   * @return `{"done":bool,"label":str|null,"meta":any|null,"revision":R}`: whether a
+   *         checkpoint was restored (false: nothing to undo, nothing changed), the label
+   *         and meta of the entry undone, and the session's revision after the call.
+   * @throws ws::Error `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (the
+   *         entry's meta is not JSON; nothing changed).
+   */
+  std::string undo_with(std::string_view flow_id, std::string_view session_id) {
+    ws_store *const store = handle();
+    const auto flow = detail::c_arg(flow_id, "flow_id");
+    const auto session = detail::c_arg(session_id, "session_id");
+    return detail::string_result(ws_undo_with, store, flow.c_str(), session.c_str());
+  }
+
+  /**
+   * Redoes as `redo` does, and says what it redid (`ws_redo_with`).
+   *
+   * @return As `undo_with`, for the entry re-applied: its label and meta are those of the
+   *         checkpoint that was undone.
+   * @throws ws::Error As `undo_with`.
+   */
+  std::string redo_with(std::string_view flow_id, std::string_view session_id) {
+    ws_store *const store = handle();
+    const auto flow = detail::c_arg(flow_id, "flow_id");
+    const auto session = detail::c_arg(session_id, "session_id");
+    return detail::string_result(ws_redo_with, store, flow.c_str(), session.c_str());
+  }
+
+  /**
+   * Marks the session's present state as the saved one (`ws_set_clean`): `undo_status`
+   * then reports `"clean":true` exactly while undo and redo have brought the session
+   * back to it. Ends a merge run.
+   *
+   * @throws ws::Error `WS_INVALID_ARGUMENT`; `WS_NOT_FOUND` (no such session); `WS_BUSY`;
+   *         `WS_IO`.
+   */
+  void set_clean(std::string_view flow_id, std::string_view session_id) {
+    ws_store *const store = handle();
+    const auto flow = detail::c_arg(flow_id, "flow_id");
+    const auto session = detail::c_arg(session_id, "session_id");
+    detail::check(ws_set_clean(store, flow.c_str(), session.c_str()));
+  }
+
+  /**
    * The session's undo/redo status (`ws_undo_status`).
    *
-   * @return `{"undo_depth":N,"redo_depth":N,"undo_label":str|null,"redo_label":str|null}`.
-   * @throws ws::Error `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`.
+   * @return `{"undo_depth":N,"redo_depth":N,"undo_label":str|null,"redo_label":str|null,
+   *         "undo_meta":any|null,"redo_meta":any|null,"clean":bool}`: the labels and meta
+   *         of the entries an undo would restore and a redo re-apply, and whether the
+   *         present state is the one `set_clean` marked.
+   * @throws ws::Error `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT` (such a label
+   *         or meta, written by another program, is not valid text or JSON).
    */
   [[nodiscard]] std::string undo_status(std::string_view flow_id,
                                         std::string_view session_id) const {

@@ -44,6 +44,16 @@
 // channel that ends with its context. Close ends every wait and watch on the store
 // within about 100 ms: a wait returns, and a watch sends, an error matching ErrClosed.
 //
+// # Undo for editors
+//
+// Checkpoint before each change the user may want to undo, then Undo and Redo.
+// CheckpointWith (and Edit.Checkpoint) add what an editor needs: a MergeKey makes a
+// run of keystrokes one undo step, Meta (a cursor, a selection) comes back from
+// UndoWith and RedoWith, and a checkpoint of an unchanged state pushes nothing.
+// SetClean marks the saved state; UndoStatus.Clean says whether undo and redo have
+// brought the session back to it. Options.MaxHistoryBytes bounds the bytes a
+// session's undo and redo entries keep, besides Options.MaxHistoryDepth.
+//
 // # Errors
 //
 // Every failure is an *Error carrying the library's Status and message. Test for a

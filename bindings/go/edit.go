@@ -144,11 +144,6 @@ func isValueOp(op string) bool {
 	return op == "add" || op == "replace" || op == "test" || op == "merge"
 }
 
-// CheckpointOptions is the undo checkpoint an Edit records (Edit.Checkpoint).
-type CheckpointOptions struct {
-	Label *string // the checkpoint's label for "Undo ..." menu items; nil for none
-}
-
 // Edit is one atomic edit of a session, for Apply. Every field is optional and its
 // zero value leaves that part alone, so Edit{} is the empty edit (which still creates
 // an absent session unless NoCreate is set). All of an edit happens in one
@@ -169,8 +164,9 @@ type Edit struct {
 	// ErrInvalidArgument.
 	Label      *string
 	ClearLabel bool
-	// Checkpoint, when not nil, pushes an undo checkpoint of the session as it was
-	// before this edit, only if the edit changes something.
+	// Checkpoint, when not nil, records an undo checkpoint of the session as it was
+	// before this edit, only if the edit changes something, exactly as CheckpointWith
+	// does with the same options (so it may merge into a run of keystrokes).
 	Checkpoint *CheckpointOptions
 	// NoCreate makes the edit fail with ErrNotFound when the session does not exist,
 	// instead of creating it.
@@ -214,10 +210,6 @@ func (e Edit) toJSON() ([]byte, error) {
 		var none *string
 		c.Label = &none
 	}
-	if e.Checkpoint != nil {
-		c.Checkpoint = &cpOptions{Label: e.Checkpoint.Label}
-		texts = append(texts, text{"edit.Checkpoint.Label", e.Checkpoint.Label})
-	}
 	for _, t := range texts {
 		if t.value == nil {
 			continue
@@ -225,6 +217,13 @@ func (e Edit) toJSON() ([]byte, error) {
 		if err := checkUTF8(t.name, *t.value); err != nil {
 			return nil, err
 		}
+	}
+	if e.Checkpoint != nil {
+		checkpoint, err := e.Checkpoint.wire("edit.Checkpoint")
+		if err != nil {
+			return nil, err
+		}
+		c.Checkpoint = checkpoint
 	}
 	for i, op := range e.Patch {
 		wire, err := op.wire(fmt.Sprintf("edit.Patch[%d]", i))
@@ -240,21 +239,17 @@ func (e Edit) toJSON() ([]byte, error) {
 	return encodeJSON("edit", &c)
 }
 
-// cpOptions is CheckpointOptions as the C API spells it: the label always present, so
-// that a nil Label is an explicit null.
-type cpOptions struct {
-	Label *string `json:"label"`
-}
-
 // Apply applies edit to the session in one transaction and returns the session's
 // revision after it and whether it changed anything.
 //
 // Errors, each with nothing written: ErrConflict (ExpectRevision did not hold, the
 // message saying which revision was found; or the patch does not fit the state);
-// ErrInvalidJSON (a malformed patch: unknown op, bad pointer); ErrInvalidArgument (a
-// negative ExpectRevision, Label with ClearLabel, a Value encoding/json cannot encode,
-// invalid UTF-8, a NUL character in Step or a label); ErrNotFound (NoCreate and no
-// such session); ErrCorrupt (the stored state is not strict JSON).
+// ErrInvalidJSON (a malformed patch: unknown op, bad pointer; a Checkpoint.Meta
+// json.RawMessage that is not JSON); ErrInvalidArgument (a negative ExpectRevision,
+// Label with ClearLabel, a Value or Checkpoint.Meta encoding/json cannot encode,
+// invalid UTF-8, a NUL character in Step or a label, a Checkpoint that CheckpointWith
+// would refuse); ErrNotFound (NoCreate and no such session); ErrCorrupt (the stored
+// state is not strict JSON).
 func (s *Store) Apply(flow, session string, edit Edit) (ApplyResult, error) {
 	text, err := edit.toJSON()
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	workflowstate "github.com/workflow-state/workflow_state/bindings/go"
 )
@@ -76,6 +77,48 @@ func ExampleStore_Undo() {
 	// Undo Typing
 	// Hello
 	// Redo Typing
+}
+
+// An editor checkpoints before every keystroke with one MergeKey, so that a run of
+// typing is one undo step, and keeps the cursor in Meta to put it back on undo.
+// SetClean marks the saved state, and UndoStatus.Clean says whether the document is
+// as saved (for the "unsaved changes" dot).
+func ExampleStore_CheckpointWith() {
+	store, err := workflowstate.Open(":memory:")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+
+	_ = store.UpdateState("editor", "doc", map[string]any{"text": "Hello"})
+	_ = store.SetClean("editor", "doc") // just saved
+	for _, text := range []string{"Hello,", "Hello, w", "Hello, world"} {
+		typing := &workflowstate.CheckpointOptions{
+			Label:    &[]string{"Typing"}[0],
+			MergeKey: "typing",
+			// An editor leaves it at DefaultMergeWindow (a second); a minute here keeps
+			// the output the same on any machine, however slow.
+			MergeWindow: time.Minute,
+			Meta:        map[string]int{"cursor": 5}, // where the cursor was before the run
+		}
+		if err := store.CheckpointWith("editor", "doc", typing); err != nil {
+			log.Fatal(err)
+		}
+		_ = store.UpdateState("editor", "doc", map[string]any{"text": text})
+	}
+
+	status, _ := store.UndoStatus("editor", "doc")
+	fmt.Println("undo steps:", status.UndoDepth, "clean:", status.Clean)
+	undone, err := store.UndoWith("editor", "doc")
+	if err != nil {
+		log.Fatal(err)
+	}
+	state, _ := store.GetState("editor", "doc")
+	status, _ = store.UndoStatus("editor", "doc")
+	fmt.Println("undid", *undone.Label, string(undone.Meta), "->", state["text"], "clean:", status.Clean)
+	// Output:
+	// undo steps: 1 clean: false
+	// undid Typing {"cursor":5} -> Hello clean: true
 }
 
 // Errors carry the library's status and message; errors.Is tests the kind.

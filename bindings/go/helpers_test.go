@@ -121,6 +121,21 @@ var methods = []method{
 	{"Undo", "", true, func(s *Store, f, id, _ string) error { _, err := s.Undo(f, id); return err }},
 	{"Redo", "", true, func(s *Store, f, id, _ string) error { _, err := s.Redo(f, id); return err }},
 	{"UndoStatus", "", false, func(s *Store, f, id, _ string) error { _, err := s.UndoStatus(f, id); return err }},
+	{"CheckpointWith", "", true, func(s *Store, f, id, _ string) error {
+		return s.CheckpointWith(f, id, &CheckpointOptions{MergeKey: "k", Meta: 1})
+	}},
+	{"UndoWith", "", true, func(s *Store, f, id, _ string) error { _, err := s.UndoWith(f, id); return err }},
+	{"RedoWith", "", true, func(s *Store, f, id, _ string) error { _, err := s.RedoWith(f, id); return err }},
+	// SetClean needs the session: it marks the present state of an existing one.
+	{"SetClean", "", true, func(s *Store, f, id, _ string) error {
+		if err := s.SetClean(f, id); !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if err := s.UpdateState(f, id, map[string]any{}); err != nil {
+			return err
+		}
+		return s.SetClean(f, id)
+	}},
 	{"Revision", "", false, func(s *Store, f, id, _ string) error { _, err := s.Revision(f, id); return err }},
 	{"GetSession", "", false, func(s *Store, f, id, _ string) error { _, err := s.GetSession(f, id); return err }},
 	{"GetSessionJSON", "", false, func(s *Store, f, id, _ string) error { _, err := s.GetSessionJSON(f, id); return err }},

@@ -11,12 +11,20 @@ import (
 )
 
 // UndoStatus is what undo and redo would do, for "Undo Typing" / "Redo Typing" menu
-// items. The JSON tags are the C API's field names.
+// items, and whether the session is as it was saved. The JSON tags are the C API's
+// field names.
 type UndoStatus struct {
 	UndoDepth int     `json:"undo_depth"` // checkpoints that can be undone
 	RedoDepth int     `json:"redo_depth"` // undone states that can be redone
 	UndoLabel *string `json:"undo_label"` // the label of the checkpoint Undo restores; nil when none or unlabelled
 	RedoLabel *string `json:"redo_label"` // the label of the entry Redo re-applies; nil when none or unlabelled
+	// UndoMeta and RedoMeta are the CheckpointOptions.Meta of those two entries, as
+	// compact JSON text; nil when there is no such entry or it has no meta.
+	UndoMeta json.RawMessage `json:"undo_meta"`
+	RedoMeta json.RawMessage `json:"redo_meta"`
+	// Clean is true while the present state is the one SetClean marked (see
+	// SetClean); always false for a session never marked.
+	Clean bool `json:"clean"`
 }
 
 // HistoryPush pushes a snapshot onto the session's history stack, creating the
@@ -99,8 +107,10 @@ func (s *Store) Redo(flow, session string) (bool, error) {
 	return bool(done), err
 }
 
-// UndoStatus returns the depths of the session's undo and redo stacks and the labels
-// of their newest entries.
+// UndoStatus returns the depths of the session's undo and redo stacks, the labels and
+// meta of their newest entries, and whether the session is in the state SetClean
+// marked. ErrCorrupt when such a label or meta, written by another program, is not
+// valid text or JSON.
 func (s *Store) UndoStatus(flow, session string) (UndoStatus, error) {
 	var a cArgs
 	f, id := a.str("flow_id", flow), a.str("session_id", session)
@@ -110,6 +120,7 @@ func (s *Store) UndoStatus(flow, session string) (UndoStatus, error) {
 	}
 	var status UndoStatus
 	err := decodeValue(takeJSON(out), &status, "the undo status")
+	status.UndoMeta, status.RedoMeta = nullToNil(status.UndoMeta), nullToNil(status.RedoMeta)
 	return status, err
 }
 

@@ -2,6 +2,7 @@ package workflowstate
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -74,7 +75,7 @@ func TestUndoRedo(t *testing.T) {
 	}
 	status, err := s.UndoStatus("f", "s")
 	ok(t, err)
-	if status != (UndoStatus{}) {
+	if !reflect.DeepEqual(status, UndoStatus{}) { // the meta fields nil, not "null"
 		t.Fatalf("status of a new session = %+v", status)
 	}
 

@@ -56,6 +56,13 @@ type Options struct {
 	// (oldest dropped): zero means DefaultMaxHistoryDepth; a negative value is an
 	// error.
 	MaxHistoryDepth int
+	// MaxHistoryBytes is the most bytes of stored snapshots (and their meta) a
+	// session's undo and redo stacks may hold together: past it the oldest undo
+	// entries are dropped first, then the oldest redo entries, but the newest entry of
+	// each stack is always kept. An entry of a large state kept as shared chunks counts
+	// each chunk's bytes divided by the number of entries sharing it. Zero means no
+	// limit; a negative value is an error.
+	MaxHistoryBytes int64
 	// ReadOnly opens without ever creating, migrating or writing anything: writes fail
 	// with ErrIO, and a missing file gives ErrNotFound.
 	ReadOnly bool
@@ -77,6 +84,7 @@ func (o Options) toJSON() ([]byte, error) {
 		Synchronous     string `json:"synchronous,omitempty"`
 		BusyTimeoutMS   *int64 `json:"busy_timeout_ms,omitempty"`
 		MaxHistoryDepth *int   `json:"max_history_depth,omitempty"`
+		MaxHistoryBytes *int64 `json:"max_history_bytes,omitempty"`
 		ReadOnly        bool   `json:"read_only,omitempty"`
 		Create          *bool  `json:"create,omitempty"`
 		ChangeRetention *int64 `json:"change_retention_s,omitempty"`
@@ -92,6 +100,9 @@ func (o Options) toJSON() ([]byte, error) {
 	}
 	if o.MaxHistoryDepth != 0 {
 		c.MaxHistoryDepth = &o.MaxHistoryDepth
+	}
+	if o.MaxHistoryBytes != 0 {
+		c.MaxHistoryBytes = &o.MaxHistoryBytes
 	}
 	if o.NoCreate {
 		create := false
@@ -126,8 +137,9 @@ func Open(path string) (*Store, error) {
 // 0.0.2 is migrated in place unless opts.ReadOnly is set.
 //
 // Errors: as Open, plus ErrInvalidArgument for an unknown JournalMode or Synchronous
-// value, a BusyTimeout or MaxHistoryDepth out of range, or ReadOnly with ":memory:";
-// ErrNotFound for a missing file with ReadOnly or NoCreate.
+// value, a BusyTimeout, MaxHistoryDepth, MaxHistoryBytes or ChangeRetention out of
+// range, or ReadOnly with ":memory:"; ErrNotFound for a missing file with ReadOnly or
+// NoCreate.
 func OpenWith(path string, opts Options) (*Store, error) {
 	options, err := opts.toJSON()
 	if err != nil {

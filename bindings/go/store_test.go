@@ -74,6 +74,7 @@ func TestOpenWithRefusesBadOptions(t *testing.T) {
 		{Options{JournalMode: "memory"}, "journal_mode"},
 		{Options{Synchronous: "sometimes"}, "synchronous"},
 		{Options{MaxHistoryDepth: -1}, "max_history_depth"},
+		{Options{MaxHistoryBytes: -1}, "max_history_bytes"},
 		{Options{BusyTimeout: (1 << 31) * time.Millisecond}, "busy_timeout_ms"},
 		{Options{ChangeRetention: 3153600001 * time.Second}, "change_retention_s"},
 	} {
@@ -96,6 +97,7 @@ func TestOptionsJSON(t *testing.T) {
 		{Options{BusyTimeout: time.Nanosecond}, `{"busy_timeout_ms":1}`},
 		{Options{BusyTimeout: -time.Second}, `{"busy_timeout_ms":0}`},
 		{Options{MaxHistoryDepth: 3, ReadOnly: true, NoCreate: true}, `{"max_history_depth":3,"read_only":true,"create":false}`},
+		{Options{MaxHistoryBytes: 1 << 40}, `{"max_history_bytes":1099511627776}`},
 		{Options{ChangeRetention: 1500 * time.Millisecond}, `{"change_retention_s":2}`},
 		{Options{ChangeRetention: -time.Second}, `{"change_retention_s":0}`},
 	} {

@@ -612,6 +612,9 @@ struct bad_checkpoint {
   const char *needle; /* besides "checkpoint_json", which every message names */
 };
 
+#define WINDOW_RANGE "member \"merge_window_ms\" must be an integer from 0 to 2147483647"
+#define NON_EMPTY_KEY "member \"merge_key\" must be a non-empty string"
+
 static const struct bad_checkpoint BAD_CHECKPOINTS[] = {
     {"", WS_INVALID_JSON, ""},
     {"{", WS_INVALID_JSON, ""},
@@ -625,13 +628,13 @@ static const struct bad_checkpoint BAD_CHECKPOINTS[] = {
     {"{\"lable\":\"Typing\"}", WS_INVALID_ARGUMENT, "unknown member \"lable\""},
     {"{\"label\":1}", WS_INVALID_ARGUMENT, "\"label\" must be a string or null"},
     {"{\"label\":\"a\\u0000b\"}", WS_INVALID_ARGUMENT, "NUL"},
-    {"{\"merge_key\":\"\"}", WS_INVALID_ARGUMENT, "\"merge_key\" must be a non-empty string"},
-    {"{\"merge_key\":null}", WS_INVALID_ARGUMENT, "\"merge_key\" must be a non-empty string"},
-    {"{\"merge_key\":[\"typing\"]}", WS_INVALID_ARGUMENT, "\"merge_key\" must be a non-empty string"},
-    {"{\"merge_key\":\"k\",\"merge_window_ms\":-1}", WS_INVALID_ARGUMENT, "\"merge_window_ms\" must be an integer from 0 to 2147483647"},
-    {"{\"merge_key\":\"k\",\"merge_window_ms\":2147483648}", WS_INVALID_ARGUMENT, "\"merge_window_ms\" must be an integer from 0 to 2147483647"},
-    {"{\"merge_key\":\"k\",\"merge_window_ms\":1.5}", WS_INVALID_ARGUMENT, "\"merge_window_ms\" must be an integer"},
-    {"{\"merge_key\":\"k\",\"merge_window_ms\":\"1000\"}", WS_INVALID_ARGUMENT, "\"merge_window_ms\" must be an integer"},
+    {"{\"merge_key\":\"\"}", WS_INVALID_ARGUMENT, NON_EMPTY_KEY},
+    {"{\"merge_key\":null}", WS_INVALID_ARGUMENT, NON_EMPTY_KEY},
+    {"{\"merge_key\":[\"typing\"]}", WS_INVALID_ARGUMENT, NON_EMPTY_KEY},
+    {"{\"merge_key\":\"k\",\"merge_window_ms\":-1}", WS_INVALID_ARGUMENT, WINDOW_RANGE},
+    {"{\"merge_key\":\"k\",\"merge_window_ms\":2147483648}", WS_INVALID_ARGUMENT, WINDOW_RANGE},
+    {"{\"merge_key\":\"k\",\"merge_window_ms\":1.5}", WS_INVALID_ARGUMENT, WINDOW_RANGE},
+    {"{\"merge_key\":\"k\",\"merge_window_ms\":\"1000\"}", WS_INVALID_ARGUMENT, WINDOW_RANGE},
     {"{\"merge_window_ms\":10}", WS_INVALID_ARGUMENT, "merge_window_ms but no merge_key"},
     {"{\"label\":\"\xff\"}", WS_INVALID_ARGUMENT, "UTF-8"},
 };

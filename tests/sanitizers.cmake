@@ -29,7 +29,7 @@ foreach(source ${WS_C_TESTS})
   set_tests_properties(asan/${name} PROPERTIES ENVIRONMENT "${WS_SANITIZER_ENV}" TIMEOUT 600)
 endforeach()
 
-foreach(example quickstart sessions undo collaborate)
+foreach(example ${WS_C_EXAMPLES})
   ws_c_program(asan_${example} "${CMAKE_SOURCE_DIR}/examples/c/${example}.c" ${WS_SANITIZE})
   ws_example_test(asan/examples/${example} "${ws_asan_dir}/examples/${example}.db" $<TARGET_FILE:asan_${example}>)
   set_tests_properties(asan/examples/${example} PROPERTIES ENVIRONMENT "${WS_SANITIZER_ENV}")

@@ -124,6 +124,10 @@ static inline char *state_copy(ws_store *store, const char *flow, const char *se
 /* ws_undo_status must give exactly `expected` (key order included). */
 #define CHECK_UNDO_STATUS(store, flow, session, expected) \
   CHECK_OUT(ws_undo_status((store), (flow), (session), &out_), (expected))
+/* The end of ws_undo_status's text, after "redo_label", for a session whose entries
+ * carry no meta (ws_checkpoint, not ws_checkpoint_with) and whose state ws_set_clean
+ * never marked. */
+#define NO_META_NOT_CLEAN ",\"undo_meta\":null,\"redo_meta\":null,\"clean\":false}"
 /* ws_history_peek / ws_history_pop must give `expected` (NULL: an empty stack). */
 #define CHECK_PEEK(store, flow, session, expected) \
   CHECK_OUT(ws_history_peek((store), (flow), (session), &out_), (expected))

@@ -353,12 +353,14 @@ static void test_history_stack(void) {
   CHECK_HISTORY_LEN(store, "f", "s", 1); /* a checkpoint is not a history entry */
   CHECK_OK(ws_history_push(store, "f", "s", "2"));
   CHECK_OK(ws_history_push(store, "f", "s", "3"));
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"kept\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"kept\",\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_HISTORY_LEN(store, "f", "s", 3);
   CHECK_OK(ws_history_clear(store, "f", "s"));
   CHECK_HISTORY_LEN(store, "f", "s", 0);
   CHECK_PEEK(store, "f", "s", NULL);
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"kept\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"kept\",\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_STATE(store, "f", "s", "{\"v\":1}");
   CHECK_OK(ws_history_clear(store, "f", "s")); /* clearing an empty stack is fine */
   /* ... and undo / redo leave the history stack alone. */
@@ -385,7 +387,8 @@ static void test_history_stack(void) {
   CHECK_PEEK(store, "f", "s:x", "\"s:x\"");
   CHECK_POP(store, "g", "s", "\"g2\"");
   CHECK_PEEK(store, "g", "s", "\"g\"");
-  CHECK_UNDO_STATUS(store, "f", "t", "{\"undo_depth\":0,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "t",
+                    "{\"undo_depth\":0,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null" NO_META_NOT_CLEAN);
   ws_store_close(store);
 }
 
@@ -524,7 +527,7 @@ static void test_history_persistence_and_depth(void) {
 /* The history, undo and redo stacks are deleted with the session, by ws_delete_session
  * and by ws_clear_state; a session re-created under the same id starts with none. */
 static void test_stacks_deleted_with_session(void) {
-  const char *zero = "{\"undo_depth\":0,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null}";
+  const char *zero = "{\"undo_depth\":0,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null" NO_META_NOT_CLEAN;
   char path[4200];
   int how;
 
@@ -538,7 +541,8 @@ static void test_stacks_deleted_with_session(void) {
     CHECK_OK(ws_update_state(store, "f", "s", "{\"v\":2}"));
     CHECK_OK(ws_checkpoint(store, "f", "s", "b"));
     CHECK_UNDO(store, "f", "s", true);
-    CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":1,\"undo_label\":\"a\",\"redo_label\":\"b\"}");
+    CHECK_UNDO_STATUS(store, "f", "s",
+                      "{\"undo_depth\":1,\"redo_depth\":1,\"undo_label\":\"a\",\"redo_label\":\"b\"" NO_META_NOT_CLEAN);
     /* Another session with the same stacks, which must survive. */
     CHECK_OK(ws_history_push(store, "f", "t", "1"));
     CHECK_OK(ws_checkpoint(store, "f", "t", "other"));
@@ -564,7 +568,8 @@ static void test_stacks_deleted_with_session(void) {
     CHECK_HISTORY_LEN(store, "f", "s", 0);
     CHECK_UNDO_STATUS(store, "f", "s", zero);
     CHECK_HISTORY_LEN(store, "f", "t", 1);
-    CHECK_UNDO_STATUS(store, "f", "t", "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"other\",\"redo_label\":null}");
+    CHECK_UNDO_STATUS(store, "f", "t",
+                      "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"other\",\"redo_label\":null" NO_META_NOT_CLEAN);
     ws_store_close(store);
   }
   g_context[0] = '\0';
@@ -572,7 +577,7 @@ static void test_stacks_deleted_with_session(void) {
 
 /* A read_only store reads the stacks; every write gives WS_IO and changes nothing. */
 static void test_read_only(void) {
-  const char *status = "{\"undo_depth\":1,\"redo_depth\":1,\"undo_label\":\"a\",\"redo_label\":\"b\"}";
+  const char *status = "{\"undo_depth\":1,\"redo_depth\":1,\"undo_label\":\"a\",\"redo_label\":\"b\"" NO_META_NOT_CLEAN;
   const char *dir = fresh_dir("test_history_read_only");
   char path[512];
   char *before, *before_missing, *out = DUMMY;
@@ -599,7 +604,7 @@ static void test_read_only(void) {
   CHECK_PEEK(store, "f", "s", "2");
   CHECK_UNDO_STATUS(store, "f", "s", status);
   CHECK_UNDO_STATUS(store, "f", "missing",
-                    "{\"undo_depth\":0,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null}");
+                    "{\"undo_depth\":0,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_HISTORY_LEN(store, "f", "missing", 0);
   before = everything(store, "f", "s");
   before_missing = everything(store, "f", "missing");
@@ -646,14 +651,16 @@ static void test_undo_redo(void) {
   /* A missing session: nothing to undo or redo, status all empty, nothing created. */
   CHECK_UNDO(store, "f", "s", false);
   CHECK_REDO(store, "f", "s", false);
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":0,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":0,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK(!exists(store, "f", "s"));
 
   /* Three checkpoints over four states, each with its own step. */
   CHECK_OK(ws_update_state(store, "f", "s", "{\"v\":0}"));
   CHECK_OK(ws_set_current_step(store, "f", "s", "s0"));
   CHECK_OK(ws_checkpoint(store, "f", "s", "c1"));
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"c1\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"c1\",\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_STATE(store, "f", "s", "{\"v\":0}"); /* a checkpoint changes nothing */
   CHECK_CURRENT_STEP(store, "f", "s", "s0");
   CHECK_OK(ws_update_state(store, "f", "s", "{\"v\":1,\"w\":1}"));
@@ -664,22 +671,26 @@ static void test_undo_redo(void) {
   CHECK_OK(ws_checkpoint(store, "f", "s", "c3"));
   CHECK_OK(ws_update_state(store, "f", "s", "{\"v\":3}"));
   CHECK_OK(ws_set_current_step(store, "f", "s", "s3"));
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":3,\"redo_depth\":0,\"undo_label\":\"c3\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":3,\"redo_depth\":0,\"undo_label\":\"c3\",\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_REDO(store, "f", "s", false);
 
   /* Undo restores state and step; the label moves to the redo side. */
   CHECK_UNDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":2,\"w\":1}");
   CHECK_CURRENT_STEP(store, "f", "s", "s2");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"c2\",\"redo_label\":\"c3\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"c2\",\"redo_label\":\"c3\"" NO_META_NOT_CLEAN);
   CHECK_UNDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":1,\"w\":1}");
   CHECK_CURRENT_STEP(store, "f", "s", "s1");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":2,\"undo_label\":\"c1\",\"redo_label\":\"c2\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":2,\"undo_label\":\"c1\",\"redo_label\":\"c2\"" NO_META_NOT_CLEAN);
   CHECK_UNDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":0}");
   CHECK_CURRENT_STEP(store, "f", "s", "s0");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":0,\"redo_depth\":3,\"undo_label\":null,\"redo_label\":\"c1\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":0,\"redo_depth\":3,\"undo_label\":null,\"redo_label\":\"c1\"" NO_META_NOT_CLEAN);
 
   /* Nothing left to undo: done false, nothing changes (updated_at included). */
   before = everything(store, "f", "s");
@@ -693,12 +704,14 @@ static void test_undo_redo(void) {
   CHECK_REDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":1,\"w\":1}");
   CHECK_CURRENT_STEP(store, "f", "s", "s1");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":2,\"undo_label\":\"c1\",\"redo_label\":\"c2\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":2,\"undo_label\":\"c1\",\"redo_label\":\"c2\"" NO_META_NOT_CLEAN);
   CHECK_REDO(store, "f", "s", true);
   CHECK_REDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":3,\"w\":1}");
   CHECK_CURRENT_STEP(store, "f", "s", "s3");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":3,\"redo_depth\":0,\"undo_label\":\"c3\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":3,\"redo_depth\":0,\"undo_label\":\"c3\",\"redo_label\":null" NO_META_NOT_CLEAN);
   before = everything(store, "f", "s");
   next_second();
   CHECK_REDO(store, "f", "s", false);
@@ -717,10 +730,12 @@ static void test_undo_redo(void) {
 
   /* A new checkpoint empties the redo stack. */
   CHECK_UNDO(store, "f", "s", true);
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":2,\"undo_label\":\"c1\",\"redo_label\":\"c2\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":2,\"undo_label\":\"c1\",\"redo_label\":\"c2\"" NO_META_NOT_CLEAN);
   CHECK_OK(ws_update_state(store, "f", "s", "{\"branch\":true}"));
   CHECK_OK(ws_checkpoint(store, "f", "s", "c4"));
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":2,\"redo_depth\":0,\"undo_label\":\"c4\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":2,\"redo_depth\":0,\"undo_label\":\"c4\",\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_REDO(store, "f", "s", false);
   CHECK_OK(ws_update_state(store, "f", "s", "{\"after\":1}"));
   CHECK_UNDO(store, "f", "s", true);
@@ -738,19 +753,26 @@ static void test_undo_redo(void) {
   CHECK_OK(ws_checkpoint(store, "f", "s", "same"));
   CHECK_UNDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":1,\"w\":1,\"branch\":true,\"after\":1}");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"c4\",\"redo_label\":\"same\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"c4\",\"redo_label\":\"same\"" NO_META_NOT_CLEAN);
 
   /* Sessions are independent. */
-  CHECK_UNDO_STATUS(store, "f", "t", "{\"undo_depth\":0,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "t",
+                    "{\"undo_depth\":0,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_OK(ws_checkpoint(store, "f", "t", "t1"));
   CHECK_OK(ws_checkpoint(store, "g", "s", "g1"));
   CHECK_OK(ws_checkpoint(store, "f", "s:t", "st1"));
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"c4\",\"redo_label\":\"same\"}");
-  CHECK_UNDO_STATUS(store, "g", "s", "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"g1\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"c4\",\"redo_label\":\"same\"" NO_META_NOT_CLEAN);
+  CHECK_UNDO_STATUS(store, "g", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"g1\",\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_UNDO(store, "g", "s", true);
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"c4\",\"redo_label\":\"same\"}");
-  CHECK_UNDO_STATUS(store, "f", "t", "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"t1\",\"redo_label\":null}");
-  CHECK_UNDO_STATUS(store, "f", "s:t", "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"st1\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"c4\",\"redo_label\":\"same\"" NO_META_NOT_CLEAN);
+  CHECK_UNDO_STATUS(store, "f", "t",
+                    "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"t1\",\"redo_label\":null" NO_META_NOT_CLEAN);
+  CHECK_UNDO_STATUS(store, "f", "s:t",
+                    "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"st1\",\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_STATE(store, "f", "s", "{\"v\":1,\"w\":1,\"branch\":true,\"after\":1}");
   ws_store_close(store);
 }
@@ -762,35 +784,40 @@ static void test_undo_labels(void) {
 
   CHECK_OK(ws_update_state(store, "f", "s", "{\"v\":0}"));
   CHECK_OK(ws_checkpoint(store, "f", "s", NULL));
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":null,\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_OK(ws_update_state(store, "f", "s", "{\"v\":1}"));
   CHECK_OK(ws_checkpoint(store, "f", "s", ""));
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":2,\"redo_depth\":0,\"undo_label\":\"\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":2,\"redo_depth\":0,\"undo_label\":\"\",\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_OK(ws_update_state(store, "f", "s", "{\"v\":2}"));
   CHECK_OK(ws_checkpoint(store, "f", "s", "Undo \"typing\" \\ é 日本 😀\n\t"));
   CHECK_UNDO_STATUS(store, "f", "s",
                     "{\"undo_depth\":3,\"redo_depth\":0,\"undo_label\":\"Undo \\\"typing\\\" \\\\ é 日本 😀\\n\\t\","
-                    "\"redo_label\":null}");
+                    "\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_OK(ws_update_state(store, "f", "s", "{\"v\":3}"));
 
   CHECK_UNDO(store, "f", "s", true);
   CHECK_UNDO_STATUS(store, "f", "s",
                     "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"\","
-                    "\"redo_label\":\"Undo \\\"typing\\\" \\\\ é 日本 😀\\n\\t\"}");
+                    "\"redo_label\":\"Undo \\\"typing\\\" \\\\ é 日本 😀\\n\\t\"" NO_META_NOT_CLEAN);
   CHECK_UNDO(store, "f", "s", true);
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":2,\"undo_label\":null,\"redo_label\":\"\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":2,\"undo_label\":null,\"redo_label\":\"\"" NO_META_NOT_CLEAN);
   CHECK_UNDO(store, "f", "s", true);
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":0,\"redo_depth\":3,\"undo_label\":null,\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":0,\"redo_depth\":3,\"undo_label\":null,\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_STATE(store, "f", "s", "{\"v\":0}");
 
   /* Redo moves each label back, unchanged. */
   CHECK_REDO(store, "f", "s", true);
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":2,\"undo_label\":null,\"redo_label\":\"\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":2,\"undo_label\":null,\"redo_label\":\"\"" NO_META_NOT_CLEAN);
   CHECK_REDO(store, "f", "s", true);
   CHECK_REDO(store, "f", "s", true);
   CHECK_UNDO_STATUS(store, "f", "s",
                     "{\"undo_depth\":3,\"redo_depth\":0,\"undo_label\":\"Undo \\\"typing\\\" \\\\ é 日本 😀\\n\\t\","
-                    "\"redo_label\":null}");
+                    "\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_STATE(store, "f", "s", "{\"v\":3}");
   ws_store_close(store);
 }
@@ -810,7 +837,8 @@ static void test_undo_session_fields(void) {
   CHECK_STATE(store, "f", "new", "{}");
   CHECK_CURRENT_STEP(store, "f", "new", NULL);
   CHECK_HISTORY_LEN(store, "f", "new", 0);
-  CHECK_UNDO_STATUS(store, "f", "new", "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"first\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "new",
+                    "{\"undo_depth\":1,\"redo_depth\":0,\"undo_label\":\"first\",\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_OK(ws_update_state(store, "f", "new", "{\"x\":1}"));
   CHECK_OK(ws_set_current_step(store, "f", "new", "one"));
   CHECK_UNDO(store, "f", "new", true);
@@ -912,7 +940,8 @@ static void test_undo_step_state(void) {
   CHECK_STEP_STATE(store, "f", "s", "y", "{}");
   CHECK_UNDO(store, "f", "s", true);
   CHECK_STEP_STATE(store, "f", "s", "y", "{\"r\":1}");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":1,\"undo_label\":\"before\",\"redo_label\":\"clear y\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":1,\"undo_label\":\"before\",\"redo_label\":\"clear y\"" NO_META_NOT_CLEAN);
   ws_store_close(store);
 }
 
@@ -931,15 +960,18 @@ static void test_undo_trimming(void) {
     CHECK_OK(ws_checkpoint(store, "f", "s", label));
   }
   CHECK_OK(ws_update_state(store, "f", "s", "{\"v\":6}"));
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":3,\"redo_depth\":0,\"undo_label\":\"c5\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":3,\"redo_depth\":0,\"undo_label\":\"c5\",\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_UNDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":5}");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"c4\",\"redo_label\":\"c5\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"c4\",\"redo_label\":\"c5\"" NO_META_NOT_CLEAN);
   CHECK_UNDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":4}");
   CHECK_UNDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":3}");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":0,\"redo_depth\":3,\"undo_label\":null,\"redo_label\":\"c3\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":0,\"redo_depth\":3,\"undo_label\":null,\"redo_label\":\"c3\"" NO_META_NOT_CLEAN);
   CHECK_UNDO(store, "f", "s", false);
   CHECK_STATE(store, "f", "s", "{\"v\":3}");
   CHECK_REDO(store, "f", "s", true);
@@ -947,7 +979,8 @@ static void test_undo_trimming(void) {
   CHECK_REDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":6}");
   CHECK_REDO(store, "f", "s", false);
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":3,\"redo_depth\":0,\"undo_label\":\"c5\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":3,\"redo_depth\":0,\"undo_label\":\"c5\",\"redo_label\":null" NO_META_NOT_CLEAN);
   ws_store_close(store);
 
   /* Depth 10, then reopened with depth 2. */
@@ -963,32 +996,39 @@ static void test_undo_trimming(void) {
   CHECK_OK(ws_update_state(store, "f", "s", "{\"v\":6}"));
   for (i = 0; i < 5; i++) CHECK_UNDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":1}");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":0,\"redo_depth\":5,\"undo_label\":null,\"redo_label\":\"c1\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":0,\"redo_depth\":5,\"undo_label\":null,\"redo_label\":\"c1\"" NO_META_NOT_CLEAN);
   ws_store_close(store);
 
   store = open_with(path, "{\"max_history_depth\":2}");
   /* Not trimmed before a push. */
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":0,\"redo_depth\":5,\"undo_label\":null,\"redo_label\":\"c1\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":0,\"redo_depth\":5,\"undo_label\":null,\"redo_label\":\"c1\"" NO_META_NOT_CLEAN);
   CHECK_REDO(store, "f", "s", true); /* pushes onto the undo stack (1 entry) */
   CHECK_STATE(store, "f", "s", "{\"v\":2}");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":4,\"undo_label\":\"c1\",\"redo_label\":\"c2\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":4,\"undo_label\":\"c1\",\"redo_label\":\"c2\"" NO_META_NOT_CLEAN);
   CHECK_REDO(store, "f", "s", true);
   CHECK_REDO(store, "f", "s", true); /* the undo stack would hold 3: trimmed to c2, c3 */
   CHECK_STATE(store, "f", "s", "{\"v\":4}");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":2,\"redo_depth\":2,\"undo_label\":\"c3\",\"redo_label\":\"c4\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":2,\"redo_depth\":2,\"undo_label\":\"c3\",\"redo_label\":\"c4\"" NO_META_NOT_CLEAN);
   /* An undo pushes onto the redo stack (c5, c4, then c3): trimmed to c4, c3. */
   CHECK_UNDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":3}");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":2,\"undo_label\":\"c2\",\"redo_label\":\"c3\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":2,\"undo_label\":\"c2\",\"redo_label\":\"c3\"" NO_META_NOT_CLEAN);
   CHECK_UNDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":2}");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":0,\"redo_depth\":2,\"undo_label\":null,\"redo_label\":\"c2\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":0,\"redo_depth\":2,\"undo_label\":null,\"redo_label\":\"c2\"" NO_META_NOT_CLEAN);
   CHECK_UNDO(store, "f", "s", false);
   CHECK_REDO(store, "f", "s", true);
   CHECK_REDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":4}");
   CHECK_REDO(store, "f", "s", false);
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":2,\"redo_depth\":0,\"undo_label\":\"c3\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":2,\"redo_depth\":0,\"undo_label\":\"c3\",\"redo_label\":null" NO_META_NOT_CLEAN);
   ws_store_close(store);
 }
 
@@ -1008,7 +1048,8 @@ static void test_undo_persistence(void) {
   ws_store_close(store);
 
   store = open_file("test_history_undo_persistence", path, sizeof path, 0);
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":2,\"redo_depth\":0,\"undo_label\":\"c2\",\"redo_label\":null}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":2,\"redo_depth\":0,\"undo_label\":\"c2\",\"redo_label\":null" NO_META_NOT_CLEAN);
   CHECK_UNDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":2}");
   ws_store_close(store);
@@ -1016,7 +1057,8 @@ static void test_undo_persistence(void) {
   store = open_file("test_history_undo_persistence", path, sizeof path, 0);
   CHECK_STATE(store, "f", "s", "{\"v\":2}");
   CHECK_CURRENT_STEP(store, "f", "s", "two");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":1,\"redo_depth\":1,\"undo_label\":\"c1\",\"redo_label\":\"c2\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":1,\"redo_depth\":1,\"undo_label\":\"c1\",\"redo_label\":\"c2\"" NO_META_NOT_CLEAN);
   CHECK_REDO(store, "f", "s", true);
   CHECK_STATE(store, "f", "s", "{\"v\":3}");
   CHECK_CURRENT_STEP(store, "f", "s", "three");
@@ -1027,7 +1069,8 @@ static void test_undo_persistence(void) {
   store = open_file("test_history_undo_persistence", path, sizeof path, 0);
   CHECK_STATE(store, "f", "s", "{\"v\":1}");
   CHECK_CURRENT_STEP(store, "f", "s", "one");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":0,\"redo_depth\":2,\"undo_label\":null,\"redo_label\":\"c1\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":0,\"redo_depth\":2,\"undo_label\":null,\"redo_label\":\"c1\"" NO_META_NOT_CLEAN);
   CHECK_UNDO(store, "f", "s", false);
   CHECK_REDO(store, "f", "s", true);
   CHECK_REDO(store, "f", "s", true);
@@ -1189,7 +1232,8 @@ static void test_argument_errors(void) {
   CHECK_OK(ws_checkpoint(store, "f", "s", "u3"));
   CHECK_OK(ws_update_state(store, "f", "s", "{\"a\":4}"));
   CHECK_UNDO(store, "f", "s", true);
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"u2\",\"redo_label\":\"u3\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"u2\",\"redo_label\":\"u3\"" NO_META_NOT_CLEAN);
   next_second(); /* from here on, any write would change an updated_at */
 
   for (si = 0; si < 2; si++) {
@@ -1229,7 +1273,8 @@ static void test_argument_errors(void) {
   CHECK_CURRENT_STEP(store, "f", "s", "x");
   CHECK_HISTORY_LEN(store, "f", "s", 2);
   CHECK_PEEK(store, "f", "s", "{\"top\":true}");
-  CHECK_UNDO_STATUS(store, "f", "s", "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"u2\",\"redo_label\":\"u3\"}");
+  CHECK_UNDO_STATUS(store, "f", "s",
+                    "{\"undo_depth\":2,\"redo_depth\":1,\"undo_label\":\"u2\",\"redo_label\":\"u3\"" NO_META_NOT_CLEAN);
   {
     /* The list of the flow is just "s": no session was created under a bad id either. */
     char *list = list_copy(store, "f", WS_ORDER_CREATED_AT, false);

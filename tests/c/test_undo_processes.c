@@ -53,7 +53,7 @@
  * checkpoint SEQ is fixed (b-0 ... b-<BASE_DEPTH-1>) and no state is ever edited, so:
  *  (J1) every ws_undo_status, by anyone at any time, is exactly
  *       {"undo_depth":u,"redo_depth":BASE_DEPTH-u,"undo_label":"b-<u-1>"|null,
- *        "redo_label":"b-<u>"|null};
+ *        "redo_label":"b-<u>"|null,"undo_meta":null,"redo_meta":null,"clean":false};
  *  (J2) every state read is {"k":x} for some x;
  *  (J3) at the end u == its start - undos_done + redos_done, the state is {"k":u}, and the
  *       walk of I7 finds SEQ == b-0 ... b-<BASE_DEPTH-1> with the state {"k":j} at depth j.
@@ -191,7 +191,7 @@ static struct status parse_status(const char *json) {
   s.undo = parse_label(&p, json);
   expect_text(&p, ",\"redo_label\":", json);
   s.redo = parse_label(&p, json);
-  expect_text(&p, "}", json);
+  expect_text(&p, NO_META_NOT_CLEAN, json);
   CHECK(*p == '\0');
   if ((s.undo_depth == 0) != (s.undo.proc < 0) || (s.redo_depth == 0) != (s.redo.proc < 0)) {
     fprintf(stderr, "I5 (%s): a depth and its label disagree, a torn read: %s\n", g_who, json);
@@ -226,7 +226,7 @@ static struct status read_base_status(ws_store *store) {
   if (s.undo_depth == BASE_DEPTH) snprintf(redo_label, sizeof redo_label, "null");
   else snprintf(redo_label, sizeof redo_label, "\"b-%ld\"", s.undo_depth);
   snprintf(expected, sizeof expected,
-           "{\"undo_depth\":%ld,\"redo_depth\":%ld,\"undo_label\":%s,\"redo_label\":%s}",
+           "{\"undo_depth\":%ld,\"redo_depth\":%ld,\"undo_label\":%s,\"redo_label\":%s" NO_META_NOT_CLEAN,
            s.undo_depth, (long)BASE_DEPTH - s.undo_depth, undo_label, redo_label);
   if (strcmp(json, expected) != 0) {
     fprintf(stderr, "J1 (%s): the undo status is\n  %s\nbut with the sequence fixed it must be\n  %s\n",

@@ -16,8 +16,10 @@ Scenarios:
   b  compat_tool write writes, Python 0.0.3 reads every value back exactly; Python keeps
      writing to the file and compat_tool reads those writes.
   c  Python 0.0.2 writes a file without the label column; a read-only open leaves it
-     untouched; a writable open migrates it in place (label column, user_version 3) with
-     every 0.0.2 value unchanged; 0.0.3 (and 0.0.2) keep working on it.
+     untouched; a writable open migrates it in place (label column, the current
+     user_version, the library's tables) with every 0.0.2 value unchanged; 0.0.3 (and
+     0.0.2) keep working on it, and 0.0.2's clear_state deletes a session's stacks and its
+     ws_undo row (triggers).
   d  Python stores NaN / Infinity: the C API answers WS_CORRUPT naming the session, and
      never rewrites the stored text.
   e  ws_json_history_push / ws_json_history_pop against the real push_history /
@@ -25,10 +27,12 @@ Scenarios:
      output of C is fed back as the next input of both sides; results must be equal
      (types, key order, exact numbers) and C's text compact. --seed N (or the environment
      variable WS_COMPAT_SEED) repeats a run; the seed is printed.
-  f  the history tables on disk (schema 3): Python 0.0.3 opens, reads and writes a file with
-     C history/undo/redo stacks, and its delete_session / clear_state delete the stacks
-     too (trigger); the stored schema is accepted by CPython's SQLite, and a DELETE through
-     it of a session whose large undo/redo snapshots are kept as shared chunks fires the
+  f  the history tables on disk (schema 3, and ws_undo of schema 5): Python 0.0.3 opens,
+     reads and writes a file with C history/undo/redo stacks and undo marks, leaves the
+     other sessions' rows of both tables as they were, and its delete_session /
+     clear_state delete the stacks and the ws_undo row too (triggers); the stored schema
+     is accepted by CPython's SQLite, a DELETE through it fires both triggers, and one
+     of a session whose large undo/redo snapshots are kept as shared chunks fires the
      chunk triggers (reference counts stay right, the chunks go); a read-only C open
      of a 0.0.3 file (no ws_history) reads empty stacks and leaves the file byte for
      byte; writable opens add the table and trigger (also to a user_version 1 file).
@@ -69,7 +73,7 @@ import time
 FLOW_A = "compat-a"  # the flows of compat_tool's "write" scenario
 FLOW_B = "compat.b"
 
-SCHEMA_VERSION = 4  # PRAGMA user_version of a file the C library opened for writing
+SCHEMA_VERSION = 5  # PRAGMA user_version of a file the C library opened for writing
 
 # Exactly CURRENT_TIMESTAMP's form, what the library writes since 0.2 (0.1 added ".SSS").
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -121,19 +125,21 @@ def w_inspect(args):
             "sql": {r[0]: r[1] for r in conn.execute(
                 "SELECT name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")},
             "rows": rows,
-            "history": _history_rows(conn),
+            "history": _table_rows(conn, "ws_history"),
+            "undo": _table_rows(conn, "ws_undo"),
         }
     finally:
         conn.close()
 
 
-def _history_rows(conn):
-    """Every row of the library's ws_history table (column -> value), in rowid order, or
-    None when the file has no such table. Only flow_session_key is relied upon."""
+def _table_rows(conn, table):
+    """Every row of the library's table `table` (ws_history, ws_undo; column -> value), in
+    rowid order, or None when the file has no such table. Only flow_session_key is relied
+    upon."""
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
-                        "name='ws_history'").fetchone():
+                        "name=?", (table,)).fetchone():
         return None
-    cur = conn.execute("SELECT * FROM ws_history ORDER BY rowid")
+    cur = conn.execute(f"SELECT * FROM {table} ORDER BY rowid")
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
@@ -372,7 +378,7 @@ def w_history_python(args):
 
 def w_sql_check(args):
     """Scenario f: the stored schema through CPython's own SQLite: integrity, the stored
-    CREATE statements re-run on a fresh database, and the trigger firing on a DELETE."""
+    CREATE statements re-run on a fresh database, and the triggers firing on a DELETE."""
     import sqlite3
     out = {"sqlite_version": sqlite3.sqlite_version}
     conn = sqlite3.connect(args["db"])
@@ -394,9 +400,10 @@ def w_sql_check(args):
                         errors.append(f"{name}: {e}: {sql}")
         out["replay_errors"] = errors
         fresh.close()
-        # The trigger, fired by Python's SQLite on the file itself.
+        # The triggers, fired by Python's SQLite on the file itself.
         key = args["key"]
         before = conn.execute("SELECT count(*) FROM ws_history").fetchone()[0]
+        undo_before = conn.execute("SELECT count(*) FROM ws_undo").fetchone()[0]
         with conn:
             conn.execute("INSERT INTO workflow_state (flow_session_key, state_json) "
                          "VALUES (?, '{}')", (key,))
@@ -405,14 +412,23 @@ def w_sql_check(args):
             for seq in (1, 2):
                 conn.execute("INSERT INTO ws_history (flow_session_key, stack, seq, snapshot) "
                              "VALUES (?, 0, ?, ?)", (key, seq, json.dumps({"py": seq})))
+            conn.execute("INSERT INTO ws_undo (flow_session_key, present_revision, "
+                         "present_version, clean_version) VALUES (?, 1, 1, 1)", (key,))
         out["inserted"] = conn.execute("SELECT count(*) FROM ws_history WHERE "
                                        "flow_session_key = ?", (key,)).fetchone()[0]
+        out["undo_inserted"] = conn.execute("SELECT count(*) FROM ws_undo WHERE "
+                                            "flow_session_key = ?", (key,)).fetchone()[0]
         with conn:
             conn.execute("DELETE FROM workflow_state WHERE flow_session_key = ?", (key,))
         out["left_after_delete"] = conn.execute("SELECT count(*) FROM ws_history WHERE "
                                                 "flow_session_key = ?", (key,)).fetchone()[0]
+        out["undo_left_after_delete"] = conn.execute("SELECT count(*) FROM ws_undo WHERE "
+                                                     "flow_session_key = ?",
+                                                     (key,)).fetchone()[0]
         out["others_before"] = before
         out["others_after"] = conn.execute("SELECT count(*) FROM ws_history").fetchone()[0]
+        out["undo_others_before"] = undo_before
+        out["undo_others_after"] = conn.execute("SELECT count(*) FROM ws_undo").fetchone()[0]
         # The chunk triggers, fired by Python's SQLite: delete a session whose large
         # undo/redo snapshots C kept as chunks.
         chunk_key = args["chunk_key"]
@@ -1496,10 +1512,14 @@ def scenario_c(env):
     C.check("three" in cl and json.loads(cl["three"]["state"]).get("from002") == "après",
             "c: C reads what 0.0.2 wrote after the migration")
 
-    # The migration added the history table and its trigger; 0.0.2's clear_state fires it.
+    # The migration added the history and undo tables and their triggers; 0.0.2's
+    # clear_state fires them.
     C.check("ws_history" in after["tables"] and
             "ws_history_deleted_with_session" in after["triggers"],
             "c: the migrated file has the ws_history table and its trigger",
+            f"tables {after['tables']} triggers {after['triggers']}")
+    C.check(UNDO_TABLE in after["tables"] and UNDO_TRIGGER in after["triggers"],
+            f"c: the migrated file has the {UNDO_TABLE} table and its trigger",
             f"tables {after['tables']} triggers {after['triggers']}")
     # The migration numbered every session; the triggers numbered 0.0.3's and 0.0.2's
     # writes after it (0.0.2 wrote last, to "three").
@@ -1510,6 +1530,7 @@ def scenario_c(env):
         (["history_push", "legacy", "three", '{"h":1}'], None),
         (["checkpoint", "legacy", "three", "cp"], None),
         (["history_push", "legacy", "one", '{"keep":2}'], None),
+        (["checkpoint", "legacy", "two:with:colon", "kept"], None),
         (["history_len", "legacy", "three"], ("history_len after a push", "WS_OK", "1"))])
     revs = {f"{f}:{sid}": int(r["result"] or 0) for (f, sid), r in zip(keys, res)}
     latest = int(res[len(keys)]["result"] or 0)
@@ -1517,11 +1538,20 @@ def scenario_c(env):
             latest == revs["legacy:three"] == max(revs.values()),
             "c: every session of the migrated 0.0.2 file has its own revision; 0.0.2's write "
             "after the migration took the latest number", f"{compact(revs)} latest {latest}")
+    marks = sorted(undo_keys(py(env, "inspect", db=db)))
+    C.check({"legacy:three", "legacy:two:with:colon"} <= set(marks),
+            f"c: the checkpoints left {UNDO_TABLE} rows for their sessions (sanity)",
+            compact(marks))
     py(env, "clear_002", db=db, py002=env.py002, flow="legacy", session="three")
-    keys = history_keys(py(env, "inspect", db=db)) or {}
+    raw = py(env, "inspect", db=db)
+    keys = history_keys(raw) or {}
     C.check("legacy:three" not in keys and len(keys.get("legacy:one", [])) == 1,
             "c: 0.0.2's clear_state deletes the session's stacks (trigger), not others'",
             compact(keys))
+    marks = sorted(undo_keys(raw))
+    C.check("legacy:three" not in marks and "legacy:two:with:colon" in marks,
+            f"c: 0.0.2's clear_state deletes the session's {UNDO_TABLE} row (trigger), not "
+            "others'", compact(marks))
     run_steps(env, "c (after 0.0.2's clear_state)", db, [
         (["history_len", "legacy", "three"], ("history_len 0", "WS_OK", "0")),
         (["undo_status", "legacy", "three"], ("undo status zeros", "WS_OK", EMPTY_UNDO)),
@@ -1909,12 +1939,17 @@ HISTORY_TRIGGER = "ws_history_deleted_with_session"
 CHUNK_TABLES = {"ws_chunk", "ws_chunk_data"}
 CHUNK_TRIGGERS = {"ws_history_chunks_inserted", "ws_history_chunks_deleted",
                   "ws_history_chunks_updated", "ws_chunk_deleted"}
+UNDO_TABLE = "ws_undo"  # each session's clean mark (schema 5)
+UNDO_TRIGGER = "ws_undo_deleted_with_session"
 FEED_TABLES = {"ws_change", "ws_feed"}
 FEED_TRIGGERS = {"ws_change_session_inserted", "ws_change_session_updated", "ws_change_session_renamed",
                  "ws_change_session_deleted", "ws_change_deletion_added",
                  "ws_change_deletion_removed"}
-EMPTY_UNDO = '{"undo_depth":0,"redo_depth":0,"undo_label":null,"redo_label":null}'
-UNDO_1_1 = '{"undo_depth":1,"redo_depth":1,"undo_label":"first é","redo_label":"second"}'
+# ws_undo_status of a session whose entries carry no meta and that nobody marked clean.
+EMPTY_UNDO = ('{"undo_depth":0,"redo_depth":0,"undo_label":null,"redo_label":null,'
+              '"undo_meta":null,"redo_meta":null,"clean":false}')
+UNDO_1_1 = ('{"undo_depth":1,"redo_depth":1,"undo_label":"first é","redo_label":"second",'
+            '"undo_meta":null,"redo_meta":null,"clean":false}')
 SNAP_A = '{"snap":"A é日本🙂","big":1180591620717411303424,"f":0.1,"n":[null,true,1e-7]}'
 SNAP_B = '["B",{"k":-1180591620717411303424},"\\u2028\\u00e9"]'
 SNAP_B_OUT = '["B",{"k":-1180591620717411303424},"\u2028é"]'  # compact UTF-8
@@ -1931,9 +1966,17 @@ def history_keys(raw):
     return out
 
 
+def undo_keys(raw):
+    """flow_session_key -> its ws_undo row ({} when there is no table)."""
+    return {row["flow_session_key"]: row for row in raw["undo"] or []}
+
+
 def schema_checks(tag, raw):
     C.check(HISTORY_TABLE in raw["tables"] and HISTORY_TRIGGER in raw["triggers"],
             f"{tag}: the file has the {HISTORY_TABLE} table and the {HISTORY_TRIGGER} trigger",
+            f"tables {raw['tables']} triggers {raw['triggers']}")
+    C.check(UNDO_TABLE in raw["tables"] and UNDO_TRIGGER in raw["triggers"],
+            f"{tag}: the file has the {UNDO_TABLE} table and the {UNDO_TRIGGER} trigger",
             f"tables {raw['tables']} triggers {raw['triggers']}")
     C.check(CHUNK_TABLES <= set(raw["tables"]) and CHUNK_TRIGGERS <= set(raw["triggers"]),
             f"{tag}: the file has the chunk tables and their triggers",
@@ -1983,6 +2026,10 @@ def scenario_f(env):
     C.check(all(len(keys_before.get(f"{f}:{sid}", [])) > 0 for f, sid in sessions),
             f"f: {HISTORY_TABLE} holds rows for every session with stacks (seen by Python's "
             "sqlite3)", compact(sorted((k, len(v)) for k, v in keys_before.items())))
+    undo_before = undo_keys(before)
+    C.check(all(f"{f}:{sid}" in undo_before for f, sid in sessions),
+            f"f: {UNDO_TABLE} holds a row for every session C checkpointed and undid in (seen "
+            "by Python's sqlite3)", compact(sorted(undo_before)))
 
     # Python 0.0.3 opens the file, reads, writes, deletes.
     pres = py(env, "history_python", db=db, flow=flow, sessions=["h1", "h2", "h3"])
@@ -1998,16 +2045,24 @@ def scenario_f(env):
     after = py(env, "inspect", db=db)
     schema_checks("f (after Python 0.0.3 opened and wrote)", after)
     keys_after = history_keys(after) or {}
+    undo_after = undo_keys(after)
     for sid, how in (("h1", "delete_session"), ("h3", "clear_state")):
         C.check(f"{flow}:{sid}" not in keys_after,
                 f"f: Python's {how}({flow!r}, {sid!r}) deleted the session's history, undo "
                 f"and redo rows (trigger)",
                 compact(keys_after.get(f"{flow}:{sid}")))
+        # h1 is re-created by Python since: a new row, no mark of the old one's.
+        C.check(f"{flow}:{sid}" not in undo_after,
+                f"f: Python's {how}({flow!r}, {sid!r}) deleted the session's {UNDO_TABLE} row "
+                f"(trigger)", compact(undo_after.get(f"{flow}:{sid}")))
     for f, sid in sessions:
         if (f, sid) in ((flow, "h1"), (flow, "h3")):
             continue
         check_value(keys_before.get(f"{f}:{sid}"), keys_after.get(f"{f}:{sid}"),
                     f"f: {f}/{sid}: its {HISTORY_TABLE} rows are untouched by Python's writes "
+                    "and deletes")
+        check_value(undo_before.get(f"{f}:{sid}"), undo_after.get(f"{f}:{sid}"),
+                    f"f: {f}/{sid}: its {UNDO_TABLE} row is untouched by Python's writes "
                     "and deletes")
 
     # What C reads after Python's deletes and writes.
@@ -2048,7 +2103,8 @@ def scenario_f(env):
                                             "WS_OK", "s1")),
         (["undo_status", flow, "h2"], ("h2: undo status after the second undo", "WS_OK",
                                        '{"undo_depth":0,"redo_depth":2,"undo_label":null,'
-                                       '"redo_label":"first é"}')),
+                                       '"redo_label":"first é","undo_meta":null,'
+                                       '"redo_meta":null,"clean":false}')),
         (["redo", flow, "h2"], ("h2: redo is done", "WS_OK", "true")),
         (["get_state", flow, "h2"], ("h2: redo re-applied the state Python wrote", "WS_OK",
                                      h2_text)),
@@ -2097,9 +2153,10 @@ def scenario_f(env):
             "f: PRAGMA integrity_check / quick_check in CPython's SQLite: ok",
             compact([sq["integrity"], sq["quick"]]))
     C.check(not sq["replay_errors"] and
-            {HISTORY_TABLE, HISTORY_TRIGGER} <= {r[1] for r in sq["schema"]},
-            "f: CPython's SQLite re-runs every stored CREATE statement (ws_history, the "
-            "trigger, the 0.0.3 table and index) on a fresh database",
+            {HISTORY_TABLE, HISTORY_TRIGGER, UNDO_TABLE, UNDO_TRIGGER} <=
+            {r[1] for r in sq["schema"]},
+            "f: CPython's SQLite re-runs every stored CREATE statement (ws_history, ws_undo, "
+            "their triggers, the 0.0.3 table and index) on a fresh database",
             "\n".join(sq["replay_errors"]))
     C.check(sq["inserted"] == 2 and sq["left_after_delete"] == 0 and
             sq["others_after"] == sq["others_before"],
@@ -2107,6 +2164,12 @@ def scenario_f(env):
             "no other row does", compact({k: sq[k] for k in ("inserted", "left_after_delete",
                                                               "others_before",
                                                               "others_after")}))
+    C.check(sq["undo_inserted"] == 1 and sq["undo_left_after_delete"] == 0 and
+            sq["undo_others_after"] == sq["undo_others_before"] > 0,
+            f"f: a DELETE through CPython's SQLite fires {UNDO_TRIGGER}: the session's "
+            f"{UNDO_TABLE} row goes, no other one does",
+            compact({k: sq[k] for k in ("undo_inserted", "undo_left_after_delete",
+                                        "undo_others_before", "undo_others_after")}))
     chunk_figures = {k: sq[k] for k in ("chunked_entries", "chunks_before", "refs_wrong_before",
                                         "chunks_after", "chunk_data_after", "refs_wrong_after")}
     C.check(sq["chunked_entries"] == 2 and sq["chunks_before"] > 0 and
@@ -2178,9 +2241,11 @@ def scenario_f(env):
         C.check(len((history_keys(new) or {}).get("ro:s1", [])) == 1,
                 f"f (writable open of {what}): the pushed snapshot is a ws_history row")
     new_sql = py(env, "inspect", db=v1_db)["sql"]
-    check_value({k: before["sql"].get(k) for k in (HISTORY_TABLE, HISTORY_TRIGGER)},
-                {k: new_sql.get(k) for k in (HISTORY_TABLE, HISTORY_TRIGGER)},
-                "f: a migrated file stores the same ws_history and trigger SQL as a new file")
+    library = (HISTORY_TABLE, HISTORY_TRIGGER, UNDO_TABLE, UNDO_TRIGGER)
+    check_value({k: before["sql"].get(k) for k in library},
+                {k: new_sql.get(k) for k in library},
+                "f: a migrated file stores the same ws_history, ws_undo and trigger SQL as a "
+                "new file")
 
 
 # ---- scenario g ----------------------------------------------------------------------------

@@ -19,6 +19,10 @@
     }                                                                                 \
   } while (0)
 
+// The end of undo_status()'s text, after "redo_label", for a session whose entries carry
+// no meta and whose state set_clean never marked (as in tests/c/check.h).
+#define NO_META_NOT_CLEAN R"(,"undo_meta":null,"redo_meta":null,"clean":false})"
+
 // Two strings must be equal; CHECK_OPT_EQ: two optional strings (std::nullopt for none).
 #define CHECK_EQ(actual, expected) \
   check_eq_at(__FILE__, __LINE__, #actual, (actual), (expected))

@@ -9,8 +9,8 @@
  *  - CPython's sqlite3, in a separate process (two SQLite copies in one process would
  *    break each other's POSIX locks), finds `PRAGMA integrity_check` "ok", the schema
  *    wholly there, every stored state a strict JSON object, every stack entry strict JSON
- *    (chunked ones reassembled), chunk reference counts exact and no stack entry without
- *    its session. On odd rounds it runs first, so CPython's
+ *    (chunked ones reassembled), chunk reference counts exact and no stack entry or undo
+ *    mark (ws_undo) without its session. On odd rounds it runs first, so CPython's
  *    SQLite recovers the file (rolls back the journal or replays the WAL); on even rounds
  *    it runs after the library has recovered and checked the file;
  *  - the store opens without error;
@@ -346,7 +346,7 @@ static const char *status_text(struct text *t, const struct session *s) {
   put_label(t, s->n_undo ? s->undo[s->n_undo - 1].label : -1);
   put(t, ",\"redo_label\":");
   put_label(t, s->n_redo ? s->redo[s->n_redo - 1].label : -1);
-  put(t, "}");
+  put(t, NO_META_NOT_CLEAN);
   return t->s;
 }
 
@@ -596,7 +596,8 @@ static const char python_checker[] =
     "          'ws_history_chunks_inserted', 'ws_history_chunks_deleted', 'ws_history_chunks_updated',\n"
     "          'ws_change', 'ws_change_deletions', 'ws_feed', 'ws_change_session_inserted',\n"
     "          'ws_change_session_updated', 'ws_change_session_renamed', 'ws_change_session_deleted',\n"
-    "          'ws_change_deletion_added', 'ws_change_deletion_removed'}\n"
+    "          'ws_change_deletion_added', 'ws_change_deletion_removed', 'ws_undo',\n"
+    "          'ws_undo_deleted_with_session'}\n"
     "def strict(name):\n"
     "    raise ValueError('not strict JSON: ' + name)\n"
     "def check(path):\n"
@@ -612,7 +613,7 @@ static const char python_checker[] =
     "                 if not r[0].startswith('sqlite_')}\n"
     "        if version == 0 and not names:\n"
     "            return 'ok (no schema yet)'\n"
-    "        if version != 4 or names != SCHEMA:\n"
+    "        if version != 5 or names != SCHEMA:\n"
     "            return 'schema half there: version %d, %r' % (version, sorted(names))\n"
     "        for key, text in c.execute('SELECT flow_session_key, state_json FROM workflow_state'):\n"
     "            if not isinstance(json.loads(text, parse_constant=strict), dict):\n"
@@ -631,10 +632,11 @@ static const char python_checker[] =
     "        stray = c.execute('SELECT count(*) FROM ws_chunk_data WHERE id NOT IN (SELECT id FROM ws_chunk)')\n"
     "        if miscounted or stray.fetchone()[0]:\n"
     "            return 'chunk reference counts are wrong'\n"
-    "        orphans = c.execute('SELECT count(*) FROM ws_history WHERE flow_session_key'\n"
-    "                            ' NOT IN (SELECT flow_session_key FROM workflow_state)').fetchone()[0]\n"
-    "        if orphans:\n"
-    "            return '%d stack entries without their session' % orphans\n"
+    "        for table in ('ws_history', 'ws_undo'):\n"
+    "            orphans = c.execute('SELECT count(*) FROM %s WHERE flow_session_key NOT IN'\n"
+    "                                ' (SELECT flow_session_key FROM workflow_state)' % table).fetchone()[0]\n"
+    "            if orphans:\n"
+    "                return '%d rows of %s without their session' % (orphans, table)\n"
     "        unnumbered = c.execute('SELECT count(*) FROM workflow_state w WHERE NOT EXISTS (SELECT 1'\n"
     "                               ' FROM ws_change c WHERE c.flow_session_key = w.flow_session_key'\n"
     "                               ' AND c.deleted_at IS NULL)').fetchone()[0]\n"

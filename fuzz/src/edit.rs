@@ -17,9 +17,21 @@ pub struct Edit {
     pub patch: Option<Vec<PatchOp>>,
     pub step: Option<String>,
     pub label: Option<Option<String>>,
-    pub checkpoint: Option<Option<String>>,
+    pub checkpoint: Option<Checkpoint>,
     pub create: bool,
 }
+
+/// A `"checkpoint"` member: a label (or null), or an object as `ws_checkpoint_with`
+/// takes it.
+pub struct Checkpoint {
+    pub label: Option<String>,
+    pub merge_key: Option<String>,
+    pub merge_window_ms: i64,
+    pub meta: Option<J>,
+}
+
+/// The window of a merge key given without one (`WS_DEFAULT_MERGE_WINDOW_MS`).
+const DEFAULT_MERGE_WINDOW_MS: i64 = 1000;
 
 /// The edit in `tree`, when it is one the library may accept: every member known and of
 /// its type, every patch operation well-formed. `None` means the library must refuse it
@@ -40,22 +52,47 @@ pub fn read(tree: &J) -> Option<Edit> {
                 edit.step = Some(step.clone())
             }
             ("label", label) => edit.label = Some(text_or_null(label)?),
-            ("checkpoint", J::Obj(fields)) => {
-                let mut label = None;
-                for (key, value) in fields {
-                    if key != "label" {
-                        return None;
-                    }
-                    label = text_or_null(value)?;
-                }
-                edit.checkpoint = Some(label);
+            ("checkpoint", J::Obj(fields)) => edit.checkpoint = Some(read_checkpoint(fields)?),
+            ("checkpoint", label) => {
+                edit.checkpoint = Some(Checkpoint {
+                    label: text_or_null(label)?,
+                    merge_key: None,
+                    merge_window_ms: DEFAULT_MERGE_WINDOW_MS,
+                    meta: None,
+                })
             }
-            ("checkpoint", label) => edit.checkpoint = Some(text_or_null(label)?),
             ("create", J::Bool(create)) => edit.create = *create,
             _ => return None,
         }
     }
     Some(edit)
+}
+
+/// The object form: `label` (string or null), `merge_key` (a non-empty string),
+/// `merge_window_ms` (0 to 2^31-1, only with a `merge_key`), `meta` (any JSON).
+fn read_checkpoint(fields: &[(String, J)]) -> Option<Checkpoint> {
+    let mut checkpoint =
+        Checkpoint { label: None, merge_key: None, merge_window_ms: DEFAULT_MERGE_WINDOW_MS, meta: None };
+    let mut window = None;
+    for (key, value) in fields {
+        match (key.as_str(), value) {
+            ("label", label) => checkpoint.label = text_or_null(label)?,
+            ("merge_key", J::Str(merge_key)) if !merge_key.is_empty() && !merge_key.contains('\0') => {
+                checkpoint.merge_key = Some(merge_key.clone())
+            }
+            ("merge_window_ms", J::Num(text)) => {
+                let number: serde_json::Value = serde_json::from_str(text).ok()?;
+                window = Some(number.as_i64().filter(|ms| (0..=i64::from(i32::MAX)).contains(ms))?);
+            }
+            ("meta", meta) => checkpoint.meta = Some(meta.clone()),
+            _ => return None,
+        }
+    }
+    if let Some(ms) = window {
+        checkpoint.merge_key.as_ref()?;
+        checkpoint.merge_window_ms = ms;
+    }
+    Some(checkpoint)
 }
 
 fn text_or_null(value: &J) -> Option<Option<String>> {

@@ -13,6 +13,27 @@ pub struct Checkpoint {
     pub state: Obj,
     pub step: Option<String>,
     pub label: Option<String>,
+    /// The meta of `ws_apply`'s checkpoint object; it moves with the entry.
+    pub meta: Option<J>,
+    /// The merge run the entry opened, while it lasts (only ever the newest undo entry).
+    pub run: Option<Run>,
+}
+
+impl Checkpoint {
+    /// An entry without meta that opens no merge run: what `ws_checkpoint` records.
+    pub fn plain(state: Obj, step: Option<String>, label: Option<String>) -> Checkpoint {
+        Checkpoint { state, step, label, meta: None, run: None }
+    }
+}
+
+/// A merge run: later checkpoints with `key` merge into the entry while the library's
+/// clock is less than the window past `made`.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub key: String,
+    /// When the library made the entry, as far as the harness knows: between the two
+    /// readings (ms since the Unix epoch, the library's clock) taken around the call.
+    pub made: (i64, i64),
 }
 
 #[derive(Clone, Debug, Default)]

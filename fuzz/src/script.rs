@@ -32,10 +32,22 @@
 //! (`edit.rs`) reads as well-formed, with the result, state, step, label and checkpoint
 //! it predicts (`"changed": false` taking no number); a `WS_CONFLICT` or `WS_NOT_FOUND`
 //! must have the reason the oracle finds; any refusal must leave everything as it was.
+//!
+//! Undo for editors is modelled as well: `ws_apply`'s checkpoint object (`label`,
+//! `merge_key`, `merge_window_ms`, `meta`), whose meta moves with its entry and shows in
+//! the undo status; its checkpoint pushing nothing when the newest undo entry holds the
+//! session's state and step already; and merge runs, which an undo, a redo or a
+//! checkpoint without the run's key ends. Whether a checkpoint merges depends on the
+//! system clock, which the harness reads around each call as the library does: a call
+//! that the instant of the library's reading could decide either way (the window ending
+//! within `MAX_CALL_MS` after the call starts) is not made, since later checkpoints would
+//! tell the two outcomes apart and no check now could. `"clean"` is always false (the
+//! harness never marks a state clean). A byte budget (`max_history_bytes`) must be
+//! accepted; the input then runs without it, as the model does not count stored bytes.
 
 use crate::capi::{self, expect, json_out, status_name, Arg, Call, NULL};
 use crate::edit;
-use crate::model::{push_trimmed, Checkpoint, Key, Model};
+use crate::model::{push_trimmed, Checkpoint, Key, Model, Run, Session};
 use crate::tree::{self, Obj, Text, J};
 use std::ffi::{CStr, CString};
 use workflow_state::ffi::*;
@@ -215,6 +227,74 @@ fn obj(fields: Vec<(&str, J)>) -> J {
     J::Obj(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
 
+/// A session's row as `Model::row` gives it, plus whether an edit changes it.
+type Row = (Obj, Option<String>, Option<String>, bool);
+
+/// The library's clock (the system clock, ms since the Unix epoch): it decides merges.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Longer than any one call can take: libFuzzer gives a whole input 10 s (`run.sh`).
+const MAX_CALL_MS: i64 = 60_000;
+
+/// Whether a checkpoint made while the library's clock reads between `now.0` and `now.1`
+/// merges into the session's newest undo entry: its key is the entry's run's, the redo
+/// stack is empty and `0 <= now - made < window`. `None` when the readings allow both.
+fn merges(session: &Session, checkpoint: &edit::Checkpoint, now: (i64, i64)) -> Option<bool> {
+    let run = session.undo.last().and_then(|top| top.run.as_ref());
+    let Some(run) =
+        run.filter(|run| Some(&run.key) == checkpoint.merge_key.as_ref() && session.redo.is_empty())
+    else {
+        return Some(false);
+    };
+    let (least, most) = (now.0 - run.made.1, now.1 - run.made.0);
+    if least >= 0 && most < checkpoint.merge_window_ms {
+        Some(true)
+    } else if most < 0 || least >= checkpoint.merge_window_ms {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Ends the session's merge run: only the newest undo entry may hold one.
+fn end_run(session: &mut Session) {
+    if let Some(top) = session.undo.last_mut() {
+        top.run = None;
+    }
+}
+
+/// A checkpoint of `ws_apply` that does not merge, made while the clock read between
+/// `made.0` and `made.1`: it ends the merge run and, unless the newest undo entry holds
+/// the session's state and step already (a session that `existed`), pushes them with
+/// its label and meta, opening a run if it has a merge key, and empties the redo stack.
+fn record(
+    session: &mut Session,
+    checkpoint: edit::Checkpoint,
+    existed: bool,
+    made: (i64, i64),
+    depth: usize,
+) {
+    end_run(session);
+    let holds_present =
+        session.undo.last().is_some_and(|top| top.state == session.state && top.step == session.step);
+    if existed && holds_present {
+        return;
+    }
+    let entry = Checkpoint {
+        state: session.state.clone(),
+        step: session.step.clone(),
+        label: checkpoint.label,
+        meta: checkpoint.meta,
+        run: checkpoint.merge_key.map(|key| Run { key, made }),
+    };
+    push_trimmed(&mut session.undo, entry, depth);
+    session.redo.clear();
+}
+
 struct Harness {
     store: *mut ws_store,
     /// A read-only store on the same file, through which every check is made a second
@@ -265,7 +345,15 @@ impl Harness {
         let expected = expected_open(options);
         expect(&call, status, &[expected.map_or_else(|s| s, |_| WS_OK)]);
         match expected {
-            Ok(depth) => {
+            Ok((_, budget)) if budget > 0 => {
+                // A byte budget trims by the stored size of entries, shared chunks
+                // divided among the entries that list them, which the model does not
+                // follow: the library must take it; the input goes on without it.
+                assert!(!store.is_null(), "{call} returned WS_OK without a store");
+                ws_store_close(store);
+                Harness::open(&Arg::text(&without_budget(options)))
+            }
+            Ok((depth, _)) => {
                 assert!(!store.is_null(), "{call} returned WS_OK without a store");
                 let mut judge = std::ptr::null_mut();
                 let status = ws_store_open_with(path.as_ptr(), c"{\"read_only\":true}".as_ptr(), &mut judge);
@@ -630,9 +718,10 @@ impl Harness {
                 let label = nullable(l);
                 expect(&call, status, &status_allowed(key.is_some() && label.is_some()));
                 if let (Some(key), Some(label)) = (&key, label) {
+                    // The 0.1 call always pushes, and ends any merge run.
                     let session = self.model.upsert(key);
-                    let entry =
-                        Checkpoint { state: session.state.clone(), step: session.step.clone(), label };
+                    end_run(session);
+                    let entry = Checkpoint::plain(session.state.clone(), session.step.clone(), label);
                     push_trimmed(&mut session.undo, entry, depth);
                     session.redo.clear();
                     stacks_changed = true;
@@ -658,6 +747,10 @@ impl Harness {
                 let key = session_key(f, s);
                 expect(&call, status, &status_allowed(key.is_some()));
                 if let Some(session) = key.as_ref().and_then(|k| self.model.sessions.get_mut(k)) {
+                    // An undo or a redo that moves an entry ends the merge run.
+                    if !(if undo { &session.undo } else { &session.redo }).is_empty() {
+                        end_run(session);
+                    }
                     let (from, to) = if undo {
                         (&mut session.undo, &mut session.redo)
                     } else {
@@ -670,6 +763,8 @@ impl Harness {
                             state: std::mem::replace(&mut session.state, target.state),
                             step: std::mem::replace(&mut session.step, target.step),
                             label: target.label,
+                            meta: target.meta,
+                            run: None,
                         };
                         push_trimmed(to, replaced, depth);
                         touches = true;
@@ -704,10 +799,19 @@ impl Harness {
             Op::StatusName => status_name_and_version(a(0)),
             Op::Apply => {
                 let (f, s, e) = (a(0), a(1), a(2));
+                let key = session_key(f, s);
+                let called = now_ms();
+                let merge = match (&key, e.str()) {
+                    (Some(key), Some(text)) => self.merge_at(key, text, called),
+                    _ => Some(false),
+                };
+                // Whether the checkpoint would merge depends on the instant the library
+                // reads its clock: no check could follow that, so the call is not made.
+                let Some(merge) = merge else { return };
                 let call = Call { name: "apply", args: &[f, s, e], extra: String::new(), checking: false };
                 let (status, out) =
                     capi::with_string(&call, |o| ws_apply(store, f.ptr(), s.ptr(), e.ptr(), o));
-                let key = session_key(f, s);
+                let returned = now_ms();
                 let want = match (&key, e.str()) {
                     (Some(_), Some(_)) => {
                         vec![WS_OK, WS_INVALID_ARGUMENT, WS_INVALID_JSON, WS_CONFLICT, WS_NOT_FOUND]
@@ -716,7 +820,7 @@ impl Harness {
                 };
                 expect(&call, status, &want);
                 if let (Some(key), Some(edit)) = (&key, e.str()) {
-                    let changed = self.apply(&call, key, edit, status, out);
+                    let changed = self.apply(&call, key, edit, status, out, merge, (called, returned));
                     touches = changed;
                     stacks_changed = changed;
                 }
@@ -782,33 +886,64 @@ impl Harness {
         }
     }
 
-    /// `ws_apply`'s outcome against the oracle's reading of the edit (`edit.rs`): an edit
-    /// the library accepts must be one the oracle reads, and do what the oracle
-    /// predicts; a `WS_CONFLICT` or `WS_NOT_FOUND` must have its reason. Returns whether
-    /// the call changed the session, which the model then holds as edited.
-    fn apply(&mut self, call: &Call, key: &Key, text: &str, status: ws_status, out: Option<String>) -> bool {
+    /// What `edit` must do to the session: the new row and whether it is a change, or
+    /// the status the call must fail with.
+    fn predict(&self, key: &Key, edit: &edit::Edit) -> Result<Row, ws_status> {
         let session = self.model.sessions.get(key);
         let revision = session.map_or(0, |m| m.revision);
+        if edit.expect.is_some_and(|r| r != revision) {
+            return Err(WS_CONFLICT);
+        }
+        if session.is_none() && !edit.create {
+            return Err(WS_NOT_FOUND);
+        }
+        let (state, step, label) = self.model.row(key).unwrap_or_default();
+        let new_state = match &edit.patch {
+            Some(patch) => edit::patched(&state, patch).ok_or(WS_CONFLICT)?,
+            None => state.clone(),
+        };
+        let new_step = edit.step.clone().or(step.clone());
+        let new_label = edit.label.clone().unwrap_or(label.clone());
+        let changed = session.is_none() || (&new_state, &new_step, &new_label) != (&state, &step, &label);
+        Ok((new_state, new_step, new_label, changed))
+    }
+
+    /// Whether `ws_apply(key, text)`, called when the clock reads `called`, merges its
+    /// checkpoint into the newest undo entry (`false` too for an edit that records none,
+    /// or that the library must refuse); `None` when that depends on when during the
+    /// call the library reads its clock.
+    fn merge_at(&self, key: &Key, text: &str, called: i64) -> Option<bool> {
+        let Some(edit) = Text::read(text).tree.as_ref().and_then(edit::read) else { return Some(false) };
+        let (Some(checkpoint), Some(session)) = (&edit.checkpoint, self.model.sessions.get(key)) else {
+            return Some(false);
+        };
+        if !matches!(self.predict(key, &edit), Ok((.., true))) {
+            return Some(false);
+        }
+        merges(session, checkpoint, (called, called + MAX_CALL_MS))
+    }
+
+    /// `ws_apply`'s outcome against the oracle's reading of the edit (`edit.rs`): an edit
+    /// the library accepts must be one the oracle reads, and do what the oracle
+    /// predicts; a `WS_CONFLICT` or `WS_NOT_FOUND` must have its reason. `merge` is what
+    /// `merge_at` said, `during` the clock before and after the call. Returns whether
+    /// the call changed the session, which the model then holds as edited.
+    fn apply(
+        &mut self,
+        call: &Call,
+        key: &Key,
+        text: &str,
+        status: ws_status,
+        out: Option<String>,
+        merge: bool,
+        during: (i64, i64),
+    ) -> bool {
+        let session = self.model.sessions.get(key);
+        let revision = session.map_or(0, |m| m.revision);
+        let existed = session.is_some();
         let read = Text::read(text);
         let edit = read.tree.as_ref().and_then(edit::read);
-        // What the edit must do: the new row and whether it is a change, or the status.
-        let outcome = edit.as_ref().map(|edit| {
-            if edit.expect.is_some_and(|r| r != revision) {
-                return Err(WS_CONFLICT);
-            }
-            if session.is_none() && !edit.create {
-                return Err(WS_NOT_FOUND);
-            }
-            let (state, step, label) = self.model.row(key).unwrap_or_default();
-            let new_state = match &edit.patch {
-                Some(patch) => edit::patched(&state, patch).ok_or(WS_CONFLICT)?,
-                None => state.clone(),
-            };
-            let new_step = edit.step.clone().or(step.clone());
-            let new_label = edit.label.clone().unwrap_or(label.clone());
-            let changed = session.is_none() || (&new_state, &new_step, &new_label) != (&state, &step, &label);
-            Ok((new_state, new_step, new_label, changed))
-        });
+        let outcome = edit.as_ref().map(|edit| self.predict(key, edit));
         match status {
             WS_OK => {
                 let Some(Ok((state, step, label, changed))) = outcome else {
@@ -825,12 +960,11 @@ impl Harness {
                 let edit = edit.expect("read");
                 let depth = self.model.max_history_depth;
                 let session = self.model.upsert(key);
-                if let Some(label) = edit.checkpoint {
+                if let Some(checkpoint) = edit.checkpoint {
                     // The session as it was before the edit: empty when it is created.
-                    let entry =
-                        Checkpoint { state: session.state.clone(), step: session.step.clone(), label };
-                    push_trimmed(&mut session.undo, entry, depth);
-                    session.redo.clear();
+                    if !merge {
+                        record(session, checkpoint, existed, during, depth);
+                    }
                 }
                 (session.state, session.step, session.label) = (state, step, label);
                 true
@@ -968,11 +1102,16 @@ impl Harness {
         let (undo, redo) =
             self.model.sessions.get(key).map_or((&[][..], &[][..]), |m| (&m.undo[..], &m.redo[..]));
         let label = |stack: &[Checkpoint]| stack.last().map_or(J::Null, |c| str_or_null(&c.label));
+        let meta = |stack: &[Checkpoint]| stack.last().and_then(|c| c.meta.clone()).unwrap_or(J::Null);
         obj(vec![
             ("undo_depth", J::Num(undo.len().to_string())),
             ("redo_depth", J::Num(redo.len().to_string())),
             ("undo_label", label(undo)),
             ("redo_label", label(redo)),
+            ("undo_meta", meta(undo)),
+            ("redo_meta", meta(redo)),
+            // The harness never calls ws_set_clean: no state is ever marked.
+            ("clean", J::Bool(false)),
         ])
     }
 
@@ -1070,11 +1209,12 @@ fn summary_field(summary: &J, name: &str) -> J {
 }
 
 /// What `ws_store_open_with(path, options)` on a path where no file is must do: open
-/// with this history depth, or fail with this status.
-fn expected_open(options: &Arg) -> Result<usize, ws_status> {
+/// with this history depth and byte budget, or fail with this status.
+fn expected_open(options: &Arg) -> Result<(usize, u64), ws_status> {
     let mut depth = WS_DEFAULT_MAX_HISTORY_DEPTH;
+    let mut budget = 0;
     if options.is_null() {
-        return Ok(depth);
+        return Ok((depth, budget));
     }
     let text = options.str().ok_or(WS_INVALID_ARGUMENT)?;
     let Ok(serde_json::Value::Object(options)) = serde_json::from_str(text) else {
@@ -1095,6 +1235,13 @@ fn expected_open(options: &Arg) -> Result<usize, ws_status> {
                 }
                 _ => false,
             },
+            "max_history_bytes" => match value.as_u64() {
+                Some(n @ 0..=0x7fff_ffff_ffff_ffff) => {
+                    budget = n;
+                    true
+                }
+                _ => false,
+            },
             "read_only" | "create" => value.is_boolean(),
             _ => false,
         };
@@ -1107,7 +1254,16 @@ fn expected_open(options: &Arg) -> Result<usize, ws_status> {
     if flag("read_only") == Some(true) || flag("create") == Some(false) {
         return Err(WS_NOT_FOUND);
     }
-    Ok(depth)
+    Ok((depth, budget))
+}
+
+/// The options text (a JSON object, as `expected_open` found) without its byte budget.
+fn without_budget(options: &Arg) -> String {
+    let text = options.str().expect("options the library took are UTF-8");
+    let mut options: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).expect("options the library took are an object");
+    options.retain(|key, _| key != "max_history_bytes");
+    serde_json::Value::Object(options).to_string()
 }
 
 fn json_history_push(history: &Arg, snapshot: &Arg, max_depth: &Arg) {

@@ -41,7 +41,7 @@ impl Stack {
 
 /// Names a session by its key for messages: flow ids hold no ':', so a key splits one
 /// way only.
-fn describe_key(key: &str) -> String {
+pub(crate) fn describe_key(key: &str) -> String {
     match key.split_once(':') {
         Some((flow_id, session_id)) => describe(flow_id, session_id),
         None => format!("session key {}", quote(key)),

@@ -25,7 +25,7 @@
 use crate::chunks;
 use crate::error::{quote, Error, Result};
 use crate::feed;
-use crate::history::{self, ensure_session, Content, Entry, Facts, Rewrite, Stack};
+use crate::history::{self, describe_key, ensure_session, Content, Entry, Facts, Rewrite, Stack};
 use crate::json::{self, Place};
 use crate::key::{describe, session_key};
 use crate::store::{execute, query_row, Db, Store, NOW, WHOLE_SECOND_CREATED_AT};
@@ -170,13 +170,6 @@ fn top_facts(conn: &Connection, key: &str, stack: Stack) -> Result<Option<Top>> 
         },
         || format!("read the undo stack of {}", describe_key(key)),
     )
-}
-
-fn describe_key(key: &str) -> String {
-    match key.split_once(':') {
-        Some((flow_id, session_id)) => describe(flow_id, session_id),
-        None => format!("session key {}", quote(key)),
-    }
 }
 
 /// Ends the session's merge run, if one is open: its entry no longer takes merges.

@@ -2,7 +2,8 @@
 //! `ws_checkpoint_with`: labels, merge keys and windows, meta), undos and redos (with the
 //! label and meta they report), `ws_set_clean`, a clock that moves, history pushes and
 //! pops, session deletions and store reopenings (with a different `max_history_depth`),
-//! through two store handles on one file, run against the library and against a plain
+//! through two store handles on one file, the second in another process (a peer: this
+//! test binary run again, see `Peer`), run against the library and against a plain
 //! in-memory model; after every operation the state, the current step and the undo
 //! status (depths, labels, metas, the clean flag) must agree. Some cases also set a
 //! `max_history_bytes` budget.
@@ -20,7 +21,9 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::AtomicI64;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -328,26 +331,21 @@ fn open(path: &Path, depth: usize, setup: &Setup) -> Store {
 /// the entry they moved.
 type Moved = (bool, Option<String>, Option<Value>);
 
-/// Runs `op` on handle `h` of the stores; for undo and redo, returns what they report.
-fn run(
-    stores: &mut [Store; 2],
-    h: usize,
-    path: &Path,
-    setup: &Setup,
-    op: &Op,
-) -> Result<Option<Moved>, workflow_state::Error> {
-    let store = &stores[h];
+/// What a handle answers to an operation: for undo and redo what they report; a
+/// refusal as its status's name and its message.
+type Answer = Result<Option<Moved>, (String, String)>;
+
+/// Runs a store operation on `store` (not `Tick`, `PythonDelete` or `Reopen`, which the
+/// case runs itself).
+fn run_on(store: &Store, op: &Op) -> Answer {
     let moved = |t: workflow_state::Travel| {
         let revision = store.get_revision(FLOW, SESSION).unwrap();
         assert_eq!(t.revision, revision, "the revision an undo or redo reports");
         Some((t.done, t.label, t.meta.map(|m| serde_json::from_str::<Value>(&m).unwrap())))
     };
-    match op {
-        Op::Undo => return store.undo_with(FLOW, SESSION).map(moved),
-        Op::Redo => return store.redo_with(FLOW, SESSION).map(moved),
-        _ => {}
-    }
-    match op {
+    let done = match op {
+        Op::Undo => return store.undo_with(FLOW, SESSION).map(moved).map_err(refusal),
+        Op::Redo => return store.redo_with(FLOW, SESSION).map(moved).map_err(refusal),
         Op::CheckpointWith(label, key, window, meta) => {
             let mut object = Map::new();
             if let Some(label) = label {
@@ -362,10 +360,6 @@ fn run(
             }
             store.checkpoint_json(FLOW, SESSION, Some(&Value::Object(object).to_string()))
         }
-        Op::Tick(ms) => {
-            setup.clock.fetch_add(*ms, Ordering::SeqCst);
-            Ok(())
-        }
         Op::SetClean => store.set_clean(FLOW, SESSION),
         Op::Edit(k, v) => store.update_state(FLOW, SESSION, &json!({ k: v }).to_string()),
         Op::Big(k, seed, len) => {
@@ -377,22 +371,135 @@ fn run(
         Op::HistoryPush(v) => store.history_push(FLOW, SESSION, &json!({ "v": v }).to_string()),
         Op::HistoryPop => store.history_pop(FLOW, SESSION).map(drop),
         Op::Delete => store.delete_session(FLOW, SESSION),
-        Op::PythonDelete => {
-            let conn = rusqlite::Connection::open(path).unwrap();
-            conn.execute(
-                "DELETE FROM workflow_state WHERE flow_session_key = ?1",
-                [format!("{FLOW}:{SESSION}")],
-            )
-            .unwrap();
-            Ok(())
-        }
-        Op::Reopen(depth) => {
-            *stores = [open(path, *depth, setup), open(path, *depth, setup)];
-            Ok(())
-        }
-        Op::Undo | Op::Redo => unreachable!(),
+        Op::Tick(_) | Op::PythonDelete | Op::Reopen(_) => unreachable!("run by the case"),
+    };
+    done.map(|()| None).map_err(refusal)
+}
+
+fn refusal(e: workflow_state::Error) -> (String, String) {
+    (format!("{:?}", e.status), e.message)
+}
+
+/// What a handle reads after every operation: the state, the step, the undo status and
+/// the snapshot history's length and top.
+fn view(store: &Store) -> Value {
+    let peek = store.history_peek(FLOW, SESSION).unwrap().map(|t| serde_json::from_str::<Value>(&t).unwrap());
+    json!({
+        "state": serde_json::from_str::<Value>(&store.get_state(FLOW, SESSION).unwrap()).unwrap(),
+        "step": store.get_current_step(FLOW, SESSION).unwrap(),
+        "status": serde_json::from_str::<Value>(&store.undo_status(FLOW, SESSION).unwrap()).unwrap(),
+        "history_len": store.history_len(FLOW, SESSION).unwrap(),
+        "peek": peek,
+    })
+}
+
+/// An operation as one line of the peer's protocol, and back.
+fn encode(op: &Op) -> Value {
+    match op {
+        Op::Edit(k, v) => json!(["Edit", k, v]),
+        Op::Big(k, seed, len) => json!(["Big", k, seed, len]),
+        Op::EditStep(s, k, v) => json!(["EditStep", s, k, v]),
+        Op::SetStep(s) => json!(["SetStep", s]),
+        Op::Checkpoint(label) => json!(["Checkpoint", label]),
+        Op::CheckpointWith(label, key, window, meta) => json!(["CheckpointWith", label, key, window, meta]),
+        Op::SetClean => json!(["SetClean"]),
+        Op::Undo => json!(["Undo"]),
+        Op::Redo => json!(["Redo"]),
+        Op::HistoryPush(v) => json!(["HistoryPush", v]),
+        Op::HistoryPop => json!(["HistoryPop"]),
+        Op::Delete => json!(["Delete"]),
+        Op::Tick(_) | Op::PythonDelete | Op::Reopen(_) => unreachable!("run by the case"),
     }
-    .map(|()| None)
+}
+
+fn decode(op: &Value) -> Op {
+    let text = |i: usize| op[i].as_str().unwrap().to_string();
+    let maybe = |i: usize| op[i].as_str().map(str::to_string);
+    let int = |i: usize| op[i].as_i64().unwrap();
+    match op[0].as_str().unwrap() {
+        "Edit" => Op::Edit(text(1), int(2)),
+        "Big" => Op::Big(text(1), int(2) as u8, int(3) as usize),
+        "EditStep" => Op::EditStep(text(1), text(2), int(3)),
+        "SetStep" => Op::SetStep(text(1)),
+        "Checkpoint" => Op::Checkpoint(maybe(1)),
+        "CheckpointWith" => Op::CheckpointWith(maybe(1), maybe(2), int(3), op[4].as_i64()),
+        "SetClean" => Op::SetClean,
+        "Undo" => Op::Undo,
+        "Redo" => Op::Redo,
+        "HistoryPush" => Op::HistoryPush(int(1)),
+        "HistoryPop" => Op::HistoryPop,
+        "Delete" => Op::Delete,
+        other => panic!("the peer was sent an unknown operation {other:?}"),
+    }
+}
+
+/// How the peer finds its case (the file, depth and budget), and marks its answers.
+const PEER_ENV: &str = "WS_UNDO_MODEL_PEER";
+const ANSWER: &str = "peer answers: ";
+
+/// The second handle of a case, in another process: this test binary run again with
+/// only `peer_process`, which opens its own store on the case's file and, for each line
+/// it is sent (`{"clock":ms,"op":...}`, `{"clock":ms,"view":true}` or
+/// `{"reopen":depth}`), does it and answers with one line. The clock travels with every
+/// request, so both processes' checkpoints read the same time, as two processes on one
+/// machine do.
+struct Peer {
+    child: Child,
+    requests: Option<ChildStdin>,
+    answers: BufReader<ChildStdout>,
+}
+
+impl Peer {
+    fn spawn(path: &Path, depth: usize, budget: u64) -> Peer {
+        let case = json!({ "path": path.to_str().unwrap(), "depth": depth, "budget": budget });
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["peer_process", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .env(PEER_ENV, case.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the peer process starts");
+        let requests = child.stdin.take();
+        let answers = BufReader::new(child.stdout.take().unwrap());
+        Peer { child, requests, answers }
+    }
+
+    fn ask(&mut self, request: Value) -> Value {
+        let requests = self.requests.as_mut().unwrap();
+        writeln!(requests, "{request}").and_then(|()| requests.flush()).expect("the peer reads");
+        let mut line = String::new();
+        loop {
+            line.clear();
+            // libtest's own output comes first ("running 1 test", then "test peer_process
+            // ... " with no line end, before the first answer): only answers count.
+            assert!(
+                self.answers.read_line(&mut line).unwrap() > 0,
+                "the peer process died (its panic is above)"
+            );
+            if let Some((_, answer)) = line.split_once(ANSWER) {
+                return serde_json::from_str(answer).unwrap();
+            }
+        }
+    }
+
+    fn run(&mut self, clock: i64, op: &Op) -> Answer {
+        serde_json::from_value(self.ask(json!({ "clock": clock, "op": encode(op) }))).unwrap()
+    }
+
+    fn view(&mut self, clock: i64) -> Value {
+        self.ask(json!({ "clock": clock, "view": true }))
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        // The end of its input ends the peer, which closes its store.
+        drop(self.requests.take());
+        let status = self.child.wait().expect("the peer process ends");
+        if !std::thread::panicking() {
+            assert!(status.success(), "the peer process failed: {status}");
+        }
+    }
 }
 
 fn scratch_file() -> PathBuf {
@@ -406,6 +513,34 @@ fn scratch_file() -> PathBuf {
     path
 }
 
+/// Not a test: the peer of a case (see `Peer`), which the case starts in a process of
+/// its own; run any other way it does nothing.
+#[test]
+#[ignore = "the peer process of the_library_behaves_like_the_model, which starts it"]
+fn peer_process() {
+    let Ok(case) = std::env::var(PEER_ENV) else { return };
+    let case: Value = serde_json::from_str(&case).unwrap();
+    let path = PathBuf::from(case["path"].as_str().unwrap());
+    let setup = Setup { clock: Arc::new(AtomicI64::new(0)), budget: case["budget"].as_u64().unwrap() };
+    let mut store = open(&path, case["depth"].as_u64().unwrap() as usize, &setup);
+    for line in std::io::stdin().lock().lines() {
+        let request: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        let answer = if let Some(depth) = request["reopen"].as_u64() {
+            store = open(&path, depth as usize, &setup);
+            Value::Null
+        } else {
+            setup.clock.store(request["clock"].as_i64().unwrap(), Ordering::SeqCst);
+            if request["view"] == true {
+                view(&store)
+            } else {
+                serde_json::to_value(run_on(&store, &decode(&request["op"]))).unwrap()
+            }
+        };
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{ANSWER}{answer}").and_then(|()| out.flush()).unwrap();
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
@@ -417,7 +552,9 @@ proptest! {
     ) {
         let path = scratch_file();
         let setup = Setup { clock: Arc::new(AtomicI64::new(1_700_000_000_000)), budget };
-        let mut stores = [open(&path, depth, &setup), open(&path, depth, &setup)];
+        // Handle 0 is this process's store, handle 1 the peer's.
+        let mut store = open(&path, depth, &setup);
+        let mut peer = Peer::spawn(&path, depth, budget);
         let mut model = Model { depth, budget, clock: 1_700_000_000_000, ..Model::default() };
         for (i, (op, h)) in ops.iter().enumerate() {
             let h = *h;
@@ -431,24 +568,44 @@ proptest! {
                 None => (false, None, None),
             });
             let expected = model.apply(op);
-            let got = run(&mut stores, h, &path, &setup, op);
+            let clock = setup.clock.load(Ordering::SeqCst);
+            let got = match op {
+                Op::Tick(ms) => {
+                    setup.clock.fetch_add(*ms, Ordering::SeqCst);
+                    Ok(None)
+                }
+                Op::PythonDelete => {
+                    let conn = rusqlite::Connection::open(&path).unwrap();
+                    conn.execute(
+                        "DELETE FROM workflow_state WHERE flow_session_key = ?1",
+                        [format!("{FLOW}:{SESSION}")],
+                    )
+                    .unwrap();
+                    Ok(None)
+                }
+                Op::Reopen(depth) => {
+                    store = open(&path, *depth, &setup);
+                    peer.ask(json!({ "reopen": depth }));
+                    Ok(None)
+                }
+                _ if h == 0 => run_on(&store, op),
+                _ => peer.run(clock, op),
+            };
             match (expected, got) {
                 (Ok(()), Ok(moved)) => prop_assert_eq!(moved, expected_moved, "what op {} {:?} reports", i, op),
-                (Err(status), Err(e)) => prop_assert_eq!(e.status, status, "op {} {:?}: {}", i, op, e),
+                (Err(status), Err((name, message))) => prop_assert_eq!(name, format!("{status:?}"), "op {} {:?}: {}", i, op, message),
                 (expected, got) => prop_assert!(false, "op {} {:?} via handle {}: model {:?}, library {:?}", i, op, h, expected, got.map(drop)),
             }
-            let store = &stores[(h + i) % 2];
 
-            let state: Value = serde_json::from_str(&store.get_state(FLOW, SESSION).unwrap()).unwrap();
-            prop_assert_eq!(&state, &Value::Object(model.now.state.clone()), "state after op {} {:?}", i, op);
-            prop_assert_eq!(store.get_current_step(FLOW, SESSION).unwrap(), model.now.step.clone(), "step after op {} {:?}", i, op);
-            let status: Value = serde_json::from_str(&store.undo_status(FLOW, SESSION).unwrap()).unwrap();
-            prop_assert_eq!(&status, &model.undo_status(), "undo status after op {} {:?}", i, op);
-            prop_assert_eq!(store.history_len(FLOW, SESSION).unwrap(), model.history.len(), "history after op {} {:?}", i, op);
-            let peek = store.history_peek(FLOW, SESSION).unwrap().map(|t| serde_json::from_str::<Value>(&t).unwrap());
-            prop_assert_eq!(peek.as_ref(), model.history.last(), "history top after op {} {:?}", i, op);
+            let seen = if (h + i) % 2 == 0 { view(&store) } else { peer.view(setup.clock.load(Ordering::SeqCst)) };
+            prop_assert_eq!(&seen["state"], &Value::Object(model.now.state.clone()), "state after op {} {:?}", i, op);
+            prop_assert_eq!(&seen["step"], &json!(model.now.step), "step after op {} {:?}", i, op);
+            prop_assert_eq!(&seen["status"], &model.undo_status(), "undo status after op {} {:?}", i, op);
+            prop_assert_eq!(&seen["history_len"], &json!(model.history.len()), "history after op {} {:?}", i, op);
+            prop_assert_eq!(&seen["peek"], &json!(model.history.last()), "history top after op {} {:?}", i, op);
         }
-        drop(stores);
+        drop(peer);
+        drop(store);
         let conn = rusqlite::Connection::open(&path).unwrap();
         for (rule, sql) in CHUNK_RULES {
             prop_assert_eq!(conn.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap(), 0, "{}", rule);

@@ -51,20 +51,24 @@ pub(crate) fn revision(conn: &Connection, key: &str, owner: impl Fn() -> String)
 /// undo, redo), which no trigger sees. `since` is the latest number when the call
 /// began: a call whose row write was already numbered by the triggers takes no second
 /// number, so every call that changes a session takes exactly one. A session without a
-/// row is not numbered (its stacks go with a row that does not exist).
+/// row is not numbered (its stacks go with a row that does not exist). Returns the
+/// session's revision afterwards (0 without a row).
 pub(crate) fn stacks_changed(
     conn: &Connection,
     key: &str,
     since: i64,
     owner: impl Fn() -> String,
-) -> Result<()> {
+) -> Result<i64> {
     let numbered = revision(conn, key, &owner)?;
     if numbered > 0 && numbered <= since {
         let doing = || format!("number the change of {}", owner());
         execute(conn, "DELETE FROM ws_change WHERE flow_session_key = ?1", [key], doing)?;
         execute(conn, "INSERT INTO ws_change (flow_session_key) VALUES (?1)", [key], doing)?;
+        // The new number is the row's seq (INTEGER PRIMARY KEY); no trigger inserts on
+        // an insert without deleted_at.
+        return Ok(conn.last_insert_rowid());
     }
-    Ok(())
+    Ok(numbered)
 }
 
 /// Sets how long the file remembers deletions, when a store is opened with the option.

@@ -70,6 +70,10 @@ pub(crate) struct StoredEntry {
     pub current_step: Option<String>,
     pub snapshot: Option<String>,
     pub chunked: Option<Chunked>,
+    /// Undo for editors' columns (see `undo.rs`): the meta as stored (not checked to be
+    /// JSON here) and the version of the state the entry holds.
+    pub meta: Option<String>,
+    pub version: Option<i64>,
 }
 
 impl StoredEntry {
@@ -290,7 +294,7 @@ pub(crate) fn top_with_seq(conn: &Connection, key: &str, stack: Stack) -> Result
     let doing = || format!("read {}", describe_stack(key, stack));
     let found = query_row(
         conn,
-        "SELECT seq, label, current_step, snapshot, chunks FROM ws_history
+        "SELECT seq, label, current_step, snapshot, chunks, meta, version FROM ws_history
          WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
         params![key, stack as i64],
         |row| {
@@ -302,6 +306,8 @@ pub(crate) fn top_with_seq(conn: &Connection, key: &str, stack: Stack) -> Result
                 current_step: stored::string(row, 2, || what("current_step"))?,
                 snapshot: stored::string(row, 3, || what("snapshot"))?,
                 chunked: None,
+                meta: stored::string(row, 5, || what("meta"))?,
+                version: row.get::<_, Option<i64>>(6).ok().flatten(),
             };
             Ok((seq, entry, stored::string(row, 4, || what("chunks"))?))
         },
@@ -405,7 +411,7 @@ impl Store {
                 ensure_session(tx, &key, owner)?;
                 let entry = Entry { label: None, current_step: None, snapshot: Some(snapshot) };
                 push(tx, &key, Stack::Snapshots, Content::Entry(&entry), depth)?;
-                feed::stacks_changed(tx, &key, since, owner)
+                feed::stacks_changed(tx, &key, since, owner).map(drop)
             },
         )
     }

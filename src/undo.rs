@@ -144,20 +144,24 @@ pub(crate) enum Recorded {
     Unchanged,
 }
 
-/// The newest undo entry's facts, as merging and the no-op rule need them.
+/// The newest undo entry's facts, as merging and the no-op rule need them, and whether
+/// the redo stack is empty (a pending redo stops a merge).
 struct Top {
     seq: i64,
     merge_key: Option<String>,
     made_ms: Option<i64>,
     version: Option<i64>,
+    redo_empty: bool,
 }
 
-fn top_facts(conn: &Connection, key: &str, stack: Stack) -> Result<Option<Top>> {
+/// One query: all that a keystroke inside a merge run reads.
+fn undo_top(conn: &Connection, key: &str) -> Result<Option<Top>> {
     query_row(
         conn,
-        "SELECT seq, merge_key, made_ms, version FROM ws_history
-         WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
-        params![key, stack as i64],
+        "SELECT seq, merge_key, made_ms, version,
+                NOT EXISTS (SELECT 1 FROM ws_history WHERE flow_session_key = ?1 AND stack = ?3)
+         FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
+        params![key, Stack::Undo as i64, Stack::Redo as i64],
         |row| {
             Ok(Top {
                 seq: row.get(0)?,
@@ -166,6 +170,7 @@ fn top_facts(conn: &Connection, key: &str, stack: Stack) -> Result<Option<Top>> 
                 })?,
                 made_ms: row.get::<_, Option<i64>>(2).ok().flatten(),
                 version: row.get::<_, Option<i64>>(3).ok().flatten(),
+                redo_empty: row.get(4)?,
             })
         },
         || format!("read the undo stack of {}", describe_key(key)),
@@ -173,11 +178,14 @@ fn top_facts(conn: &Connection, key: &str, stack: Stack) -> Result<Option<Top>> 
 }
 
 /// Ends the session's merge run, if one is open: its entry no longer takes merges.
+/// Only the newest undo entry ever holds a key, so only it is looked at (a test of
+/// every entry read each entry's row: most of the cost of an undo).
 fn end_run(conn: &Connection, key: &str) -> Result<()> {
     execute(
         conn,
         "UPDATE ws_history SET merge_key = NULL
-         WHERE flow_session_key = ?1 AND stack = ?2 AND merge_key IS NOT NULL",
+         WHERE flow_session_key = ?1 AND stack = ?2 AND merge_key IS NOT NULL
+           AND seq = (SELECT max(seq) FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2)",
         params![key, Stack::Undo as i64],
         || format!("end the merge run of {}", describe_key(key)),
     )
@@ -203,10 +211,9 @@ fn present_version(conn: &Connection, key: &str, revision: i64) -> Result<i64> {
     })
 }
 
-/// Records that, as of the session's revision now, the present state is `version`, and,
-/// with `clean`, that it is the one marked clean.
-fn set_present(conn: &Connection, key: &str, version: i64, clean: bool) -> Result<()> {
-    let revision = feed::revision(conn, key, || describe_key(key))?;
+/// Records that, as of the session's `revision` (its number after the call), the
+/// present state is `version`, and, with `clean`, that it is the one marked clean.
+fn set_present(conn: &Connection, key: &str, revision: i64, version: i64, clean: bool) -> Result<()> {
     execute(
         conn,
         "INSERT INTO ws_undo (flow_session_key, present_revision, present_version, clean_version)
@@ -253,19 +260,10 @@ fn top_holds_present(conn: &Connection, key: &str, top: &Top, present: i64) -> R
 }
 
 /// Whether `checkpoint`, made `now`, merges into the run of the newest undo entry `top`.
-fn merges(
-    conn: &Connection,
-    key: &str,
-    checkpoint: &Checkpoint,
-    top: Option<&Top>,
-    now: i64,
-) -> Result<bool> {
-    let (Some(top), Some(wanted)) = (top, &checkpoint.merge_key) else { return Ok(false) };
+fn merges(checkpoint: &Checkpoint, top: Option<&Top>, now: i64) -> bool {
+    let (Some(top), Some(wanted)) = (top, &checkpoint.merge_key) else { return false };
     let in_window = top.made_ms.is_some_and(|made| (0..checkpoint.merge_window_ms).contains(&(now - made)));
-    Ok(!checkpoint.always
-        && top.merge_key.as_ref() == Some(wanted)
-        && in_window
-        && history::len(conn, key, Stack::Redo)? == 0)
+    !checkpoint.always && top.redo_empty && top.merge_key.as_ref() == Some(wanted) && in_window
 }
 
 /// Records a checkpoint of the session: the row as it is (`exists`), or, for a session
@@ -279,9 +277,21 @@ pub(crate) fn record_checkpoint(
     checkpoint: &Checkpoint,
     exists: bool,
 ) -> Result<Recorded> {
+    let top = undo_top(tx, key)?;
+    record_on_top(store, tx, key, checkpoint, exists, top)
+}
+
+/// [`record_checkpoint`] with the newest undo entry already read.
+fn record_on_top(
+    store: &Store,
+    tx: &Db,
+    key: &str,
+    checkpoint: &Checkpoint,
+    exists: bool,
+    top: Option<Top>,
+) -> Result<Recorded> {
     let now = store.options().clock.now_ms();
-    let top = top_facts(tx, key, Stack::Undo)?;
-    if merges(tx, key, checkpoint, top.as_ref(), now)? {
+    if merges(checkpoint, top.as_ref(), now) {
         return Ok(Recorded::Merged);
     }
     let revision = if exists { feed::revision(tx, key, || describe_key(key))? } else { 0 };
@@ -429,23 +439,21 @@ impl Store {
         self.write(
             || format!("checkpoint {}", owner()),
             |tx| {
-                // A keystroke inside a run is the hot path: it reads two things and
-                // writes nothing (a session with an undo entry has its row).
-                if checkpoint.merge_key.is_some() {
-                    let top = top_facts(tx, &key, Stack::Undo)?;
-                    if merges(tx, &key, checkpoint, top.as_ref(), self.options().clock.now_ms())? {
-                        return Ok(Recorded::Merged);
-                    }
+                // A keystroke inside a run is the hot path: one read, nothing written
+                // (a session with an undo entry has its row).
+                let top = undo_top(tx, &key)?;
+                if merges(checkpoint, top.as_ref(), self.options().clock.now_ms()) {
+                    return Ok(Recorded::Merged);
                 }
                 let since = feed::latest(tx)?;
                 ensure_session(tx, &key, owner)?;
                 // A session just created has a new present state, numbered since.
                 let revision = feed::revision(tx, &key, owner)?;
                 let present = present_version(tx, &key, revision)?;
-                let recorded = record_checkpoint(self, tx, &key, checkpoint, true)?;
+                let recorded = record_on_top(self, tx, &key, checkpoint, true, top)?;
                 if recorded == Recorded::Pushed || revision > since {
-                    feed::stacks_changed(tx, &key, since, owner)?;
-                    set_present(tx, &key, present, false)?;
+                    let revision = feed::stacks_changed(tx, &key, since, owner)?;
+                    set_present(tx, &key, revision, present, false)?;
                 }
                 Ok(recorded)
             },
@@ -488,12 +496,16 @@ impl Store {
                 let Some((from_seq, target)) = history::top_with_seq(tx, &key, from)? else {
                     return Ok(Travel { revision, ..Travel::default() });
                 };
-                let (target_version, meta) = read_meta(tx, &key, from, from_seq)?;
+                if let Some(meta) = &target.meta {
+                    check_meta(meta, &key, from)?;
+                }
                 let since = feed::latest(tx)?;
                 let present = present_version(tx, &key, revision)?;
-                end_run(tx, &key)?;
                 // The entry moves to the other stack in place: its label and meta stay,
-                // its snapshot becomes the state it is about to replace.
+                // its snapshot becomes the state it is about to replace, and its merge
+                // key goes, which ends the run: on an undo the entry moved is the newest
+                // undo entry, the only one that can hold a key, and while the redo stack
+                // holds entries no undo entry does.
                 let (seq, full) = history::make_room(tx, &key, to, depth)?;
                 if let Some(oldest) = full {
                     history::remove(tx, &key, to, oldest)?;
@@ -528,11 +540,10 @@ impl Store {
                     self.chunk_cache().put(&key, chunked.into());
                 }
                 keep_to_budget(self, tx, &key)?;
-                feed::stacks_changed(tx, &key, since, owner)?;
-                let revision = feed::revision(tx, &key, owner)?;
+                let revision = feed::stacks_changed(tx, &key, since, owner)?;
                 // An entry from before schema 5 holds a state of no known version: a new one.
-                set_present(tx, &key, target_version.unwrap_or(revision), false)?;
-                Ok(Travel { done: true, label: target.label, meta, revision })
+                set_present(tx, &key, revision, target.version.unwrap_or(revision), false)?;
+                Ok(Travel { done: true, label: target.label, meta: target.meta, revision })
             },
         )
     }
@@ -561,8 +572,8 @@ impl Store {
                     return Ok(());
                 }
                 let since = feed::latest(tx)?;
-                feed::stacks_changed(tx, &key, since, owner)?;
-                set_present(tx, &key, present, true)
+                let revision = feed::stacks_changed(tx, &key, since, owner)?;
+                set_present(tx, &key, revision, present, true)
             },
         )
     }
@@ -629,27 +640,7 @@ impl Store {
     }
 }
 
-/// An entry's version and meta (JSON text, checked to be JSON: another program may
-/// have written it).
-fn read_meta(conn: &Connection, key: &str, stack: Stack, seq: i64) -> Result<(Option<i64>, Option<String>)> {
-    let found = query_row(
-        conn,
-        "SELECT version, meta FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?3",
-        params![key, stack as i64, seq],
-        |row| {
-            let what =
-                || format!("the meta of entry {seq} of the {} stack of {}", stack.name(), describe_key(key));
-            Ok((row.get::<_, Option<i64>>(0).ok().flatten(), stored::string(row, 1, what)?))
-        },
-        || format!("read the {} stack of {}", stack.name(), describe_key(key)),
-    )?;
-    let Some((version, meta)) = found else { return Ok((None, None)) };
-    if let Some(meta) = &meta {
-        check_meta(meta, key, stack)?;
-    }
-    Ok((version, meta))
-}
-
+/// Refuses a stored meta that is not JSON (another program may have written it).
 fn check_meta(meta: &str, key: &str, stack: Stack) -> Result<()> {
     if serde_json::from_str::<&serde_json::value::RawValue>(meta).is_err() {
         return Err(Error::corrupt(format!(

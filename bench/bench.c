@@ -250,6 +250,9 @@ static sqlite3 *raw_connect(const char *path, const Mode *mode) {
   if (rc != SQLITE_OK) die("cannot open %s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   SQL_OK(db, sqlite3_extended_result_codes(db, 1));
   SQL_OK(db, sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS));
+  /* As the library: plans that never depend on bound values, else a statement whose
+   * `stack = ?2` is bound to 1 and then to 2 is parsed again (src/store.rs). */
+  SQL_OK(db, sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_QPSG, 1, (int *)NULL));
   exec_sql(db, "PRAGMA cache_size = -8192");
   (void)query_int(db, "PRAGMA schema_version");
   snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", mode->journal_mode);
@@ -543,14 +546,15 @@ static void raw_checkpoint(Raw *r, const char *key, const char *label) {
   run(r->commit);
 }
 
-/* Undo: read the top of the undo stack, push the current state onto the redo stack
- * under its label, restore the row from it, delete it, trim the redo stack. */
-static bool raw_undo(Raw *r, const char *key) {
+/* Undo (from 1, to 2) and redo (from 2, to 1): read the top of stack `from`, push the
+ * current state onto `to` under its label, restore the row from it, delete it, trim
+ * `to`. */
+static bool raw_travel(Raw *r, const char *key, int from, int to) {
   sqlite3_int64 top, seq, since;
   char *label = NULL;
   run(r->begin);
   bind_text(r->top, 1, key);
-  bind_int(r->top, 2, 1);
+  bind_int(r->top, 2, from);
   if (!step_row(r->top)) {
     reset(r->top);
     run(r->commit);
@@ -560,17 +564,17 @@ static bool raw_undo(Raw *r, const char *key) {
   label = column_copy(r->top, 1);
   reset(r->top);
   since = raw_latest(r);
-  seq = raw_push_current(r, key, 2, label);
+  seq = raw_push_current(r, key, to, label);
   free(label);
   bind_text(r->restore, 1, key);
-  bind_int(r->restore, 2, 1);
+  bind_int(r->restore, 2, from);
   bind_int(r->restore, 3, top);
   run(r->restore);
   bind_text(r->delete_entry, 1, key);
-  bind_int(r->delete_entry, 2, 1);
+  bind_int(r->delete_entry, 2, from);
   bind_int(r->delete_entry, 3, top);
   run(r->delete_entry);
-  raw_trim(r, key, 2, seq);
+  raw_trim(r, key, to, seq);
   raw_stacks_changed(r, key, since);
   run(r->commit);
   return true;
@@ -907,6 +911,7 @@ typedef struct Bench {
   const char *snapshot;   /* what ws_history_push pushes */
   long counter[2];        /* per side: every call gets the next number */
   sqlite3_int64 revision[2]; /* per side: the target session's revision, for ws_apply */
+  bool undone[2];         /* per side: the target session's last move was an undo */
   char pointer[64], sql_path[64]; /* what ws_apply replaces: a JSON Pointer, its json_set path */
   long checks, mismatches;
 } Bench;
@@ -916,6 +921,7 @@ enum { LIBRARY = 0, RAW = 1 };
 static void target_session(Bench *b, const char *sid) {
   b->sid = sid;
   snprintf(b->key, sizeof b->key, "%s:%s", b->flow, sid);
+  b->undone[LIBRARY] = b->undone[RAW] = false;
 }
 
 /* The operations, library and raw; `i` makes payloads and ids differ between calls. */
@@ -1009,31 +1015,35 @@ static void raw_checkpoint_op(Bench *b, long i) {
   raw_checkpoint(b->raw, b->key, "Typing");
 }
 
-static void lib_undo(Bench *b, long i) {
+/* Undo and redo alternate on each side, every call timed. An untimed preparation
+ * (a checkpoint and an edit before each undo) let the WAL's checkpoints, every 1,000
+ * frames, fall on a fixed call of the repeating pattern: each side paid for all of
+ * them or for none, by how its frames added up (2x apart between two runs). */
+static void lib_travel(Bench *b, long i) {
   bool done = false;
   (void)i;
-  LIB(ws_undo(b->lib, b->flow, b->sid, &done));
-  if (!done) die("ws_undo had nothing to undo");
+  if (b->undone[LIBRARY]) LIB(ws_redo(b->lib, b->flow, b->sid, &done));
+  else LIB(ws_undo(b->lib, b->flow, b->sid, &done));
+  if (!done) die("ws_%s had nothing to move", b->undone[LIBRARY] ? "redo" : "undo");
+  b->undone[LIBRARY] = !b->undone[LIBRARY];
 }
-static void raw_undo_op(Bench *b, long i) {
-  (void)i;
-  if (!raw_undo(b->raw, b->key)) die("raw undo had nothing to undo");
-}
-
-/* Untimed preparation for one undo: a checkpoint, then an edit, so that every undo
- * restores a state different from the current one (the library then rewrites the row,
- * as raw SQLite always does). */
-static void lib_undo_prep(Bench *b, long i) {
+/* Untimed, before the undo/redo rows: a checkpoint and an edit, so that both moves
+ * restore a state other than the current one (the library then rewrites the row, as
+ * raw SQLite always does). */
+static void prepare_travel(Bench *b) {
+  static int edits;
   char updates[48];
+  snprintf(updates, sizeof updates, "{\"undo_edit\":%d}", ++edits);
   LIB(ws_checkpoint(b->lib, b->flow, b->sid, "Typing"));
-  snprintf(updates, sizeof updates, "{\"undo_edit\":%ld}", i);
   LIB(ws_update_state(b->lib, b->flow, b->sid, updates));
-}
-static void raw_undo_prep(Bench *b, long i) {
-  char updates[48];
   raw_checkpoint(b->raw, b->key, "Typing");
-  snprintf(updates, sizeof updates, "{\"undo_edit\":%ld}", i);
   raw_update_state(b->raw, b->key, updates);
+}
+static void raw_travel_op(Bench *b, long i) {
+  bool undone = b->undone[RAW];
+  (void)i;
+  if (!raw_travel(b->raw, b->key, undone ? 2 : 1, undone ? 1 : 2)) die("raw %s had nothing to move", undone ? "redo" : "undo");
+  b->undone[RAW] = !undone;
 }
 
 typedef void (*OpFn)(Bench *b, long i);
@@ -1054,7 +1064,7 @@ static const Op OP_CREATE = {"ws_create_session", {lib_create, raw_create_op}, {
 static const Op OP_LIST = {"ws_list_sessions", {lib_list, raw_list_op}, {NULL, NULL}, 0, true};
 static const Op OP_HISTORY_PUSH = {"ws_history_push", {lib_history_push, raw_history_push_op}, {NULL, NULL}, 0, false};
 static const Op OP_CHECKPOINT = {"ws_checkpoint", {lib_checkpoint, raw_checkpoint_op}, {NULL, NULL}, 0, false};
-static const Op OP_UNDO = {"ws_undo", {lib_undo, raw_undo_op}, {lib_undo_prep, raw_undo_prep}, DEPTH, false};
+static const Op OP_UNDO = {"ws_undo / ws_redo", {lib_travel, raw_travel_op}, {NULL, NULL}, 0, false};
 
 /* ws_apply as an optimistic edit: each call expects the revision the previous one
  * returned and replaces one number 3 levels deep (b->pointer) with the call's number;
@@ -1134,13 +1144,28 @@ static const Op OP_CHANGES_FLOW = {"ws_changes_since", {lib_changes_flow, raw_ch
  * merge key with a window longer than the benchmark). */
 #define MERGING_CHECKPOINT "{\"label\":\"Typing\",\"merge_key\":\"typing\",\"merge_window_ms\":2147483647}"
 
+/* Before half of the keystrokes (by a hash of the call number, the same on both sides),
+ * an untimed write to another session. Without it the pattern edit, checkpoint repeats
+ * exactly, and SQLite's auto-checkpoint of the WAL (at 1,000 frames, counted again from
+ * 0 after each) falls on the same call of it every time: the timed checkpoint paid for
+ * every WAL checkpoint or for none, by how the two calls' frames add up. With it, each
+ * call pays in proportion to the frames it writes, as in a stream of one call. */
+static bool shifts_wal(long i) { return ((unsigned long)i * 2654435761UL >> 16 & 1UL) != 0; }
+
 static void lib_keystroke(Bench *b, long i) {
   char updates[48];
+  snprintf(updates, sizeof updates, "{\"shift\":%ld}", i);
+  if (shifts_wal(i)) LIB(ws_update_state(b->lib, b->flow, "wal-shift", updates));
   snprintf(updates, sizeof updates, "{\"typed\":%ld}", i);
   LIB(ws_update_state(b->lib, b->flow, b->sid, updates));
 }
 static void raw_keystroke(Bench *b, long i) {
-  char updates[48];
+  char updates[48], key[128];
+  if (shifts_wal(i)) {
+    snprintf(key, sizeof key, "%s:wal-shift", b->flow);
+    snprintf(updates, sizeof updates, "{\"shift\":%ld}", i);
+    raw_update_state(b->raw, key, updates);
+  }
   snprintf(updates, sizeof updates, "{\"typed\":%ld}", i);
   raw_update_state(b->raw, b->key, updates);
 }
@@ -1807,13 +1832,15 @@ static void run_scaling(Bench *b, const char *dir, const Mode *mode, const char 
   table_row("ws_checkpoint, 1 MB state", checkpoint[1], TARGET_AT_MOST, mode->target);
 
   target_session(b, "s1k");
+  prepare_travel(b);
   undo[0] = bench_op(b, &OP_UNDO, 1500);
   check_session(b, "ws_undo at 1 KB");
-  table_row("ws_undo, 1 KB state", undo[0], TARGET_AT_MOST, mode->target);
+  table_row("ws_undo / ws_redo, 1 KB state", undo[0], TARGET_AT_MOST, mode->target);
   target_session(b, "s1m");
+  prepare_travel(b);
   undo[1] = bench_op(b, &OP_UNDO, big_calls);
   check_session(b, "ws_undo at 1 MB");
-  table_row("ws_undo, 1 MB state", undo[1], TARGET_AT_MOST, mode->target);
+  table_row("ws_undo / ws_redo, 1 MB state", undo[1], TARGET_AT_MOST, mode->target);
 
   *checks += b->checks;
   *mismatches += b->mismatches;
@@ -1832,7 +1859,7 @@ static void run_scaling(Bench *b, const char *dir, const Mode *mode, const char 
   ratio_row(label, list_big.lib / list_small.lib, list_big.raw / list_small.raw, 1.5);
   ratio_row("ws_checkpoint 1 MB / ws_update_step_state 1 MB", checkpoint[1].lib / step[2].lib,
             checkpoint[1].raw / step[2].raw, 2.0);
-  ratio_row("ws_undo 1 MB / ws_update_step_state 1 MB", undo[1].lib / step[2].lib, undo[1].raw / step[2].raw, 2.0);
+  ratio_row("ws_undo / ws_redo 1 MB / ws_update_step_state 1 MB", undo[1].lib / step[2].lib, undo[1].raw / step[2].raw, 2.0);
   free(state_100k);
   free(state_1m);
   free(deep_100k);
@@ -1970,7 +1997,9 @@ static void run_mode(const char *dir, const Mode *mode, bool scaling, long *chec
   table_header("every operation (us per call, median of 3 runs)");
   for (i = 0; i < sizeof ops / sizeof ops[0]; i++) {
     const Op *op = ops[i].op;
-    Result r = bench_op(&b, op, ops[i].n);
+    Result r;
+    if (op == &OP_UNDO) prepare_travel(&b);
+    r = bench_op(&b, op, ops[i].n);
     if (op->is_list) {
       snprintf(label, sizeof label, "%s (%s of %s sessions)", op->name, count_text(LIST_SESSIONS, n1, sizeof n1),
                count_text(LIST_SESSIONS + BIG_OTHERS, n2, sizeof n2));

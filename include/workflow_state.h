@@ -535,6 +535,34 @@ ws_status ws_set_session_label(ws_store *store,
 ws_status ws_delete_session(ws_store *store, const char *flow_id, const char *session_id);
 
 /**
+ * Deletes the sessions last updated before a time, with everything stored with them
+ * (history, undo and redo entries, their chunks' references, the clean mark), oldest
+ * first. Each deletion appears in the change feed (`ws_changes_since`) as a deleted
+ * session, with its own number.
+ *
+ * The deletions run in batches, each its own transaction holding the write lock about
+ * 2 ms (the batch size adapts to how long a session takes to delete), so that other
+ * writers, of this store or another process, get in between batches. Unlike the
+ * other calls here it is therefore not one transaction: a failure leaves the batches
+ * before it deleted (each whole), and its message says how many sessions they held.
+ * Sessions written while it runs are deleted when they match too.
+ *
+ * @param store   Not NULL.
+ * @param flow_id The flow, or NULL for every flow of the file.
+ * @param updated_before Not NULL. A UTC timestamp `YYYY-MM-DD HH:MM:SS` (the form of
+ *        `updated_at`); a session goes when its `updated_at`, compared as text (which for
+ *        that form is time order), is before it. Any other form is `WS_INVALID_ARGUMENT`.
+ * @param out_deleted Not NULL. Receives how many sessions were deleted; 0 on failure.
+ * @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT`.
+ *
+ * Thread-safe.
+ */
+ws_status ws_prune_sessions(ws_store *store,
+                            const char *flow_id,
+                            const char *updated_before,
+                            size_t *out_deleted);
+
+/**
  * cjm-workflow-state's `push_history` on JSON text: appends a snapshot and keeps the
  * newest `max_depth` entries. Needs no store.
  *

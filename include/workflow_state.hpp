@@ -551,6 +551,22 @@ class Store {
   }
 
   /**
+   * Deletes the sessions of `flow_id` (every flow when it is `std::nullopt`) last
+   * updated before `updated_before` (UTC, `YYYY-MM-DD HH:MM:SS`), with their history,
+   * in batches that let other writers in; returns how many (`ws_prune_sessions`).
+   *
+   * @throws ws::Error `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT`.
+   */
+  std::size_t prune_sessions(std::optional<std::string_view> flow_id,
+                             std::string_view updated_before) {
+    ws_store *const store = handle();
+    const auto flow = detail::c_arg(flow_id, "flow_id");
+    const auto before = detail::c_arg(updated_before, "updated_before");
+    return detail::value_result<std::size_t>(ws_prune_sessions, store, detail::c_ptr(flow),
+                                             before.c_str());
+  }
+
+  /**
    * Pushes a snapshot (any JSON value) onto the session's history stack, creating the
    * session if needed, then trims the stack to `max_history_depth` (`ws_history_push`).
    *

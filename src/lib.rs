@@ -5,6 +5,7 @@
 //! The safe Rust API is [`Store`]; the C API (`ws_*`, header `include/workflow_state.h`)
 //! is a thin layer over it in [`ffi`].
 
+mod busy;
 mod cache;
 mod chunks;
 mod edit;
@@ -17,6 +18,7 @@ mod json;
 mod key;
 mod options;
 mod patch;
+mod prune;
 mod schema;
 mod sessions;
 mod state;

@@ -1,6 +1,7 @@
 //! The `Store`: one SQLite connection, how it is opened, and the transaction helpers
 //! every operation goes through.
 
+use crate::busy::BusyWait;
 use crate::cache::{ChunkCache, StateCache};
 use crate::error::{Error, Result, Status};
 use crate::feed::{self, Commits};
@@ -84,13 +85,16 @@ impl Db {
 struct Conn {
     db: Db,
     view: Option<ReadOnlyView>,
+    /// What the connection's busy handler points to (`busy.rs`): declared after `db`,
+    /// so it is dropped after the connection closes.
+    _busy: Box<BusyWait>,
 }
 
 impl Conn {
     /// Runs `f` in one read transaction; on a read-only store the transaction first
     /// brings the stand-ins up to date, so that `f` reads the file as the check saw it.
     fn read_transaction<T>(&mut self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
-        let Conn { db, view } = self;
+        let Conn { db, view, .. } = self;
         match view {
             None => in_transaction(db, "BEGIN", || "read a consistent snapshot".to_string(), || f(db)),
             Some(view) => read_only_transaction(db, view, || f(db)),
@@ -128,9 +132,10 @@ impl Store {
         };
         // Before the statements are prepared: on a read-only store they may read stand-ins.
         let view = configure(&mut conn, path, &options)?;
+        let busy = BusyWait::install(&conn, options.busy_timeout_ms);
         let db = Db::open(conn, path)?;
         Ok(Store {
-            conn: Mutex::new(Conn { db, view }),
+            conn: Mutex::new(Conn { db, view, _busy: busy }),
             cache: Mutex::default(),
             chunks: Mutex::default(),
             commits: Commits::default(),

@@ -118,3 +118,15 @@ func (s *Store) DeleteSession(flow, session string) error {
 	f, id := a.str("flow_id", flow), a.str("session_id", session)
 	return s.call(&a, func(h *C.ws_store) C.ws_status { return C.ws_delete_session(h, f, id) })
 }
+
+// PruneSessions deletes the sessions of flow ("" for every flow) last updated before
+// updatedBefore (UTC, "YYYY-MM-DD HH:MM:SS"), with their history, in batches that let
+// other writers in between; it returns how many were deleted. A failure leaves the
+// batches before it deleted, and its message says how many sessions they held.
+func (s *Store) PruneSessions(flow, updatedBefore string) (int, error) {
+	var a cArgs
+	f, before := a.optStr("flow_id", flow), a.str("updated_before", updatedBefore)
+	var out C.size_t
+	err := s.call(&a, func(h *C.ws_store) C.ws_status { return C.ws_prune_sessions(h, f, before, &out) })
+	return int(out), err
+}

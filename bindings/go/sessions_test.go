@@ -203,3 +203,35 @@ func TestDeleteSession(t *testing.T) {
 	ok(t, s.DeleteSession("f", "s"))
 	fails(t, s.DeleteSession("f", ""), ErrInvalidArgument, "session_id must not be empty")
 }
+
+func TestPruneSessions(t *testing.T) {
+	s := openMemory(t)
+	for _, flow := range []string{"a", "b"} {
+		for _, id := range []string{"s1", "s2", "s3"} {
+			ok(t, s.UpdateState(flow, id, map[string]any{"k": 1}))
+			ok(t, s.Checkpoint(flow, id, "edit"))
+		}
+	}
+	// Every session here was updated now: nothing before 2000, all before 9999.
+	if n, err := s.PruneSessions("a", "2000-01-01 00:00:00"); err != nil || n != 0 {
+		t.Fatalf("PruneSessions before 2000 = %d, %v", n, err)
+	}
+	if n, err := s.PruneSessions("a", "9999-12-31 23:59:59"); err != nil || n != 3 {
+		t.Fatalf(`PruneSessions("a") = %d, %v; want 3`, n, err)
+	}
+	if exists, _ := s.SessionExists("a", "s1"); exists {
+		t.Fatal("a pruned session exists")
+	}
+	if status, _ := s.UndoStatus("b", "s1"); status.UndoDepth != 1 {
+		t.Fatalf("the other flow's session lost its undo entry: %+v", status)
+	}
+	if n, err := s.PruneSessions("", "9999-12-31 23:59:59"); err != nil || n != 3 {
+		t.Fatalf(`PruneSessions("") = %d, %v; want 3 (every flow)`, n, err)
+	}
+	n, err := s.PruneSessions("a", "yesterday")
+	fails(t, err, ErrInvalidArgument,
+		`updated_before "yesterday" is not a timestamp "YYYY-MM-DD HH:MM:SS" (UTC, the form updated_at is stored in)`)
+	if n != 0 {
+		t.Fatalf("a refused prune reports %d deleted", n)
+	}
+}

@@ -188,3 +188,40 @@ pub extern "C" fn ws_delete_session(
         store.delete_session(flow_id, session_id)
     } }
 }
+
+/// Deletes the sessions last updated before a time, with everything stored with them
+/// (history, undo and redo entries, their chunks' references, the clean mark), oldest
+/// first. Each deletion appears in the change feed (`ws_changes_since`) as a deleted
+/// session, with its own number.
+///
+/// The deletions run in batches, each its own transaction holding the write lock about
+/// 2 ms (the batch size adapts to how long a session takes to delete), so that other
+/// writers, of this store or another process, get in between batches. Unlike the
+/// other calls here it is therefore not one transaction: a failure leaves the batches
+/// before it deleted (each whole), and its message says how many sessions they held.
+/// Sessions written while it runs are deleted when they match too.
+///
+/// @param store   Not NULL.
+/// @param flow_id The flow, or NULL for every flow of the file.
+/// @param updated_before Not NULL. A UTC timestamp `YYYY-MM-DD HH:MM:SS` (the form of
+///        `updated_at`); a session goes when its `updated_at`, compared as text (which for
+///        that form is time order), is before it. Any other form is `WS_INVALID_ARGUMENT`.
+/// @param out_deleted Not NULL. Receives how many sessions were deleted; 0 on failure.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT`; `WS_BUSY`; `WS_IO`; `WS_CORRUPT`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn ws_prune_sessions(
+    store: *mut ws_store,
+    flow_id: *const c_char,
+    updated_before: *const c_char,
+    out_deleted: *mut usize,
+) -> ws_status {
+    ffi_boundary! { unsafe {
+        let out = Out::new(out_deleted, "out_deleted", 0)?;
+        let store = store_ref(store)?;
+        let flow_id = arg_opt_str(flow_id, "flow_id")?;
+        out.set(store.prune_sessions(flow_id, arg_str(updated_before, "updated_before")?)?);
+        Ok(())
+    } }
+}

@@ -210,6 +210,16 @@ static void test_sessions() {
   CHECK(!store.session_exists("f", "a"));
   CHECK(store.session_exists("other", "a"));
   store.delete_session("f", "a");  // idempotent
+
+  // Every session here was updated now: none before 2000, all before 9999.
+  CHECK(store.prune_sessions("f"sv, "2000-01-01 00:00:00") == 0);
+  CHECK(store.prune_sessions("f"sv, "9999-12-31 23:59:59") == 2);
+  CHECK(!store.session_exists("f", "b"));
+  CHECK(store.session_exists("other", "a"));
+  CHECK(store.prune_sessions(std::nullopt, "9999-12-31 23:59:59") == 1);
+  CHECK_ERROR(store.prune_sessions("f"sv, "now"), WS_INVALID_ARGUMENT,
+              "updated_before \"now\" is not a timestamp \"YYYY-MM-DD HH:MM:SS\" "
+              "(UTC, the form updated_at is stored in)");
 }
 
 static void test_history() {

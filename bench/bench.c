@@ -1911,6 +1911,45 @@ static void run_edits_and_feed(Bench *b, const Mode *mode, long writes, long rea
 
 /* Undo for editors (issue 13): a keystroke's checkpoint pushed and merged, and
  * ws_undo_status, on a session of its own. */
+/* ws_prune_sessions of PRUNED sessions of a flow of their own (one in ten with an undo
+ * entry), against raw SQLite deleting the same rows with one DELETE, the same triggers
+ * doing the rest: one transaction, which holds the write lock throughout, where the
+ * library's batches hold it about 2 ms each and pause 1 ms between them so that other
+ * writers get in. One run each: a prune cannot be repeated on the same rows. */
+#define PRUNED 10000
+static void run_prune(Bench *b) {
+  static const char *const flow = "pruned", *const before = "9999-12-31 23:59:59";
+  char sid[32], key[64], label[160], n1[32];
+  long i;
+  size_t deleted = 0;
+  double start;
+  Result r;
+  for (i = 0; i < PRUNED; i++) {
+    snprintf(sid, sizeof sid, "p%ld", i);
+    snprintf(key, sizeof key, "%s:%s", flow, sid);
+    LIB(ws_update_state(b->lib, flow, sid, "{\"note\":\"a session nobody will resume\"}"));
+    raw_update_state(b->raw, key, "{\"note\":\"a session nobody will resume\"}");
+    if (i % 10 == 0) {
+      LIB(ws_checkpoint(b->lib, flow, sid, "Edit"));
+      raw_checkpoint(b->raw, key, "Edit");
+    }
+  }
+  start = now_seconds();
+  LIB(ws_prune_sessions(b->lib, flow, before, &deleted));
+  r.lib = (now_seconds() - start) * 1e6 / PRUNED;
+  if (deleted != PRUNED) die("ws_prune_sessions deleted %lu sessions, not %d", (unsigned long)deleted, PRUNED);
+  start = now_seconds();
+  exec_sql(b->raw->db,
+           "DELETE FROM workflow_state WHERE flow_session_key >= 'pruned:' AND flow_session_key < 'pruned;'"
+           " AND updated_at < '9999-12-31 23:59:59'");
+  r.raw = (now_seconds() - start) * 1e6 / PRUNED;
+  if (sqlite3_changes(b->raw->db) != PRUNED) die("raw prune deleted %d sessions", sqlite3_changes(b->raw->db));
+  snprintf(label, sizeof label, "ws_prune_sessions, %s sessions (us per session)", count_text(PRUNED, n1, sizeof n1));
+  table_row(label, r, TARGET_NONE, 0);
+  printf("  (library %.0f sessions/s in batches, raw SQLite %.0f sessions/s in one transaction)\n", 1e6 / r.lib,
+         1e6 / r.raw);
+}
+
 static void run_editor_undo(Bench *b, const Mode *mode, long writes, long reads) {
   char label[160], n1[32], *lib_status = NULL, *raw_status;
   Result pushed, merged, status;
@@ -2013,6 +2052,7 @@ static void run_mode(const char *dir, const Mode *mode, bool scaling, long *chec
   }
   run_edits_and_feed(&b, mode, writes, reads);
   run_editor_undo(&b, mode, writes, reads);
+  run_prune(&b);
 
   if (scaling) {
     run_scaling(&b, dir, mode, state_1k, checks, mismatches);

@@ -63,21 +63,25 @@ pub fn check_timestamp(name: &str, text: &str) -> Result<()> {
 
 impl Store {
     /// Deletes the sessions of `flow_id` (every flow when `None`) whose `updated_at` is
-    /// before `updated_before`, oldest first, with their history; returns how many. Each
-    /// batch is whole; when one fails, the batches before it stay deleted and the
-    /// error says how many sessions they held.
+    /// before `updated_before`, with their history; returns how many. Each batch is
+    /// whole; when one fails, the batches before it stay deleted and the error says how
+    /// many sessions they held.
     pub fn prune_sessions(&self, flow_id: Option<&str>, updated_before: &str) -> Result<usize> {
         check_timestamp("updated_before", updated_before)?;
         let range = flow_id.map(flow_key_range).transpose()?;
         let sql = match range {
-            // The oldest first, by the index on updated_at, within the flow's key range.
+            // The flow's keys in order, each batch from where the last one stopped: a
+            // scan of the index on updated_at from the oldest would pass every older
+            // session of the other flows again in every batch.
             Some(_) => {
                 "DELETE FROM workflow_state WHERE flow_session_key IN (
                      SELECT flow_session_key FROM workflow_state
-                     WHERE updated_at < ?1 AND flow_session_key >= ?3 AND flow_session_key < ?4
-                     ORDER BY updated_at LIMIT ?2)
+                     WHERE flow_session_key > ?3 AND flow_session_key < ?4 AND updated_at < ?1
+                     ORDER BY flow_session_key LIMIT ?2)
                  RETURNING flow_session_key"
             }
+            // The oldest first, by the index on updated_at: the sessions to delete are
+            // the first entries of the index.
             None => {
                 "DELETE FROM workflow_state WHERE flow_session_key IN (
                      SELECT flow_session_key FROM workflow_state
@@ -85,7 +89,8 @@ impl Store {
                  RETURNING flow_session_key"
             }
         };
-        let (low, high) = range.unwrap_or_default();
+        // `after`: where the flow's next batch starts (its keys are all above "flow:").
+        let (mut after, high) = range.unwrap_or_default();
         let scope = || match flow_id {
             Some(flow) => format!("of flow {}", quote(flow)),
             None => "of every flow".to_string(),
@@ -104,7 +109,7 @@ impl Store {
                     let mut stmt = tx.prepare_cached(sql).map_err(|e| Error::sqlite(&doing(), e))?;
                     let limit = batch as i64;
                     let keys = if flow_id.is_some() {
-                        stmt.query_map(params![updated_before, limit, low, high], deleted_key)
+                        stmt.query_map(params![updated_before, limit, after, high], deleted_key)
                     } else {
                         stmt.query_map(params![updated_before, limit], deleted_key)
                     }
@@ -127,6 +132,9 @@ impl Store {
             deleted += keys.len();
             if keys.len() < batch {
                 return Ok(deleted);
+            }
+            if let Some(last) = keys.iter().max() {
+                after.clone_from(last);
             }
             std::thread::sleep(BETWEEN_BATCHES);
             if held < BATCH_TARGET / 2 {

@@ -151,7 +151,7 @@ static double seconds_now(void) {
  * then it sends how many calls it made, how many failed, and the longest. The parent
  * opens its store only after the fork (a store is never shared across fork). */
 static void test_a_writer_gets_in_during_a_prune(void) {
-  enum { SESSIONS = 3000 };
+  enum { SESSIONS = 2000 };
   char path[4096];
   const char *dir = fresh_dir("test_prune_writer");
   int ready[2], stop[2], back[2];

@@ -23,6 +23,22 @@ const MAX_BATCH: usize = 4096;
 /// no writer at all, so every batch pauses: a prune is then about a third slower.
 const BETWEEN_BATCHES: Duration = Duration::from_millis(1);
 
+/// One batch of a flow's prune: the flow's keys in order, from where the last batch
+/// stopped (?3), through the covering index's range, nothing sorted. Taking the oldest
+/// first sorted all the flow's remaining sessions again in every batch (120 us a
+/// session of 10,000, against 36 now).
+const FLOW_BATCH: &str = "DELETE FROM workflow_state WHERE flow_session_key IN (
+         SELECT flow_session_key FROM workflow_state
+         WHERE flow_session_key > ?3 AND flow_session_key < ?4 AND updated_at < ?1
+         ORDER BY flow_session_key LIMIT ?2)
+     RETURNING flow_session_key";
+
+/// One batch of a prune of every flow: the oldest first, by the index on updated_at,
+/// where the sessions to delete are the first entries.
+const EVERY_FLOW_BATCH: &str = "DELETE FROM workflow_state WHERE flow_session_key IN (
+         SELECT flow_session_key FROM workflow_state WHERE updated_at < ?1 ORDER BY updated_at LIMIT ?2)
+     RETURNING flow_session_key";
+
 /// Checks a timestamp in the form the library and the Python package store
 /// (`CURRENT_TIMESTAMP`, UTC): `YYYY-MM-DD HH:MM:SS`, whose text order is time order.
 pub fn check_timestamp(name: &str, text: &str) -> Result<()> {
@@ -69,26 +85,7 @@ impl Store {
     pub fn prune_sessions(&self, flow_id: Option<&str>, updated_before: &str) -> Result<usize> {
         check_timestamp("updated_before", updated_before)?;
         let range = flow_id.map(flow_key_range).transpose()?;
-        let sql = match range {
-            // The flow's keys in order, each batch from where the last one stopped: a
-            // scan of the index on updated_at from the oldest would pass every older
-            // session of the other flows again in every batch.
-            Some(_) => {
-                "DELETE FROM workflow_state WHERE flow_session_key IN (
-                     SELECT flow_session_key FROM workflow_state
-                     WHERE flow_session_key > ?3 AND flow_session_key < ?4 AND updated_at < ?1
-                     ORDER BY flow_session_key LIMIT ?2)
-                 RETURNING flow_session_key"
-            }
-            // The oldest first, by the index on updated_at: the sessions to delete are
-            // the first entries of the index.
-            None => {
-                "DELETE FROM workflow_state WHERE flow_session_key IN (
-                     SELECT flow_session_key FROM workflow_state
-                     WHERE updated_at < ?1 ORDER BY updated_at LIMIT ?2)
-                 RETURNING flow_session_key"
-            }
-        };
+        let sql = if range.is_some() { FLOW_BATCH } else { EVERY_FLOW_BATCH };
         // `after`: where the flow's next batch starts (its keys are all above "flow:").
         let (mut after, high) = range.unwrap_or_default();
         let scope = || match flow_id {
@@ -156,6 +153,29 @@ fn deleted_key(row: &Row) -> rusqlite::Result<String> {
 mod tests {
     use super::*;
     use crate::{Options, Status, CHUNK_RULES};
+
+    /// A flow's batches read its own range of keys in order, from where the last one
+    /// stopped, and sort nothing.
+    #[test]
+    fn a_flows_batches_read_only_its_keys() {
+        let path = crate::store::scratch_file("prune", "plan.db");
+        let _store = Store::open(&path, Options::default()).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {FLOW_BATCH}"))
+            .unwrap()
+            .query_map(params!["9", 10, "f:", "f;"], |row| row.get::<_, String>(3))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert!(
+            plan.iter().any(
+                |step| step.contains("INDEX ws_session_list (flow_session_key>? AND flow_session_key<?)")
+            ),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|step| step.contains("TEMP B-TREE")), "{plan:?}");
+    }
 
     #[test]
     fn only_well_formed_timestamps_are_taken() {

@@ -7,6 +7,7 @@
 
 mod cache;
 mod chunks;
+mod copy;
 mod edit;
 mod error;
 mod feed;

@@ -103,7 +103,7 @@ typedef int ws_order_by;
 #define WS_NOT_FOUND 3
 
 /**
- * `ws_create_session` with an id that is taken.
+ * A session id that is taken: `ws_create_session`, or the target of `ws_copy_session`.
  */
 #define WS_ALREADY_EXISTS 4
 
@@ -536,8 +536,8 @@ ws_status ws_delete_session(ws_store *store, const char *flow_id, const char *se
 
 /**
  * Deletes the sessions last updated before a time, with everything stored with them
- * (history, undo and redo entries, their chunks' references, the clean mark), oldest
- * first. Each deletion appears in the change feed (`ws_changes_since`) as a deleted
+ * (history, undo and redo entries, their chunks' references, the clean mark). Each
+ * deletion appears in the change feed (`ws_changes_since`) as a deleted
  * session, with its own number.
  *
  * The deletions run in batches, each its own transaction holding the write lock about
@@ -561,6 +561,38 @@ ws_status ws_prune_sessions(ws_store *store,
                             const char *flow_id,
                             const char *updated_before,
                             size_t *out_deleted);
+
+/**
+ * Copies a session to a new session of the same flow: the same label, current step and
+ * state text (byte for byte), with `created_at` and `updated_at` set to now (whole
+ * seconds) and a revision of its own (the call takes one number of the change
+ * sequence, the copy's: `ws_changes_since` lists it). The source is only read: its
+ * revision and `updated_at` stay as they were.
+ *
+ * With `with_history`, the copy also gets every entry of the source's history, undo and
+ * redo stacks (labels, metas, snapshots) and its clean mark: `ws_undo_status` on the
+ * copy gives what it gives on the source, and undo and redo on the copy go through the
+ * same states. A copy starts no merge run (its first checkpoint with a `merge_key`
+ * pushes). Large snapshots stored as chunks are shared between the two sessions, not
+ * duplicated; deleting either leaves the other's entries whole. Without it, the copy
+ * has empty stacks and no clean mark.
+ *
+ * @param store, flow_id  Not NULL.
+ * @param from_session_id The session to copy, not NULL.
+ * @param to_session_id   The new session's id, not NULL; must not exist.
+ * @param with_history    Whether the stacks and the clean mark are copied too.
+ * @return `WS_OK`; `WS_NOT_FOUND` (the source does not exist); `WS_ALREADY_EXISTS`
+ *         (the target exists, also when it is the source: delete it first or pick
+ *         another id); `WS_INVALID_ARGUMENT` (a NULL or bad id, named); `WS_BUSY`;
+ *         `WS_IO`. A failed call changes nothing. Nothing to free.
+ *
+ * Thread-safe.
+ */
+ws_status ws_copy_session(ws_store *store,
+                          const char *flow_id,
+                          const char *from_session_id,
+                          const char *to_session_id,
+                          bool with_history);
 
 /**
  * cjm-workflow-state's `push_history` on JSON text: appends a snapshot and keeps the

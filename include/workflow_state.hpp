@@ -567,6 +567,25 @@ class Store {
   }
 
   /**
+   * Copies a session to the new session `to_session_id` of the same flow
+   * (`ws_copy_session`): the same label, current step and state (byte for byte), new
+   * timestamps and a revision of its own; with `with_history`, also its history, undo
+   * and redo stacks and clean mark (large snapshots' chunks are shared, not duplicated).
+   *
+   * @throws ws::Error `WS_NOT_FOUND` (no such source); `WS_ALREADY_EXISTS` (the target
+   *         exists, also when it is the source); `WS_INVALID_ARGUMENT`; `WS_BUSY`;
+   *         `WS_IO`. A failed copy changes nothing.
+   */
+  void copy_session(std::string_view flow_id, std::string_view from_session_id,
+                    std::string_view to_session_id, bool with_history) {
+    ws_store *const store = handle();
+    const auto flow = detail::c_arg(flow_id, "flow_id");
+    const auto from = detail::c_arg(from_session_id, "from_session_id");
+    const auto to = detail::c_arg(to_session_id, "to_session_id");
+    detail::check(ws_copy_session(store, flow.c_str(), from.c_str(), to.c_str(), with_history));
+  }
+
+  /**
    * Pushes a snapshot (any JSON value) onto the session's history stack, creating the
    * session if needed, then trims the stack to `max_history_depth` (`ws_history_push`).
    *

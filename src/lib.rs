@@ -8,6 +8,7 @@
 mod busy;
 mod cache;
 mod chunks;
+mod copy;
 mod edit;
 mod error;
 mod feed;

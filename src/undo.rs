@@ -193,7 +193,7 @@ fn end_run(conn: &Connection, key: &str) -> Result<()> {
 }
 
 /// The session's undo bookkeeping row: (present_revision, present_version, clean_version).
-fn undo_row(conn: &Connection, key: &str) -> Result<Option<(i64, i64, Option<i64>)>> {
+pub(crate) fn undo_row(conn: &Connection, key: &str) -> Result<Option<(i64, i64, Option<i64>)>> {
     query_row(
         conn,
         "SELECT present_revision, present_version, clean_version FROM ws_undo WHERE flow_session_key = ?1",
@@ -204,7 +204,7 @@ fn undo_row(conn: &Connection, key: &str) -> Result<Option<(i64, i64, Option<i64
 }
 
 /// The version of the present state, at the session's current `revision`.
-fn present_version(conn: &Connection, key: &str, revision: i64) -> Result<i64> {
+pub(crate) fn present_version(conn: &Connection, key: &str, revision: i64) -> Result<i64> {
     Ok(match undo_row(conn, key)? {
         Some((at, version, _)) if at == revision => version,
         _ => revision,

@@ -130,3 +130,17 @@ func (s *Store) PruneSessions(flow, updatedBefore string) (int, error) {
 	err := s.call(&a, func(h *C.ws_store) C.ws_status { return C.ws_prune_sessions(h, f, before, &out) })
 	return int(out), err
 }
+
+// CopySession copies the session from to the new session to of the same flow: the same
+// label, current step and state (byte for byte), new timestamps and a revision of its
+// own. With withHistory it also copies the history, undo and redo stacks and the clean
+// mark, so that Undo and Redo on the copy go through the source's states (large
+// snapshots' chunks are shared, not duplicated). ErrNotFound when from does not exist,
+// ErrAlreadyExists when to does (also when it is from); a failed copy changes nothing.
+func (s *Store) CopySession(flow, from, to string, withHistory bool) error {
+	var a cArgs
+	f, src, dst := a.str("flow_id", flow), a.str("from_session_id", from), a.str("to_session_id", to)
+	return s.call(&a, func(h *C.ws_store) C.ws_status {
+		return C.ws_copy_session(h, f, src, dst, C.bool(withHistory))
+	})
+}

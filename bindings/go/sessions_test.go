@@ -2,6 +2,7 @@ package workflowstate
 
 import (
 	"encoding/json"
+	"reflect"
 	"regexp"
 	"testing"
 )
@@ -233,5 +234,56 @@ func TestPruneSessions(t *testing.T) {
 		`updated_before "yesterday" is not a timestamp "YYYY-MM-DD HH:MM:SS" (UTC, the form updated_at is stored in)`)
 	if n != 0 {
 		t.Fatalf("a refused prune reports %d deleted", n)
+	}
+}
+
+func TestCopySession(t *testing.T) {
+	s := openMemory(t)
+	_, err := s.CreateSession("f", "a", "Draft")
+	ok(t, err)
+	ok(t, s.UpdateState("f", "a", map[string]any{"v": 1}))
+	ok(t, s.Checkpoint("f", "a", "one"))
+	ok(t, s.UpdateState("f", "a", map[string]any{"v": 2}))
+	source, err := s.GetSession("f", "a")
+	ok(t, err)
+	status, err := s.UndoStatus("f", "a")
+	ok(t, err)
+	latest, err := s.LatestSeq()
+	ok(t, err)
+
+	ok(t, s.CopySession("f", "a", "plain", false))
+	plain, err := s.GetSession("f", "plain")
+	ok(t, err)
+	if plain.Revision != latest+1 || *plain.Label != "Draft" || !reflect.DeepEqual(plain.State, source.State) || stateJSON(t, s, "f", "plain") != stateJSON(t, s, "f", "a") {
+		t.Fatalf("copy %+v of %+v (latest seq %d before)", plain, source, latest)
+	}
+	if st, _ := s.UndoStatus("f", "plain"); st.UndoDepth != 0 || st.RedoDepth != 0 {
+		t.Fatalf("a copy without history has stacks: %+v", st)
+	}
+
+	ok(t, s.CopySession("f", "a", "hist", true))
+	got, err := s.UndoStatus("f", "hist")
+	ok(t, err)
+	if !reflect.DeepEqual(got, status) {
+		t.Fatalf("the copy's undo status %+v, the source's %+v", got, status)
+	}
+	if done, err := s.Undo("f", "hist"); !done || err != nil {
+		t.Fatalf("Undo on the copy: %v, %v", done, err)
+	}
+	wantJSON(t, "the copy's state after Undo", json.RawMessage(stateJSON(t, s, "f", "hist")), `{"v":1}`)
+	wantJSON(t, "the source's state", json.RawMessage(stateJSON(t, s, "f", "a")), `{"v":2}`)
+
+	before, _ := s.LatestSeq()
+	fails(t, s.CopySession("f", "nope", "c", true), ErrNotFound,
+		`session "nope" of flow "f" does not exist: there is nothing to copy`)
+	fails(t, s.CopySession("f", "a", "a", false), ErrAlreadyExists,
+		`session "a" of flow "f" already exists: delete it first or copy to another session id`)
+	fails(t, s.CopySession("f", "a", "", false), ErrInvalidArgument, "to_session_id must not be empty")
+	fails(t, s.CopySession("f", "a\x00", "c", false), ErrInvalidArgument, "from_session_id contains a NUL byte")
+	if after, _ := s.LatestSeq(); after != before {
+		t.Fatalf("a refused copy took a change number: %d, then %d", before, after)
+	}
+	if exists, _ := s.SessionExists("f", "c"); exists {
+		t.Fatal("a refused copy created the target")
 	}
 }

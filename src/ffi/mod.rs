@@ -41,7 +41,7 @@ pub const WS_INVALID_ARGUMENT: ws_status = 1;
 pub const WS_INVALID_JSON: ws_status = 2;
 /// The operation needs a thing that does not exist.
 pub const WS_NOT_FOUND: ws_status = 3;
-/// `ws_create_session` with an id that is taken.
+/// A session id that is taken: `ws_create_session`, or the target of `ws_copy_session`.
 pub const WS_ALREADY_EXISTS: ws_status = 4;
 /// An expectation about the stored data did not hold.
 pub const WS_CONFLICT: ws_status = 5;

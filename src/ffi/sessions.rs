@@ -1,4 +1,4 @@
-//! Sessions: create, look up, list, label, delete.
+//! Sessions: create, look up, list, label, delete, copy.
 //!
 //! Common to every function here: `store` and `flow_id` must not be NULL; ids are
 //! non-empty UTF-8 and `flow_id` holds no ':' (else `WS_INVALID_ARGUMENT`). Each call is
@@ -190,8 +190,8 @@ pub extern "C" fn ws_delete_session(
 }
 
 /// Deletes the sessions last updated before a time, with everything stored with them
-/// (history, undo and redo entries, their chunks' references, the clean mark), oldest
-/// first. Each deletion appears in the change feed (`ws_changes_since`) as a deleted
+/// (history, undo and redo entries, their chunks' references, the clean mark). Each
+/// deletion appears in the change feed (`ws_changes_since`) as a deleted
 /// session, with its own number.
 ///
 /// The deletions run in batches, each its own transaction holding the write lock about
@@ -223,5 +223,48 @@ pub extern "C" fn ws_prune_sessions(
         let flow_id = arg_opt_str(flow_id, "flow_id")?;
         out.set(store.prune_sessions(flow_id, arg_str(updated_before, "updated_before")?)?);
         Ok(())
+    } }
+}
+
+/// Copies a session to a new session of the same flow: the same label, current step and
+/// state text (byte for byte), with `created_at` and `updated_at` set to now (whole
+/// seconds) and a revision of its own (the call takes one number of the change
+/// sequence, the copy's: `ws_changes_since` lists it). The source is only read: its
+/// revision and `updated_at` stay as they were.
+///
+/// With `with_history`, the copy also gets every entry of the source's history, undo and
+/// redo stacks (labels, metas, snapshots) and its clean mark: `ws_undo_status` on the
+/// copy gives what it gives on the source, and undo and redo on the copy go through the
+/// same states. A copy starts no merge run (its first checkpoint with a `merge_key`
+/// pushes). Large snapshots stored as chunks are shared between the two sessions, not
+/// duplicated; deleting either leaves the other's entries whole. Without it, the copy
+/// has empty stacks and no clean mark.
+///
+/// @param store, flow_id  Not NULL.
+/// @param from_session_id The session to copy, not NULL.
+/// @param to_session_id   The new session's id, not NULL; must not exist.
+/// @param with_history    Whether the stacks and the clean mark are copied too.
+/// @return `WS_OK`; `WS_NOT_FOUND` (the source does not exist); `WS_ALREADY_EXISTS`
+///         (the target exists, also when it is the source: delete it first or pick
+///         another id); `WS_INVALID_ARGUMENT` (a NULL or bad id, named); `WS_BUSY`;
+///         `WS_IO`. A failed call changes nothing. Nothing to free.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn ws_copy_session(
+    store: *mut ws_store,
+    flow_id: *const c_char,
+    from_session_id: *const c_char,
+    to_session_id: *const c_char,
+    with_history: bool,
+) -> ws_status {
+    ffi_boundary! { unsafe {
+        let store = store_ref(store)?;
+        store.copy_session(
+            arg_str(flow_id, "flow_id")?,
+            arg_str(from_session_id, "from_session_id")?,
+            arg_str(to_session_id, "to_session_id")?,
+            with_history,
+        )
     } }
 }

@@ -222,6 +222,42 @@ static void test_sessions() {
               "(UTC, the form updated_at is stored in)");
 }
 
+static void test_copy_session() {
+  ws::Store store = ws::Store::open(":memory:");
+  store.create_session("f", "a"sv, "Draft"sv);
+  store.update_state("f", "a", R"({"v":1})");
+  store.checkpoint("f", "a", "one"sv);
+  store.update_state("f", "a", R"({"v":2})");
+  const std::string status = store.undo_status("f", "a");
+  const std::int64_t latest = store.latest_seq();
+
+  store.copy_session("f", "a", "plain", false);
+  CHECK(store.latest_seq() == latest + 1 && store.get_revision("f", "plain") == latest + 1);
+  CHECK_EQ(store.get_state("f", "plain"), R"({"v":2})");
+  CHECK(store.get_session_summary("f", "plain").value().find(R"("label":"Draft")") !=
+        std::string::npos);
+  CHECK_EQ(store.undo_status("f", "plain"),
+           R"({"undo_depth":0,"redo_depth":0,"undo_label":null,"redo_label":null,)"
+           R"("undo_meta":null,"redo_meta":null,"clean":false})");
+
+  store.copy_session("f", "a", "hist", true);
+  CHECK_EQ(store.undo_status("f", "hist"), status);
+  CHECK(store.undo("f", "hist"));
+  CHECK_EQ(store.get_state("f", "hist"), R"({"v":1})");
+  CHECK_EQ(store.get_state("f", "a"), R"({"v":2})");
+
+  const std::int64_t before = store.latest_seq();
+  CHECK_ERROR(store.copy_session("f", "nope", "c", true), WS_NOT_FOUND,
+              R"(session "nope" of flow "f" does not exist: there is nothing to copy)");
+  CHECK_ERROR(store.copy_session("f", "a", "a", false), WS_ALREADY_EXISTS,
+              R"(session "a" of flow "f" already exists: delete it first or copy to another session id)");
+  CHECK_ERROR(store.copy_session("f", "a", "", false), WS_INVALID_ARGUMENT,
+              "to_session_id must not be empty");
+  CHECK_ERROR(store.copy_session("f", "a"sv, std::string_view("c\0d", 3), false), WS_INVALID_ARGUMENT,
+              "to_session_id contains a NUL byte (at offset 1), which a C string cannot hold");
+  CHECK(store.latest_seq() == before && !store.session_exists("f", "c"));
+}
+
 static void test_history() {
   std::string history = ws::json_history_push(std::nullopt, R"({"v":1})");
   CHECK_EQ(history, R"([{"v":1}])");
@@ -513,6 +549,8 @@ static void run() {
   std::puts("ok session state");
   test_sessions();
   std::puts("ok sessions");
+  test_copy_session();
+  std::puts("ok copy_session");
   test_history();
   std::puts("ok history");
   test_undo();

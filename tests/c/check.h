@@ -65,6 +65,21 @@ static inline void check_message_at(const char *file, int line, const char *need
   }
 }
 
+/* Copies the string value of `"key":"..."` in `json` (a value without escapes) into
+ * `buffer`. */
+static inline void string_field(const char *json, const char *key, char *buffer, size_t size) {
+  char pattern[64];
+  const char *start, *end;
+  snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+  start = strstr(json, pattern);
+  CHECK(start != NULL);
+  start += strlen(pattern);
+  end = strchr(start, '"');
+  CHECK(end != NULL && (size_t)(end - start) < size);
+  memcpy(buffer, start, (size_t)(end - start));
+  buffer[end - start] = '\0';
+}
+
 /* A fresh, empty directory `<cwd>/<name>.d` for a test's files; returns its path
  * (static storage). */
 static inline const char *fresh_dir(const char *name) {

@@ -36,21 +36,6 @@ static char *undo_status_copy(const char *session) {
   return take(out);
 }
 
-/* The value of `"key":"..."` in `json` (no escapes in it), into `buffer`. */
-static const char *field(const char *json, const char *key, char *buffer, size_t size) {
-  char pattern[64];
-  const char *start, *end;
-  snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
-  start = strstr(json, pattern);
-  CHECK(start != NULL);
-  start += strlen(pattern);
-  end = strchr(start, '"');
-  CHECK(end != NULL && (size_t)(end - start) < size);
-  memcpy(buffer, start, (size_t)(end - start));
-  buffer[end - start] = '\0';
-  return buffer;
-}
-
 /* An undo or redo result with its revision cut off (the two sessions' revisions differ),
  * malloc'd. */
 static char *travel(const char *session, int undo) {
@@ -111,9 +96,9 @@ static void test_copy_without_history(void) {
   CHECK(revision("plain") == before + 1);
   CHECK(revision("a") == source_rev);
   copy = session_copy("plain");
-  field(copy, "created_at", created, sizeof created);
-  field(copy, "updated_at", updated, sizeof updated);
-  field(source, "updated_at", source_updated, sizeof source_updated);
+  string_field(copy, "created_at", created, sizeof created);
+  string_field(copy, "updated_at", updated, sizeof updated);
+  string_field(source, "updated_at", source_updated, sizeof source_updated);
   CHECK_STR(created, updated);
   CHECK(strlen(created) == 19 && strcmp(created, source_updated) > 0);
   /* Everything else is the source's: label, step, state. */

@@ -50,20 +50,6 @@ static const char *json_string_or_null(const char *text, char *buffer, size_t si
   return buffer;
 }
 
-/* Copies the string value of `"key":"..."` in `json` (values without escapes). */
-static void string_field(const char *json, const char *key, char *buffer, size_t size) {
-  char pattern[64];
-  const char *start, *end;
-  snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
-  start = strstr(json, pattern);
-  CHECK(start != NULL);
-  start += strlen(pattern);
-  end = strchr(start, '"');
-  CHECK(end != NULL && (size_t)(end - start) < size);
-  memcpy(buffer, start, (size_t)(end - start));
-  buffer[end - start] = '\0';
-}
-
 /* "YYYY-MM-DD HH:MM:SS", optionally followed by ".SSS". */
 static int is_timestamp(const char *t) {
   const char *shape = "dddd-dd-dd dd:dd:dd";

@@ -1,14 +1,16 @@
 /* ws_prune_sessions from C (API.md "Sessions at scale"): which sessions go (a flow, or
  * every flow, updated before a time), that their stacks and clean marks go with them, that
  * each deletion is in the change feed, the arguments it refuses and the exact messages, and
- * a writer in another process that keeps writing while a prune runs: every one of its
- * calls succeeds, and the longest is printed (not asserted: the machine sets it).
+ * writers that keep writing while a prune runs, one in another process and one in another
+ * thread of the same store: every one of their calls succeeds, and the longest is printed
+ * (not asserted: the machine sets it).
  *
  * Sessions here are all updated "now", so the times used are one far in the past (nothing
  * goes) and one far in the future (everything of the scope goes); which sessions go by
  * time is tested in src/prune.rs, where the test can write updated_at itself. */
 #include "check.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/select.h>
 #include <sys/wait.h>
@@ -237,6 +239,73 @@ static void test_a_writer_gets_in_during_a_prune(void) {
   close(back[0]);
 }
 
+/* A thread of the same store writes its own session until `stop` is set, timing each
+ * call. The store serialises its calls on one lock, which a prune releases between
+ * batches. */
+struct thread_writer {
+  ws_store *store;
+  int stop; /* set by the main thread after the prune returned, under `lock` */
+  pthread_mutex_t lock;
+  long calls, failed;
+  double longest;
+};
+
+static void *write_until_stopped(void *arg) {
+  struct thread_writer *w = (struct thread_writer *)arg;
+  for (;;) {
+    char updates[48];
+    double start;
+    ws_status got;
+    int stop;
+    CHECK(pthread_mutex_lock(&w->lock) == 0);
+    stop = w->stop;
+    CHECK(pthread_mutex_unlock(&w->lock) == 0);
+    if (stop) break;
+    snprintf(updates, sizeof updates, "{\"n\":%ld}", w->calls);
+    start = seconds_now();
+    got = ws_update_state(w->store, "w", "autosave", updates);
+    if (seconds_now() - start > w->longest) w->longest = seconds_now() - start;
+    w->calls++;
+    if (got != WS_OK) w->failed++;
+  }
+  return NULL;
+}
+
+static void test_a_thread_of_the_store_gets_in_during_a_prune(void) {
+  enum { SESSIONS = 2000 };
+  struct thread_writer w;
+  pthread_t thread;
+  ws_store *store = NULL;
+  size_t deleted = 0;
+  double started, took;
+  int i;
+  memset(&w, 0, sizeof w);
+  CHECK(pthread_mutex_init(&w.lock, NULL) == 0);
+  CHECK_OK(ws_store_open(":memory:", &store));
+  for (i = 0; i < SESSIONS; i++) {
+    char session[16];
+    snprintf(session, sizeof session, "s%d", i);
+    CHECK_OK(ws_update_state(store, "a", session, "{\"text\":\"a session nobody will resume\"}"));
+  }
+  w.store = store;
+  CHECK(pthread_create(&thread, NULL, write_until_stopped, &w) == 0);
+  started = seconds_now();
+  CHECK_OK(ws_prune_sessions(store, "a", FUTURE, &deleted));
+  took = seconds_now() - started;
+  CHECK(pthread_mutex_lock(&w.lock) == 0);
+  w.stop = 1;
+  CHECK(pthread_mutex_unlock(&w.lock) == 0);
+  CHECK(pthread_join(thread, NULL) == 0);
+  CHECK(deleted == SESSIONS);
+  CHECK(w.failed == 0);
+  CHECK(exists(store, "w", "autosave"));
+  printf("prune of %d sessions: %.0f ms; a writer thread of the same store meanwhile: %ld calls, "
+         "the longest %.2f ms\n",
+         SESSIONS, took * 1000.0, w.calls, w.longest * 1000.0);
+  CHECK(pthread_mutex_destroy(&w.lock) == 0);
+  ws_store_close(store);
+}
+
 int main(void) {
   test_what_goes();
   printf("ok test_what_goes\n");
@@ -244,5 +313,7 @@ int main(void) {
   printf("ok test_arguments\n");
   test_a_writer_gets_in_during_a_prune();
   printf("ok test_a_writer_gets_in_during_a_prune\n");
+  test_a_thread_of_the_store_gets_in_during_a_prune();
+  printf("ok test_a_thread_of_the_store_gets_in_during_a_prune\n");
   return 0;
 }

@@ -75,7 +75,7 @@ pub extern "C" fn ws_store_open(path: *const c_char, out_store: *mut *mut ws_sto
 ///     at open;
 ///   - `"synchronous"`: `"normal"` (default), `"full"` or `"off"`;
 ///   - `"busy_timeout_ms"`: how long a call waits for another writer, 0 to 2147483647
-///     (default 5000);
+///     (default 5000); while it waits it tries again every 200 us;
 ///   - `"max_history_depth"`: entries kept per history stack, >= 1 (default
 ///     `WS_DEFAULT_MAX_HISTORY_DEPTH`);
 ///   - `"max_history_bytes"`: the most bytes a session's undo and redo entries may

@@ -4,8 +4,9 @@
  * opened with max_history_depth 6 (so full stacks get trimmed): ws_update_state merges of
  * 1-3 keys, some holding strings of up to 6000 bytes (a state then spans several pages),
  * ws_update_step_state, ws_set_current_step, ws_checkpoint (with and without a label),
- * ws_undo, ws_redo, ws_history_push / _pop, ws_delete_session, and now and then closing
- * and reopening the store. After each kill:
+ * ws_undo, ws_redo, ws_history_push / _pop, ws_delete_session, ws_prune_sessions of the
+ * whole flow (one batch, for 3 sessions), and now and then closing and reopening the
+ * store. After each kill:
  *  - CPython's sqlite3, in a separate process (two SQLite copies in one process would
  *    break each other's POSIX locks), finds `PRAGMA integrity_check` "ok", the schema
  *    wholly there, every stored state a strict JSON object, every stack entry strict JSON
@@ -125,6 +126,7 @@ enum op_kind {
   OP_PUSH,
   OP_POP,
   OP_DELETE,
+  OP_PRUNE,
   OP_REOPEN,
   OP_KINDS
 };
@@ -132,7 +134,7 @@ enum op_kind {
 static const char *const op_names[OP_KINDS] = {
     "ws_update_state", "ws_update_step_state", "ws_set_current_step", "ws_checkpoint",
     "ws_undo",         "ws_redo",              "ws_history_push",     "ws_history_pop",
-    "ws_delete_session", "close and reopen"};
+    "ws_delete_session", "ws_prune_sessions", "close and reopen"};
 
 struct op {
   int kind, session, step;
@@ -211,7 +213,7 @@ static int model_apply(struct model *model, const struct op *op, struct snapshot
   struct entry e;
   struct member *m;
   char key[16];
-  int i;
+  int i, pruned = 0;
   switch (op->kind) {
   case OP_UPDATE_STATE:
     for (i = 0; i < op->updates.n; i++) set_member(&s->state, op->updates.m[i].key, &op->updates.m[i].v);
@@ -257,6 +259,13 @@ static int model_apply(struct model *model, const struct op *op, struct snapshot
     memset(s, 0, sizeof *s);
     s->step = -1;
     return 0;
+  case OP_PRUNE: /* every session of the flow (one batch: it commits whole or not at all) */
+    for (i = 0, s = model->s; i < SESSIONS; i++, s++) {
+      pruned += s->exists;
+      memset(s, 0, sizeof *s);
+      s->step = -1;
+    }
+    return pruned;
   case OP_REOPEN:
     return 0;
   }
@@ -407,8 +416,10 @@ static void make_op(struct rng *r, long index, struct op *op) {
     op->snap.pad_char = (char)('A' + index % 26);
   } else if (roll < 97) {
     op->kind = OP_POP;
-  } else if (roll < 99) {
+  } else if (roll < 98) {
     op->kind = OP_DELETE;
+  } else if (roll < 99) {
+    op->kind = OP_PRUNE;
   } else {
     op->kind = OP_REOPEN;
   }
@@ -459,6 +470,11 @@ static int perform(struct conn *c, const struct op *op, char **popped) {
   case OP_DELETE:
     CHECK_OK(ws_delete_session(c->store, FLOW, sid));
     return 0;
+  case OP_PRUNE: {
+    size_t deleted = 0;
+    CHECK_OK(ws_prune_sessions(c->store, FLOW, "9999-12-31 23:59:59", &deleted));
+    return (int)deleted;
+  }
   case OP_REOPEN:
     ws_store_close(c->store);
     c->store = NULL;

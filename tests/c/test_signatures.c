@@ -1,8 +1,10 @@
-/* Every function and constant of the API contract (API.md) exists in the header with
- * exactly the contract's signature: each function is assigned to a pointer of the
- * contract's type, which fails to compile (warnings are errors) on any difference. */
+/* Every function and constant of the API contract (API.md), 0.1 and the 0.2 additions
+ * built so far, exists in the header with exactly the contract's signature: each function
+ * is assigned to a pointer of the contract's type, which fails to compile (warnings are
+ * errors) on any difference. */
 #include "workflow_state.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,6 +58,23 @@ int main(void) {
   ws_status (*undo)(ws_store *, const char *, const char *, bool *) = ws_undo;
   ws_status (*redo)(ws_store *, const char *, const char *, bool *) = ws_redo;
   ws_status (*undo_status)(ws_store *, const char *, const char *, char **) = ws_undo_status;
+  /* 0.2: one atomic edit, the change feed. */
+  ws_status (*get_revision)(ws_store *, const char *, const char *, int64_t *) = ws_get_revision;
+  ws_status (*get_session)(ws_store *, const char *, const char *, char **) = ws_get_session;
+  ws_status (*apply)(ws_store *, const char *, const char *, const char *, char **) = ws_apply;
+  ws_status (*latest_seq)(ws_store *, int64_t *) = ws_latest_seq;
+  ws_status (*changes_since)(ws_store *, const char *, int64_t, size_t, char **) = ws_changes_since;
+  ws_status (*wait_for_change)(ws_store *, int64_t, int32_t, int64_t *) = ws_wait_for_change;
+  /* 0.2: undo for editors. */
+  ws_status (*checkpoint_with)(ws_store *, const char *, const char *, const char *) =
+      ws_checkpoint_with;
+  ws_status (*undo_with)(ws_store *, const char *, const char *, char **) = ws_undo_with;
+  ws_status (*redo_with)(ws_store *, const char *, const char *, char **) = ws_redo_with;
+  ws_status (*set_clean)(ws_store *, const char *, const char *) = ws_set_clean;
+  /* 0.2: sessions at scale (so far). */
+  ws_status (*prune_sessions)(ws_store *, const char *, const char *, size_t *) = ws_prune_sessions;
+  ws_status (*copy_session)(ws_store *, const char *, const char *, const char *, bool) =
+      ws_copy_session;
 
   /* The fixed values of the status and order constants. */
   const int statuses[] = {WS_OK,       WS_INVALID_ARGUMENT, WS_INVALID_JSON, WS_NOT_FOUND,
@@ -73,8 +92,8 @@ int main(void) {
     }
   }
   if (WS_ORDER_UPDATED_AT != 0 || WS_ORDER_CREATED_AT != 1 || WS_ORDER_LABEL != 2 ||
-      WS_DEFAULT_MAX_HISTORY_DEPTH != 50) {
-    fprintf(stderr, "an order or history constant has the wrong value\n");
+      WS_DEFAULT_MAX_HISTORY_DEPTH != 50 || WS_DEFAULT_MERGE_WINDOW_MS != 1000) {
+    fprintf(stderr, "an order, history or merge window constant has the wrong value\n");
     failures++;
   }
   /* Use every pointer so that none is optimised into a warning. */
@@ -95,7 +114,13 @@ int main(void) {
         (void (*)(void))history_pop,      (void (*)(void))history_peek,
         (void (*)(void))history_len,      (void (*)(void))history_clear,
         (void (*)(void))checkpoint,       (void (*)(void))undo,
-        (void (*)(void))redo,             (void (*)(void))undo_status};
+        (void (*)(void))redo,             (void (*)(void))undo_status,
+        (void (*)(void))get_revision,     (void (*)(void))get_session,
+        (void (*)(void))apply,            (void (*)(void))latest_seq,
+        (void (*)(void))changes_since,    (void (*)(void))wait_for_change,
+        (void (*)(void))checkpoint_with,  (void (*)(void))undo_with,
+        (void (*)(void))redo_with,        (void (*)(void))set_clean,
+        (void (*)(void))prune_sessions,   (void (*)(void))copy_session};
     for (i = 0; i < (int)(sizeof all / sizeof all[0]); i++) {
       if (all[i] == NULL) failures++;
     }

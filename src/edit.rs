@@ -40,11 +40,9 @@ fn wrong(name: &str, expected: &str, raw: &str) -> Error {
 fn text_member(name: &str, value: &serde_json::Value, raw: &str) -> Result<Option<String>> {
     match value {
         serde_json::Value::Null => Ok(None),
-        serde_json::Value::String(text) if text.contains('\0') => Err(Error::invalid_argument(format!(
-            "edit_json member {} holds a NUL character (\\u0000), which a stored text cannot hold",
-            quote(name)
-        ))),
-        serde_json::Value::String(text) => Ok(Some(text.clone())),
+        serde_json::Value::String(text) => {
+            json::column_text(text.clone(), &format!("edit_json member {}", quote(name))).map(Some)
+        }
         _ => Err(wrong(name, "a string or null", raw)),
     }
 }

@@ -49,6 +49,17 @@ pub fn parse_value(text: &str, what: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| Error::invalid_json(format!("{what} is not valid JSON: {e}")))
 }
 
+/// A caller's JSON string that goes into a text column, which cannot hold a NUL
+/// character; `what` names it in the message.
+pub fn column_text(text: String, what: &str) -> Result<String> {
+    if text.contains('\0') {
+        return Err(Error::invalid_argument(format!(
+            "{what} holds a NUL character (\\u0000), which a stored text cannot hold"
+        )));
+    }
+    Ok(text)
+}
+
 /// Parses caller-supplied JSON text that must be an object into a tree.
 pub fn parse_object(text: &str, what: &str) -> Result<Object> {
     match parse_value(text, what)? {

@@ -126,10 +126,7 @@ fn string_member(
 ) -> std::result::Result<Option<String>, Option<Error>> {
     match json::parse_value(raw, member).map_err(Some)? {
         serde_json::Value::Null if nullable => Ok(None),
-        serde_json::Value::String(text) if text.contains('\0') => Err(Some(Error::invalid_argument(
-            format!("{member} holds a NUL character (\\u0000), which a stored text cannot hold"),
-        ))),
-        serde_json::Value::String(text) => Ok(Some(text)),
+        serde_json::Value::String(text) => json::column_text(text, member).map(Some).map_err(Some),
         _ => Err(None),
     }
 }

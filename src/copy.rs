@@ -112,8 +112,9 @@ fn copy_history(
     // The copy's present state is the source's present state: the same version, as of
     // the copy's own revision, and the same clean mark.
     let source_revision = feed::revision(tx, from, &doing)?;
-    let present = undo::present_version(tx, from, source_revision)?;
-    let clean = undo::undo_row(tx, from)?.and_then(|(_, _, clean)| clean);
+    let marks = undo::undo_row(tx, from)?;
+    let present = undo::present_of(marks, source_revision);
+    let clean = marks.and_then(|(_, _, clean)| clean);
     let revision = feed::revision(tx, to, || target.clone())?;
     execute(
         tx,

@@ -189,8 +189,11 @@ fn end_run(conn: &Connection, key: &str) -> Result<()> {
     .map(drop)
 }
 
-/// The session's undo bookkeeping row: (present_revision, present_version, clean_version).
-pub(crate) fn undo_row(conn: &Connection, key: &str) -> Result<Option<(i64, i64, Option<i64>)>> {
+/// A session's undo bookkeeping row: (present_revision, present_version, clean_version).
+pub(crate) type Marks = (i64, i64, Option<i64>);
+
+/// The session's undo bookkeeping row.
+pub(crate) fn undo_row(conn: &Connection, key: &str) -> Result<Option<Marks>> {
     query_row(
         conn,
         "SELECT present_revision, present_version, clean_version FROM ws_undo WHERE flow_session_key = ?1",
@@ -201,11 +204,17 @@ pub(crate) fn undo_row(conn: &Connection, key: &str) -> Result<Option<(i64, i64,
 }
 
 /// The version of the present state, at the session's current `revision`.
-pub(crate) fn present_version(conn: &Connection, key: &str, revision: i64) -> Result<i64> {
-    Ok(match undo_row(conn, key)? {
+fn present_version(conn: &Connection, key: &str, revision: i64) -> Result<i64> {
+    Ok(present_of(undo_row(conn, key)?, revision))
+}
+
+/// [`present_version`] from marks already read: a change since the marks were written
+/// (the revision moved on) made a new present state, whose version is that revision.
+pub(crate) fn present_of(marks: Option<Marks>, revision: i64) -> i64 {
+    match marks {
         Some((at, version, _)) if at == revision => version,
         _ => revision,
-    })
+    }
 }
 
 /// Records that, as of the session's `revision` (its number after the call), the
@@ -561,11 +570,12 @@ impl Store {
                     ));
                 }
                 end_run(tx, &key)?;
-                let present = present_version(tx, &key, revision)?;
+                let marks = undo_row(tx, &key)?;
+                let present = present_of(marks, revision);
                 // `unwrap_or(0)`, not `== Some(present)`: the optimised comparison reads the
                 // number of a `None` before its tag, which valgrind reports (versions
                 // are revisions, never 0).
-                if undo_row(tx, &key)?.is_some_and(|(_, _, clean)| clean.unwrap_or(0) == present) {
+                if marks.is_some_and(|(_, _, clean)| clean.unwrap_or(0) == present) {
                     return Ok(());
                 }
                 let since = feed::latest(tx)?;

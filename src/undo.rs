@@ -284,10 +284,11 @@ pub(crate) fn record_checkpoint(
     exists: bool,
 ) -> Result<Recorded> {
     let top = undo_top(tx, key)?;
-    record_on_top(store, tx, key, checkpoint, exists, top)
+    record_on_top(store, tx, key, checkpoint, exists, top, store.options().clock.now_ms())
 }
 
-/// [`record_checkpoint`] with the newest undo entry already read.
+/// [`record_checkpoint`] with the newest undo entry already read, made at `now` (the
+/// time that decides a merge is the time the entry records).
 fn record_on_top(
     store: &Store,
     tx: &Db,
@@ -295,8 +296,8 @@ fn record_on_top(
     checkpoint: &Checkpoint,
     exists: bool,
     top: Option<Top>,
+    now: i64,
 ) -> Result<Recorded> {
-    let now = store.options().clock.now_ms();
     if merges(checkpoint, top.as_ref(), now) {
         return Ok(Recorded::Merged);
     }
@@ -448,7 +449,8 @@ impl Store {
                 // A keystroke inside a run is the hot path: one read, nothing written
                 // (a session with an undo entry has its row).
                 let top = undo_top(tx, &key)?;
-                if merges(checkpoint, top.as_ref(), self.options().clock.now_ms()) {
+                let now = self.options().clock.now_ms();
+                if merges(checkpoint, top.as_ref(), now) {
                     return Ok(Recorded::Merged);
                 }
                 let since = feed::latest(tx)?;
@@ -456,7 +458,7 @@ impl Store {
                 // A session just created has a new present state, numbered since.
                 let revision = feed::revision(tx, &key, owner)?;
                 let present = present_version(tx, &key, revision)?;
-                let recorded = record_on_top(self, tx, &key, checkpoint, true, top)?;
+                let recorded = record_on_top(self, tx, &key, checkpoint, true, top, now)?;
                 if recorded == Recorded::Pushed || revision > since {
                     let revision = feed::stacks_changed(tx, &key, since, owner)?;
                     set_present(tx, &key, revision, present, false)?;

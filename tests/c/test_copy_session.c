@@ -29,6 +29,10 @@ static char *session_copy(const char *session) {
   return take(out);
 }
 
+/* ws_get_session of `session` must give exactly `expected`. */
+#define CHECK_SESSION(session, expected) \
+  CHECK_OUT(ws_get_session(g_store, "f", (session), &out_), (expected))
+
 static char *undo_status_copy(const char *session) {
   char *out = DUMMY;
   CHECK_OK(ws_undo_status(g_store, "f", session, &out));
@@ -134,12 +138,8 @@ static void test_copy_without_history(void) {
   CHECK_STR(changes, expected_changes);
   ws_string_free(changes);
   /* The source untouched: revision, updated_at, stacks. */
-  copy = session_copy("a");
-  CHECK_STR(copy, source);
-  free(copy);
-  copy = undo_status_copy("a");
-  CHECK_STR(copy, source_status);
-  free(copy);
+  CHECK_SESSION("a", source);
+  CHECK_UNDO_STATUS(g_store, "f", "a", source_status);
   free(source);
   free(source_status);
 }
@@ -147,7 +147,7 @@ static void test_copy_without_history(void) {
 /* The copy with history: the same status, and undo / redo through the same states,
  * labels and metas, to the same clean mark. */
 static void test_copy_with_history(void) {
-  char *source = session_copy("a"), *status = undo_status_copy("a"), *copy;
+  char *source = session_copy("a"), *status = undo_status_copy("a");
   int64_t before = latest();
   int undo, clean_seen = 0;
   size_t len;
@@ -155,12 +155,8 @@ static void test_copy_with_history(void) {
   CHECK(strstr(status, "\"undo_depth\":3,\"redo_depth\":1,\"undo_label\":\"edit 2\"") == status + 1);
   CHECK_OK(ws_copy_session(g_store, "f", "a", "hist", true));
   CHECK(latest() == before + 1 && revision("hist") == before + 1);
-  copy = session_copy("a");
-  CHECK_STR(copy, source);
-  free(copy);
-  copy = undo_status_copy("hist");
-  CHECK_STR(copy, status);
-  free(copy);
+  CHECK_SESSION("a", source);
+  CHECK_UNDO_STATUS(g_store, "f", "hist", status);
   {
     size_t n = 0;
     CHECK_OK(ws_history_len(g_store, "f", "hist", &n));
@@ -230,7 +226,7 @@ static void test_refusals(void) {
       const char *flow = i == 1 ? NULL : cases[i].flow;
       const char *from = i == 2 ? NULL : cases[i].from;
       const char *to = i == 3 ? NULL : cases[i].to;
-      char *now, shown[64];
+      char shown[64];
       snprintf(g_context, sizeof g_context, "case %u (from %s), with_history %d", (unsigned)i,
                printable(from, shown, sizeof shown), with_history);
       CHECK_STATUS(ws_copy_session(i == 0 ? NULL : g_store, flow, from, to, with_history != 0),
@@ -238,18 +234,10 @@ static void test_refusals(void) {
       CHECK_STR(ws_last_error_message(), cases[i].message);
       CHECK(latest() == before);
       CHECK(!exists(g_store, "f", "c"));
-      now = session_copy("a");
-      CHECK_STR(now, a);
-      free(now);
-      now = session_copy("hist");
-      CHECK_STR(now, hist);
-      free(now);
-      now = undo_status_copy("a");
-      CHECK_STR(now, status_a);
-      free(now);
-      now = undo_status_copy("hist");
-      CHECK_STR(now, status_hist);
-      free(now);
+      CHECK_SESSION("a", a);
+      CHECK_SESSION("hist", hist);
+      CHECK_UNDO_STATUS(g_store, "f", "a", status_a);
+      CHECK_UNDO_STATUS(g_store, "f", "hist", status_hist);
       CHECK_UNCHANGED(g_store, "f", "hist", list);
     }
   }

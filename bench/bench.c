@@ -1173,10 +1173,6 @@ static void lib_checkpoint_pushed(Bench *b, long i) {
   (void)i;
   LIB(ws_checkpoint_with(b->lib, b->flow, b->sid, "{\"label\":\"Typing\"}"));
 }
-static void raw_checkpoint_pushed(Bench *b, long i) {
-  (void)i;
-  raw_checkpoint(b->raw, b->key, "Typing");
-}
 static void lib_checkpoint_merged(Bench *b, long i) {
   (void)i;
   LIB(ws_checkpoint_with(b->lib, b->flow, b->sid, MERGING_CHECKPOINT));
@@ -1248,7 +1244,8 @@ static void raw_undo_status_op(Bench *b, long i) {
   free(raw_undo_status(b->raw, b->key));
 }
 
-static const Op OP_CHECKPOINT_PUSHED = {"ws_checkpoint_with (pushed)", {lib_checkpoint_pushed, raw_checkpoint_pushed},
+/* Raw SQLite's pushed checkpoint is its ws_checkpoint. */
+static const Op OP_CHECKPOINT_PUSHED = {"ws_checkpoint_with (pushed)", {lib_checkpoint_pushed, raw_checkpoint_op},
                                         {lib_keystroke, raw_keystroke}, 1, false};
 static const Op OP_CHECKPOINT_MERGED = {"ws_checkpoint_with (merged)", {lib_checkpoint_merged, raw_checkpoint_merged},
                                         {lib_keystroke, raw_keystroke}, 1, false};

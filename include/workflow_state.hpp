@@ -522,6 +522,28 @@ class Store {
   }
 
   /**
+   * One page of the sessions of a flow (`ws_query_sessions`): ordered, filtered, with
+   * values from each state at JSON Pointers, paged by keyset.
+   *
+   * @param query_json A JSON object (`order_by`, `descending`, `limit`, `after`,
+   *                   `current_step`, `label_prefix`, `updated_after`, `updated_before`,
+   *                   `fields`; every member optional), or `std::nullopt` for every
+   *                   default.
+   * @return The page, `{"sessions":[...],"next":cursor|null}`; pass `next` as `after`
+   *         for the page after it.
+   * @throws ws::Error `WS_INVALID_ARGUMENT` (a bad query or pointer, a cursor of
+   *         another walk or a damaged one); `WS_INVALID_JSON`; `WS_BUSY`; `WS_IO`;
+   *         `WS_CORRUPT`.
+   */
+  [[nodiscard]] std::string query_sessions(
+      std::string_view flow_id, std::optional<std::string_view> query_json = std::nullopt) const {
+    ws_store *const store = handle();
+    const auto flow = detail::c_arg(flow_id, "flow_id");
+    const auto query = detail::c_arg(query_json, "query_json");
+    return detail::string_result(ws_query_sessions, store, flow.c_str(), detail::c_ptr(query));
+  }
+
+  /**
    * Sets or clears a session's label; a no-op when the session does not exist
    * (`ws_set_session_label`).
    *

@@ -674,7 +674,7 @@ fn pointer_at(raw: &str, at: usize) -> String {
 }
 
 /// The index just past the string literal that starts at `bytes[start]` (a quote).
-fn string_end(bytes: &[u8], start: usize) -> usize {
+pub(crate) fn string_end(bytes: &[u8], start: usize) -> usize {
     let mut i = start + 1;
     while let Some(offset) = memchr::memchr2(b'"', b'\\', &bytes[i..]) {
         i += offset;

@@ -27,6 +27,7 @@
 
 use crate::error::{quote, Error, Result, Status};
 use crate::json::{self, CanonicalObject, Place, Val, MAX_DEPTH};
+use crate::pointer::Pointer;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -104,65 +105,6 @@ fn head(index: usize, op: Option<&str>, path: Option<&str>) -> String {
         (Some(op), None) => format!("patch[{index}] ({}", quote(op)),
         (Some(op), Some(path)) => format!("patch[{index}] ({} at {}", quote(op), quote(path)),
     }
-}
-
-/// An RFC 6901 JSON Pointer: its text as given (for messages) and its unescaped tokens.
-#[derive(Debug)]
-struct Pointer<'a> {
-    text: Cow<'a, str>,
-    tokens: Vec<Cow<'a, str>>,
-}
-
-impl<'a> Pointer<'a> {
-    fn parse(text: Cow<'a, str>) -> std::result::Result<Pointer<'a>, String> {
-        if text.is_empty() {
-            return Ok(Pointer { text, tokens: Vec::new() });
-        }
-        let Some(body) = text.strip_prefix('/') else {
-            return Err(format!(
-                "{} is not a JSON Pointer: it must be \"\" (the whole state) or start with \"/\"",
-                quote(&text)
-            ));
-        };
-        let tokens: Option<Vec<Cow<'a, str>>> = match &text {
-            Cow::Borrowed(all) => all[1..].split('/').map(unescape_token).collect(),
-            Cow::Owned(_) => {
-                body.split('/').map(|t| unescape_token(t).map(|t| Cow::Owned(t.into_owned()))).collect()
-            }
-        };
-        match tokens {
-            Some(tokens) => Ok(Pointer { text, tokens }),
-            None => Err(format!(
-                "{} is not a JSON Pointer: \"~\" must be followed by \"0\" (for \"~\") or \"1\" (for \"/\")",
-                quote(&text)
-            )),
-        }
-    }
-
-    fn is_root(&self) -> bool {
-        self.tokens.is_empty()
-    }
-}
-
-/// An RFC 6901 reference token unescaped (`~1` is `/`, `~0` is `~`); `None` for any other
-/// use of `~`.
-fn unescape_token(token: &str) -> Option<Cow<'_, str>> {
-    if !token.contains('~') {
-        return Some(Cow::Borrowed(token));
-    }
-    let mut out = String::with_capacity(token.len());
-    let mut chars = token.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '~' => match chars.next() {
-                Some('0') => out.push('~'),
-                Some('1') => out.push('/'),
-                _ => return None,
-            },
-            c => out.push(c),
-        }
-    }
-    Some(Cow::Owned(out))
 }
 
 /// The value of a JSON string literal (validated text), borrowed when it has no escapes.

@@ -18,7 +18,9 @@ use rusqlite::{Connection, TransactionBehavior};
 /// 5: undo for editors (`undo.rs`): `ws_history.meta`, `made_ms`, `merge_key` and
 ///    `version`, and `ws_undo` (each session's clean mark), deleted with the session.
 ///    Entries written before stay readable (no meta, and never merged into).
-pub const SCHEMA_VERSION: i64 = 5;
+/// 6: adds the query indexes `ws_query_updated`, `ws_query_created` and `ws_query_label`
+///    (paged session queries, `query.rs`).
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Exactly the table and index cjm-workflow-state 0.0.3 creates, so that either
 /// program can open a file the other made.
@@ -45,6 +47,26 @@ CREATE INDEX IF NOT EXISTS idx_workflow_state_updated ON workflow_state(updated_
 const CREATE_LIST_INDEX: &str = "
 CREATE INDEX IF NOT EXISTS ws_session_list ON workflow_state (
     flow_session_key, label, current_step, created_at, updated_at, length(CAST(state_json AS BLOB))
+);
+";
+
+/// The indexes of paged session queries (`query.rs`), one per order: the session's flow
+/// (the key up to its first ':'), the sort column and the key, which breaks ties. A page
+/// is then one seek and a run of the index, wherever it starts. The query spells the
+/// flow's expression exactly so, which lets SQLite match it; the sort column and the key
+/// stay plain columns, because SQLite uses a row-value range `(a, b) > (?, ?)` only on
+/// plain columns of an index. The price: `ws_query_updated` is
+/// rewritten by every write (each sets `updated_at`), `ws_query_label` only by a change
+/// of label, `ws_query_created` only by a creation or a created_at rewrite.
+const CREATE_QUERY_INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS ws_query_updated ON workflow_state (
+    substr(flow_session_key, 1, instr(flow_session_key, ':') - 1), updated_at, flow_session_key
+);
+CREATE INDEX IF NOT EXISTS ws_query_created ON workflow_state (
+    substr(flow_session_key, 1, instr(flow_session_key, ':') - 1), created_at, flow_session_key
+);
+CREATE INDEX IF NOT EXISTS ws_query_label ON workflow_state (
+    substr(flow_session_key, 1, instr(flow_session_key, ':') - 1), label, flow_session_key
 );
 ";
 
@@ -258,6 +280,7 @@ struct Found {
     has_feed: bool,
     has_undo_columns: bool,
     has_undo_table: bool,
+    has_query_indexes: bool,
 }
 
 /// Reads the file's schema version and refuses one newer than this library's. Only
@@ -296,6 +319,15 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
         .map_err(|e| Error::sqlite(&doing(), e))
     };
     let (has_history, has_feed, has_undo_table) = (has("ws_history")?, has("ws_change")?, has("ws_undo")?);
+    let has_query_indexes = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN
+             ('ws_query_updated', 'ws_query_created', 'ws_query_label')",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .map_err(|e| Error::sqlite(&doing(), e))?
+        == 3;
     let (mut has_chunks, mut has_undo_columns) = (false, false);
     conn.pragma(Some("main"), "table_info", "ws_history", |row| {
         let column = row.get::<_, String>(1)?;
@@ -313,6 +345,7 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
         has_feed,
         has_undo_columns,
         has_undo_table,
+        has_query_indexes,
     })
 }
 
@@ -328,6 +361,7 @@ pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
         && found.has_feed
         && found.has_undo_columns
         && found.has_undo_table
+        && found.has_query_indexes
     {
         return Ok(());
     }
@@ -346,6 +380,7 @@ pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
     }
     // After the label column exists: the index covers it.
     tx.execute_batch(CREATE_LIST_INDEX).map_err(|e| Error::sqlite(&doing(), e))?;
+    tx.execute_batch(CREATE_QUERY_INDEXES).map_err(|e| Error::sqlite(&doing(), e))?;
     if found.has_history && !found.has_chunks {
         tx.execute_batch("ALTER TABLE ws_history ADD COLUMN chunks TEXT")
             .map_err(|e| Error::sqlite(&doing(), e))?;

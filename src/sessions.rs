@@ -29,7 +29,13 @@ impl Order {
         }
     }
 
-    fn column(self) -> &'static str {
+    /// The order named as the query API names it (`ws_query_sessions`).
+    pub fn from_name(name: &str) -> Option<Order> {
+        [Order::UpdatedAt, Order::CreatedAt, Order::Label].into_iter().find(|order| order.column() == name)
+    }
+
+    /// The order's name in the query API: its column's.
+    pub fn column(self) -> &'static str {
         match self {
             Order::UpdatedAt => "updated_at",
             Order::CreatedAt => "created_at",
@@ -43,7 +49,8 @@ impl Order {
 const SUMMARY_COLUMNS: &str =
     "flow_session_key, label, current_step, created_at, updated_at, length(CAST(state_json AS BLOB))";
 /// The same columns, read in the list query's join.
-const LIST_COLUMNS: &str = "w.flow_session_key, w.label, w.current_step, w.created_at, w.updated_at, \
+pub(crate) const LIST_COLUMNS: &str =
+    "w.flow_session_key, w.label, w.current_step, w.created_at, w.updated_at, \
      length(CAST(w.state_json AS BLOB))";
 
 /// The list query: a range scan of the flow's keys in the index `ws_session_list`, with
@@ -74,6 +81,13 @@ fn list_sql(order: Order, descending: bool) -> String {
 /// Every text column is read by the rule of `stored.rs`, so a value another program
 /// stored that is not text fails the call naming the session and the column.
 fn push_summary(out: &mut String, flow_id: &str, row: &Row) -> rusqlite::Result<()> {
+    push_summary_members(out, flow_id, row)?;
+    out.push('}');
+    Ok(())
+}
+
+/// [`push_summary`] without the closing brace, for a caller that adds members.
+pub(crate) fn push_summary_members(out: &mut String, flow_id: &str, row: &Row) -> rusqlite::Result<()> {
     let key_value = row.get_ref(0)?;
     let key = stored::column(row, 0, || {
         let bytes = key_value.as_bytes().unwrap_or_default();
@@ -97,7 +111,6 @@ fn push_summary(out: &mut String, flow_id: &str, row: &Row) -> rusqlite::Result<
     }
     out.push_str(",\"state_size_bytes\":");
     out.push_str(&row.get::<_, Option<i64>>(5)?.unwrap_or(0).to_string());
-    out.push('}');
     Ok(())
 }
 

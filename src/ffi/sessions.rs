@@ -1,4 +1,4 @@
-//! Sessions: create, look up, list, label, delete, copy.
+//! Sessions: create, look up, list, query, label, delete, prune, copy.
 //!
 //! Common to every function here: `store` and `flow_id` must not be NULL; ids are
 //! non-empty UTF-8 and `flow_id` holds no ':' (else `WS_INVALID_ARGUMENT`). Each call is
@@ -85,7 +85,11 @@ pub extern "C" fn ws_session_exists(
     } }
 }
 
-/// Reads one session's summary.
+/// Reads one session's summary: the JSON object `{"flow_id","session_id","label",
+/// "current_step","created_at","updated_at","state_size_bytes"}`, whose `label` and
+/// `current_step` may be null; timestamps are UTC text `YYYY-MM-DD HH:MM:SS`;
+/// `state_size_bytes` is the byte length of the stored state text. `ws_list_sessions`
+/// and `ws_query_sessions` return the same objects.
 ///
 /// @param store, flow_id, session_id  The session (none may be NULL).
 /// @param out_summary_json Not NULL. Receives the summary object as JSON, owned by the
@@ -266,5 +270,71 @@ pub extern "C" fn ws_copy_session(
             arg_str(to_session_id, "to_session_id")?,
             with_history,
         )
+    } }
+}
+
+/// One page of a flow's sessions, in any order, filtered, with values from each state.
+///
+/// `query_json` is a JSON object; every member is optional:
+/// - `"order_by"`: `"updated_at"` (the default), `"created_at"` or `"label"`; ties go by
+///   session id, in the same direction. Sessions without a label sort as an empty one.
+/// - `"descending"`: `true` (the default) for newest / greatest first.
+/// - `"limit"`: sessions per page, 1 to 10000 (default 100).
+/// - `"after"`: the `"next"` of the previous page, to continue a walk (null or absent:
+///   the first page). A cursor continues only the flow, `order_by` and `descending` that
+///   returned it; any other, or a changed one, is `WS_INVALID_ARGUMENT` saying which.
+/// - `"current_step"`: only sessions at this step.
+/// - `"label_prefix"`: only sessions whose label starts with this text (bytewise).
+/// - `"updated_after"`, `"updated_before"`: only sessions whose `updated_at` is after /
+///   before this UTC timestamp `YYYY-MM-DD HH:MM:SS` (both bounds exclusive).
+/// - `"fields"`: an array of up to 256 distinct RFC 6901 JSON Pointers into the state
+///   (`"/title"`, `"/_step_review/items/0"`, `"/a~1b"` for the key `a/b`, `"/m~0n"` for
+///   `m~n`).
+///
+/// The page is `{"sessions":[...],"next":cursor|null}`: each session is its summary (as
+/// `ws_get_session_summary` returns it) plus `"revision"` (its number in the change sequence, see
+/// `ws_get_revision`) and `"fields"`, an object with each pointer of the query as a key
+/// and the JSON value at it as the value, `null` where the state has none (an absent
+/// member, an index past the end, an index written other than RFC 6901 writes it); `{}`
+/// without `"fields"`. `"next"` is null on the last page; else pass it as `"after"`.
+///
+/// Paging is by keyset: a page costs the same at any position (one index seek, then the
+/// page's rows), and a walk returns every session that exists unchanged from its first
+/// page to its last exactly once, even while other threads or processes write. A session
+/// created, or changed (a new revision), after the walk's first page is left out of its
+/// later pages, so none is ever returned twice: the change feed (`ws_changes_since`, from
+/// a `ws_latest_seq` read before the first page) tells a client what changed meanwhile.
+/// Filters narrow what a page returns; `updated_after` / `updated_before` with the
+/// `updated_at` order and `label_prefix` with the `label` order also narrow the index
+/// range read, other filters are checked row by row. Each page is read in one statement,
+/// so it is one consistent snapshot.
+///
+/// A value at a pointer is found without parsing the whole state: members before it are
+/// skipped over, never parsed, and nothing after it is read.
+///
+/// @param store, flow_id  Not NULL.
+/// @param query_json A JSON object as above, or NULL for every default.
+/// @param out_page_json Not NULL. Receives the page (JSON text), owned by the caller
+///                      (free with `ws_string_free`). NULL on failure.
+/// @return `WS_OK`; `WS_INVALID_ARGUMENT` (bad JSON, an unknown member, a member of the
+///         wrong type or range, an invalid pointer or timestamp, a cursor of another
+///         walk or a damaged one: the message names which); `WS_BUSY`; `WS_IO`;
+///         `WS_CORRUPT` (a stored text of one of the page's sessions cannot be read; the
+///         message names the session).
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn ws_query_sessions(
+    store: *mut ws_store,
+    flow_id: *const c_char,
+    query_json: *const c_char,
+    out_page_json: *mut *mut c_char,
+) -> ws_status {
+    ffi_boundary! { unsafe {
+        let out = OutString::string(out_page_json, "out_page_json")?;
+        let store = store_ref(store)?;
+        let flow_id = arg_str(flow_id, "flow_id")?;
+        let page = store.query_sessions(flow_id, arg_opt_str(query_json, "query_json")?)?;
+        set_string(out, Some(page), "the page")
     } }
 }

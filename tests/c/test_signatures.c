@@ -72,6 +72,7 @@ int main(void) {
   ws_status (*redo_with)(ws_store *, const char *, const char *, char **) = ws_redo_with;
   ws_status (*set_clean)(ws_store *, const char *, const char *) = ws_set_clean;
   /* 0.2: sessions at scale (so far). */
+  ws_status (*query_sessions)(ws_store *, const char *, const char *, char **) = ws_query_sessions;
   ws_status (*prune_sessions)(ws_store *, const char *, const char *, size_t *) = ws_prune_sessions;
   ws_status (*copy_session)(ws_store *, const char *, const char *, const char *, bool) =
       ws_copy_session;

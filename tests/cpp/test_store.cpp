@@ -222,6 +222,23 @@ static void test_sessions() {
               "(UTC, the form updated_at is stored in)");
 }
 
+static void test_query_sessions() {
+  ws::Store store = ws::Store::open(":memory:");
+  for (const char *id : {"a", "b", "c"}) store.update_state("f", id, R"({"t":{"x~y":[1,2]}})");
+  std::string page = store.query_sessions("f", R"({"order_by":"created_at","descending":false,"limit":2,"fields":["/t/x~0y/1"]})"sv);
+  CHECK(page.find(R"("session_id":"a")") != std::string::npos);
+  CHECK(page.find(R"("fields":{"/t/x~0y/1":2}})") != std::string::npos);
+  const std::size_t at = page.find(R"("next":")");
+  CHECK(at != std::string::npos);
+  const std::string cursor = page.substr(at + 8, page.find('"', at + 8) - (at + 8));
+  page = store.query_sessions("f", R"({"order_by":"created_at","descending":false,"limit":2,"after":")" + cursor + R"("})");
+  CHECK(page.find(R"("session_id":"c")") != std::string::npos && page.find(R"("next":null})") != std::string::npos);
+  CHECK(store.query_sessions("f").find(R"("session_id":"c")") != std::string::npos);
+  CHECK_ERROR(store.query_sessions("f", R"({"after":")" + cursor + R"("})"), WS_INVALID_ARGUMENT,
+              "query member \"after\" is a cursor of a walk by order_by \"created_at\" ascending, but this "
+              "query asks for order_by \"updated_at\" descending: a cursor continues only the order that returned it");
+}
+
 static void test_copy_session() {
   ws::Store store = ws::Store::open(":memory:");
   store.create_session("f", "a"sv, "Draft"sv);
@@ -549,6 +566,7 @@ static void run() {
   std::puts("ok session state");
   test_sessions();
   std::puts("ok sessions");
+  test_query_sessions();
   test_copy_session();
   std::puts("ok copy_session");
   test_history();

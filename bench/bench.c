@@ -1562,21 +1562,27 @@ static void path_in(char *out, size_t size, const char *dir, const char *mode, c
   snprintf(out, size, "%s/%s-%s.db", dir, mode, side);
 }
 
-/* Opens both sides on fresh files of LIST_SESSIONS + `others` sessions. */
-static void open_pair(Bench *b, Raw *raw, const char *dir, const Mode *mode, const char *name, long others) {
+/* Opens both sides on fresh files of `list` sessions of flow "list" and `others` more. */
+static void open_pair_sized(Bench *b, Raw *raw, const char *dir, const Mode *mode, const char *name, long list,
+                            long others) {
   char lib_path[4096], raw_path[4096];
   Schema schema;
   memset(b, 0, sizeof *b);
   path_in(lib_path, sizeof lib_path, dir, name, "lib");
   path_in(raw_path, sizeof raw_path, dir, name, "raw");
-  make_library_file(lib_path, mode, LIST_SESSIONS, others, &schema);
-  make_raw_file(raw, raw_path, mode, LIST_SESSIONS, others, &schema);
+  make_library_file(lib_path, mode, list, others, &schema);
+  make_raw_file(raw, raw_path, mode, list, others, &schema);
   schema_free(&schema);
   LIB(ws_store_open_with(lib_path, mode->options, &b->lib));
   b->raw = raw;
   b->flow = "bench";
   snprintf(b->step_key, sizeof b->step_key, "_step_edit");
   snprintf(b->step_path, sizeof b->step_path, "$.\"%s\"", b->step_key);
+}
+
+/* Opens both sides on fresh files of LIST_SESSIONS + `others` sessions. */
+static void open_pair(Bench *b, Raw *raw, const char *dir, const Mode *mode, const char *name, long others) {
+  open_pair_sized(b, raw, dir, mode, name, LIST_SESSIONS, others);
 }
 
 static void close_pair(Bench *b) {
@@ -1962,6 +1968,172 @@ static void run_prune(Bench *b) {
          1e6 / r.raw);
 }
 
+/* Paged session queries: flow "list" holds QUERY_SESSIONS of the file's sessions. The
+ * raw side runs the same keyset query on the same indexes (the library's ws_query_*),
+ * builds each row's JSON in SQL (json_object, and `->` for a field: json_extract that
+ * returns JSON) and the page in C; it leaves out what only the library does, the check
+ * against the walk's change number and the NULL run of the order (none here: every
+ * session has an updated_at). */
+#define QUERY_SESSIONS 100000L
+#define QUERY_OTHERS 1000L
+#define QUERY_PAGE 100
+#define QUERY_FIELDS "[\"/title\",\"/done\"]"
+
+static struct {
+  char lib_query[1024];       /* the library's query_json */
+  sqlite3_stmt *raw;          /* the raw side's page query */
+  char after_value[32], after_key[64]; /* the raw side's keyset (empty: the first page) */
+  long rows[2];               /* rows of the last page, per side (checked equal) */
+  char first[2][64];          /* the first session of the last page, per side */
+} page_case;
+
+static void lib_page(Bench *b, long i) {
+  char *page = NULL;
+  const char *at;
+  (void)i;
+  LIB(ws_query_sessions(b->lib, "list", page_case.lib_query, &page));
+  page_case.rows[LIBRARY] = count_of(page, "\"session_id\":");
+  at = strstr(page, "\"session_id\":\"");
+  snprintf(page_case.first[LIBRARY], sizeof page_case.first[0], "%.20s", at ? at + 14 : "");
+  ws_string_free(page);
+}
+
+static void raw_page(Bench *b, long i) {
+  sqlite3_stmt *stmt = page_case.raw;
+  Text page = {0};
+  long rows = 0;
+  char last_value[32] = "", last_key[64] = "", cursor[128];
+  (void)b;
+  (void)i;
+  if (page_case.after_key[0]) {
+    bind_text(stmt, 2, page_case.after_value);
+    bind_text(stmt, 3, page_case.after_key);
+  }
+  text_str(&page, "{\"sessions\":[");
+  while (step_row(stmt)) {
+    if (rows == QUERY_PAGE) break;
+    if (rows++) text_str(&page, ",");
+    text_str(&page, (const char *)sqlite3_column_text(stmt, 0));
+    snprintf(last_value, sizeof last_value, "%s", (const char *)sqlite3_column_text(stmt, 1));
+    snprintf(last_key, sizeof last_key, "%s", (const char *)sqlite3_column_text(stmt, 2));
+  }
+  reset(stmt);
+  text_str(&page, "],\"next\":");
+  if (rows == QUERY_PAGE) {
+    snprintf(cursor, sizeof cursor, "\"%s|%s\"", last_value, last_key);
+    text_str(&page, cursor);
+  } else {
+    text_str(&page, "null");
+  }
+  text_str(&page, "}");
+  page_case.rows[RAW] = rows;
+  {
+    const char *at = strstr(page.data, "\"session_id\":\"");
+    snprintf(page_case.first[RAW], sizeof page_case.first[0], "%.20s", at ? at + 14 : "");
+  }
+  free(page.data);
+}
+
+static const Op OP_PAGE = {"ws_query_sessions", {lib_page, raw_page}, {NULL, NULL}, 0, false};
+
+/* The raw page query, newest first, optionally with the two fields. */
+static sqlite3_stmt *raw_page_query(sqlite3 *db, bool after, bool fields) {
+  char sql[2048];
+  snprintf(sql, sizeof sql,
+           "SELECT json_object('flow_id', ?1, 'session_id', substr(w.flow_session_key, length(?1) + 2),"
+           " 'label', w.label, 'current_step', w.current_step, 'created_at', w.created_at,"
+           " 'updated_at', w.updated_at, 'state_size_bytes', coalesce(length(CAST(w.state_json AS BLOB)), 0),"
+           " 'revision', coalesce(c.seq, 0), 'fields', %s), w.updated_at, w.flow_session_key"
+           " FROM workflow_state w LEFT JOIN ws_change c ON c.flow_session_key = w.flow_session_key"
+           " WHERE substr(w.flow_session_key, 1, instr(w.flow_session_key, ':') - 1) = ?1 AND %s"
+           " ORDER BY w.updated_at DESC, w.flow_session_key DESC LIMIT %d",
+           fields ? "json_object('/title', w.state_json -> '$.title', '/done', w.state_json -> '$.done')"
+                  : "json_object()",
+           after ? "(w.updated_at, w.flow_session_key) < (?2, ?3)" : "w.updated_at IS NOT NULL", QUERY_PAGE + 1);
+  {
+    sqlite3_stmt *stmt = prepare(db, sql);
+    bind_text(stmt, 1, "list");
+    return stmt;
+  }
+}
+
+/* The library's query for page `page` (1 = the first): walks to it, untimed, and sets the
+ * raw side's keyset to the same place (checked: both pages start with the same session). */
+static void set_page(Bench *b, long page, bool fields) {
+  char *text = NULL, cursor[512] = "", query[1024];
+  long p;
+  const char *fields_member = fields ? ",\"fields\":" QUERY_FIELDS : "";
+  for (p = 1; p < page; p++) {
+    const char *next;
+    snprintf(query, sizeof query, "{\"limit\":%d%s%s%s}", QUERY_PAGE, cursor[0] ? ",\"after\":\"" : "", cursor,
+             cursor[0] ? "\"" : "");
+    LIB(ws_query_sessions(b->lib, "list", query, &text));
+    next = strstr(text, "\"next\":\"");
+    if (!next) die("the walk ended before page %ld", page);
+    snprintf(cursor, sizeof cursor, "%.*s", (int)(strchr(next + 8, '"') - next - 8), next + 8);
+    if (p == page - 1) {
+      /* The raw keyset: the last session of this page, read from the library's page. */
+      const char *last = text, *at;
+      while ((at = strstr(last + 1, "\"session_id\":\"")) != NULL) last = at;
+      snprintf(page_case.after_key, sizeof page_case.after_key, "list:%.*s",
+               (int)(strchr(last + 14, '"') - last - 14), last + 14);
+      at = strstr(last, "\"updated_at\":\"");
+      snprintf(page_case.after_value, sizeof page_case.after_value, "%.19s", at + 14);
+    }
+    ws_string_free(text);
+  }
+  if (page == 1) page_case.after_key[0] = page_case.after_value[0] = '\0';
+  snprintf(page_case.lib_query, sizeof page_case.lib_query, "{\"limit\":%d%s%s%s%s}", QUERY_PAGE, fields_member,
+           cursor[0] ? ",\"after\":\"" : "", cursor, cursor[0] ? "\"" : "");
+  if (page_case.raw) finalize(page_case.raw);
+  page_case.raw = raw_page_query(b->raw->db, page > 1, fields);
+}
+
+static void run_query(const char *dir, const Mode *mode, long *checks, long *mismatches) {
+  static const struct {
+    long page;
+    bool fields;
+    const char *what;
+  } cases[] = {
+      {1, false, "first page"},
+      {1000, false, "page 1,000"},
+      {1, true, "first page, 2 fields (raw: json_extract ->)"},
+      {1000, true, "page 1,000, 2 fields (raw: json_extract ->)"},
+  };
+  Bench qb;
+  Raw qraw;
+  char label[160], n1[32];
+  double started = now_seconds();
+  size_t i;
+  open_pair_sized(&qb, &qraw, dir, mode, "query", QUERY_SESSIONS, QUERY_OTHERS);
+  printf("\nfiles: %s/query-{lib,raw}.db, %s sessions, %s of them in flow \"list\" (set up in %.1f s)\n", dir,
+         count_text(QUERY_SESSIONS + QUERY_OTHERS, n1, sizeof n1), count_text(QUERY_SESSIONS, label, sizeof label),
+         now_seconds() - started);
+  table_header("paged session queries, pages of 100 newest first (us per page, median of 3 runs)");
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    Result r;
+    set_page(&qb, cases[i].page, cases[i].fields);
+    r = bench_op(&qb, &OP_PAGE, 300);
+    snprintf(label, sizeof label, "ws_query_sessions, %s (3 x 300)", cases[i].what);
+    table_row(label, r, TARGET_AT_MOST, 1.5);
+    lib_page(&qb, 0);
+    raw_page(&qb, 0);
+    qb.checks++;
+    if (page_case.rows[LIBRARY] != QUERY_PAGE || page_case.rows[RAW] != QUERY_PAGE ||
+        strcmp(page_case.first[LIBRARY], page_case.first[RAW]) != 0) {
+      char lib_first[80], raw_first[80];
+      snprintf(lib_first, sizeof lib_first, "%ld rows from %s", page_case.rows[LIBRARY], page_case.first[LIBRARY]);
+      snprintf(raw_first, sizeof raw_first, "%ld rows from %s", page_case.rows[RAW], page_case.first[RAW]);
+      mismatch(&qb, label, "the page", lib_first, raw_first);
+    }
+  }
+  finalize(page_case.raw);
+  page_case.raw = NULL;
+  *checks += qb.checks;
+  *mismatches += qb.mismatches;
+  close_pair(&qb);
+}
+
 static void run_editor_undo(Bench *b, const Mode *mode, long writes, long reads) {
   char label[160], n1[32], *lib_status = NULL, *raw_status;
   Result pushed, merged, status;
@@ -2065,6 +2237,7 @@ static void run_mode(const char *dir, const Mode *mode, bool scaling, long *chec
   run_edits_and_feed(&b, mode, writes, reads);
   run_editor_undo(&b, mode, writes, reads);
   run_prune(&b);
+  if (!mode->full) run_query(dir, mode, checks, mismatches); /* reads: the durability mode changes nothing */
 
   if (scaling) {
     run_scaling(&b, dir, mode, state_1k, checks, mismatches);

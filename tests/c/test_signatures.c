@@ -121,7 +121,7 @@ int main(void) {
         (void (*)(void))changes_since,    (void (*)(void))wait_for_change,
         (void (*)(void))checkpoint_with,  (void (*)(void))undo_with,
         (void (*)(void))redo_with,        (void (*)(void))set_clean,
-        (void (*)(void))prune_sessions,   (void (*)(void))copy_session};
+        (void (*)(void))query_sessions, (void (*)(void))prune_sessions,   (void (*)(void))copy_session};
     for (i = 0; i < (int)(sizeof all / sizeof all[0]); i++) {
       if (all[i] == NULL) failures++;
     }

@@ -536,9 +536,11 @@ fn parse_document(document: &Value) -> Result<Vec<Session<'_>>> {
         }
         Some(Value::Number(n)) if n.as_i64().is_some() => match n.as_i64().unwrap_or_default() {
             FORMAT_VERSION => {}
-            newer if newer > FORMAT_VERSION => return Err(Error::invalid_argument(format!(
+            newer if newer > FORMAT_VERSION => {
+                return Err(Error::invalid_argument(format!(
                 "version {newer} is newer than this library reads ({FORMAT_VERSION}): upgrade workflow_state"
-            ))),
+            )))
+            }
             older => {
                 return Err(Error::invalid_argument(format!(
                     "version {older} is no version of the format (the first is 1)"

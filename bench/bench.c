@@ -914,6 +914,8 @@ typedef struct Bench {
   bool undone[2];         /* per side: the target session's last move was an undo */
   char pointer[64], sql_path[64]; /* what ws_apply replaces: a JSON Pointer, its json_set path */
   long checks, mismatches;
+  const char *dir;   /* where the files are, for the runs that make fresh ones */
+  const Mode *mode;
 } Bench;
 
 enum { LIBRARY = 0, RAW = 1 };
@@ -1575,6 +1577,8 @@ static void open_pair_sized(Bench *b, Raw *raw, const char *dir, const Mode *mod
   schema_free(&schema);
   LIB(ws_store_open_with(lib_path, mode->options, &b->lib));
   b->raw = raw;
+  b->dir = dir;
+  b->mode = mode;
   b->flow = "bench";
   snprintf(b->step_key, sizeof b->step_key, "_step_edit");
   snprintf(b->step_path, sizeof b->step_path, "$.\"%s\"", b->step_key);
@@ -2134,6 +2138,307 @@ static void run_query(const char *dir, const Mode *mode, long *checks, long *mis
   close_pair(&qb);
 }
 
+/* Export and import of a flow's sessions: ws_export of 10,000 sessions (one in ten with an
+ * undo entry), and ws_import of its document into a fresh file. The raw side reads the
+ * same rows and stacks with the same two SELECTs in one read transaction and builds the
+ * same JSON by hand (but checks no stored text), and inserts the same rows, stack entries
+ * and undo marks into a fresh file of the same schema in one transaction, from values it
+ * read before (so it parses and checks no document). Median of 3 runs each. */
+#define EXPORTED 10000
+#define EXPORT_ROWS                                                                                        \
+  "SELECT w.flow_session_key, w.label, w.current_step, w.state_json, w.created_at, w.updated_at,"        \
+  " coalesce((SELECT c.seq FROM ws_change c WHERE c.flow_session_key = w.flow_session_key"              \
+  " AND c.deleted_at IS NULL), 0), u.present_revision, u.present_version, u.clean_version"              \
+  " FROM workflow_state w LEFT JOIN ws_undo u ON u.flow_session_key = w.flow_session_key"                \
+  " WHERE w.flow_session_key >= ?1 AND w.flow_session_key < ?2 ORDER BY w.flow_session_key"
+#define EXPORT_ENTRIES                                                                                     \
+  "SELECT h.flow_session_key, h.stack, h.seq, h.label, h.current_step, h.snapshot, h.chunks, h.meta,"  \
+  " h.made_ms, h.version FROM ws_history h WHERE h.flow_session_key >= ?1 AND h.flow_session_key < ?2" \
+  " ORDER BY h.flow_session_key, h.stack, h.seq"
+
+static void text_member_string(Text *t, const char *name, sqlite3_stmt *stmt, int col) {
+  text_str(t, ",\"");
+  text_str(t, name);
+  text_str(t, "\":");
+  text_column_string(t, stmt, col);
+}
+
+static void text_member_int(Text *t, const char *name, sqlite3_stmt *stmt, int col) {
+  text_str(t, ",\"");
+  text_str(t, name);
+  text_str(t, "\":");
+  if (sqlite3_column_type(stmt, col) == SQLITE_NULL) text_str(t, "null");
+  else text_int(t, sqlite3_column_int64(stmt, col));
+}
+
+/* ws_export of the flow whose keys are in [low, high), raw: the document's text. */
+static char *raw_export(sqlite3 *db, const char *flow, const char *low, const char *high, size_t *len) {
+  sqlite3_stmt *rows = prepare(db, EXPORT_ROWS), *entries = prepare(db, EXPORT_ENTRIES);
+  Text t = {NULL, 0, 0};
+  bool pending, first_session = true;
+  size_t prefix = strlen(flow) + 1;
+  exec_sql(db, "BEGIN");
+  bind_text(rows, 1, low);
+  bind_text(rows, 2, high);
+  bind_text(entries, 1, low);
+  bind_text(entries, 2, high);
+  text_str(&t, "{\"format\":\"workflow_state.export\",\"version\":1,\"sessions\":[");
+  pending = step_row(entries);
+  while (step_row(rows)) {
+    const char *key = (const char *)sqlite3_column_text(rows, 0);
+    int stack;
+    text_str(&t, first_session ? "{\"flow_id\":" : ",{\"flow_id\":");
+    first_session = false;
+    text_json_string(&t, flow, strlen(flow));
+    text_str(&t, ",\"session_id\":");
+    text_json_string(&t, key + prefix, strlen(key + prefix));
+    text_member_string(&t, "label", rows, 1);
+    text_member_string(&t, "current_step", rows, 2);
+    text_member_string(&t, "state_json", rows, 3);
+    text_member_string(&t, "created_at", rows, 4);
+    text_member_string(&t, "updated_at", rows, 5);
+    while (pending && strcmp((const char *)sqlite3_column_text(entries, 0), key) < 0) pending = step_row(entries);
+    for (stack = 0; stack < 3; stack++) {
+      bool first = true;
+      text_str(&t, stack == 0 ? ",\"history\":[" : stack == 1 ? ",\"undo\":[" : ",\"redo\":[");
+      while (pending && strcmp((const char *)sqlite3_column_text(entries, 0), key) == 0 &&
+             sqlite3_column_int(entries, 1) == stack) {
+        if (!first) text_str(&t, ",");
+        first = false;
+        if (stack == 0) {
+          text_column_string(&t, entries, 5);
+        } else {
+          text_str(&t, "{\"label\":");
+          text_column_string(&t, entries, 3);
+          text_member_string(&t, "current_step", entries, 4);
+          text_member_string(&t, "snapshot", entries, 5);
+          text_member_string(&t, "meta", entries, 7);
+          text_member_int(&t, "made_ms", entries, 8);
+          text_member_int(&t, "version", entries, 9);
+          text_str(&t, "}");
+        }
+        pending = step_row(entries);
+      }
+      text_str(&t, "]");
+    }
+    text_str(&t, ",\"present_version\":");
+    text_int(&t, sqlite3_column_type(rows, 7) != SQLITE_NULL && sqlite3_column_int64(rows, 7) == sqlite3_column_int64(rows, 6)
+                     ? sqlite3_column_int64(rows, 8)
+                     : sqlite3_column_int64(rows, 6));
+    text_member_int(&t, "clean_version", rows, 9);
+    text_str(&t, "}");
+  }
+  text_str(&t, "]}");
+  finalize(rows);
+  finalize(entries);
+  exec_sql(db, "COMMIT");
+  *len = t.len;
+  return t.data;
+}
+
+/* Every value of every row a query gives, kept (sqlite3_value_dup) for the raw import. */
+typedef struct Kept {
+  sqlite3_value **values;
+  long rows;
+  int columns;
+} Kept;
+
+static Kept keep_rows(sqlite3 *db, const char *sql, const char *low, const char *high) {
+  sqlite3_stmt *stmt = prepare(db, sql);
+  Kept k = {NULL, 0, sqlite3_column_count(stmt)};
+  long cap = 0;
+  bind_text(stmt, 1, low);
+  bind_text(stmt, 2, high);
+  while (step_row(stmt)) {
+    int c;
+    if (k.rows == cap) {
+      cap = cap ? cap * 2 : 1024;
+      k.values = (sqlite3_value **)realloc(k.values, sizeof *k.values * (size_t)(cap * k.columns));
+      if (!k.values) die("out of memory");
+    }
+    for (c = 0; c < k.columns; c++) {
+      k.values[k.rows * k.columns + c] = sqlite3_value_dup(sqlite3_column_value(stmt, c));
+      if (!k.values[k.rows * k.columns + c]) die("out of memory");
+    }
+    k.rows++;
+  }
+  finalize(stmt);
+  return k;
+}
+
+static void kept_free(Kept *k) {
+  long i;
+  for (i = 0; i < k->rows * k->columns; i++) sqlite3_value_free(k->values[i]);
+  free(k->values);
+  memset(k, 0, sizeof *k);
+}
+
+/* ws_import of the kept rows and entries into the fresh file `db`, raw: in one
+ * transaction each row, its entries, and its undo marks (for a session with undo or redo
+ * entries or a clean mark) as of its new revision. */
+static void raw_import(sqlite3 *db, const Kept *rows, const Kept *entries) {
+  sqlite3_stmt *row = prepare(db,
+      "INSERT INTO workflow_state (flow_session_key, label, current_step, state_json, created_at, updated_at)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  sqlite3_stmt *entry = prepare(db,
+      "INSERT INTO ws_history (flow_session_key, stack, seq, label, current_step, snapshot, chunks, meta,"
+      " made_ms, merge_key, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, ?10)");
+  sqlite3_stmt *marks = prepare(db,
+      "INSERT INTO ws_undo (flow_session_key, present_revision, present_version, clean_version)"
+      " SELECT ?1, seq, coalesce(?2, seq), ?3 FROM ws_change WHERE flow_session_key = ?1");
+  long r, e = 0;
+  int c;
+  exec_sql(db, "BEGIN IMMEDIATE");
+  for (r = 0; r < rows->rows; r++) {
+    sqlite3_value **v = rows->values + r * rows->columns;
+    const char *key = (const char *)sqlite3_value_text(v[0]);
+    bool stacked = false;
+    for (c = 0; c < 6; c++) SQL_OK(db, sqlite3_bind_value(row, c + 1, v[c]));
+    run(row);
+    while (e < entries->rows && strcmp((const char *)sqlite3_value_text(entries->values[e * entries->columns]), key) < 0) e++;
+    for (; e < entries->rows && strcmp((const char *)sqlite3_value_text(entries->values[e * entries->columns]), key) == 0; e++) {
+      sqlite3_value **w = entries->values + e * entries->columns;
+      for (c = 0; c < 10; c++) SQL_OK(db, sqlite3_bind_value(entry, c + 1, w[c]));
+      run(entry);
+      stacked = stacked || sqlite3_value_int(w[1]) != 0;
+    }
+    if (stacked || sqlite3_value_type(v[9]) != SQLITE_NULL) {
+      bind_text(marks, 1, key);
+      SQL_OK(db, sqlite3_bind_value(marks, 2, v[8]));
+      SQL_OK(db, sqlite3_bind_value(marks, 3, v[9]));
+      run(marks);
+    }
+  }
+  exec_sql(db, "COMMIT");
+  finalize(row);
+  finalize(entry);
+  finalize(marks);
+}
+
+/* Cuts `,"revision":N` out of a ws_get_session text (an import takes new revisions). */
+static void cut_revision(char *text) {
+  char *at = text ? strstr(text, ",\"revision\":") : NULL, *end;
+  if (!at) return;
+  end = strchr(at + 1, ',');
+  if (!end) die("no member after the revision in %s", text);
+  memmove(at, end, strlen(end) + 1);
+}
+
+static void run_export_import(Bench *b) {
+  static const char *const flow = "exported", *const low = "exported:", *const high = "exported;";
+  char sid[32], key[64], state[160], label[160], n1[32], lib_path[4096], raw_path[4096];
+  double lib_export[RUNS], raw_export_us[RUNS], lib_import[RUNS], raw_import_us[RUNS], start;
+  char *document = NULL, *raw_document;
+  size_t raw_len = 0;
+  long i, sessions_raw, entries_raw;
+  int run_i;
+  Kept rows, entries;
+  Result exported, imported;
+  for (i = 0; i < EXPORTED; i++) {
+    snprintf(sid, sizeof sid, "e%05ld", i);
+    snprintf(key, sizeof key, "%s:%s", flow, sid);
+    snprintf(state, sizeof state, "{\"title\":\"Session %ld\",\"n\":%ld,\"note\":\"exported with the flow\"}", i, i);
+    LIB(ws_update_state(b->lib, flow, sid, state));
+    raw_update_state(b->raw, key, state);
+    if (i % 10 == 0) {
+      LIB(ws_checkpoint(b->lib, flow, sid, "Edit"));
+      raw_checkpoint(b->raw, key, "Edit");
+      LIB(ws_update_state(b->lib, flow, sid, "{\"edited\":true}"));
+      raw_update_state(b->raw, key, "{\"edited\":true}");
+    }
+  }
+  for (run_i = 0; run_i < RUNS; run_i++) {
+    /* Export, the library and raw SQLite in turn (who goes first alternates). */
+    int k;
+    for (k = 0; k < 2; k++) {
+      if ((run_i + k) % 2 == 0) {
+        ws_string_free(document);
+        start = now_seconds();
+        LIB(ws_export(b->lib, flow, NULL, &document));
+        lib_export[run_i] = (now_seconds() - start) * 1e6 / EXPORTED;
+      } else {
+        start = now_seconds();
+        raw_document = raw_export(b->raw->db, flow, low, high, &raw_len);
+        raw_export_us[run_i] = (now_seconds() - start) * 1e6 / EXPORTED;
+        free(raw_document);
+      }
+    }
+    /* Import into fresh files of the schema (made untimed). */
+    {
+      Schema schema;
+      ws_store *fresh = NULL;
+      sqlite3 *db;
+      path_in(lib_path, sizeof lib_path, b->dir, "export", "lib");
+      path_in(raw_path, sizeof raw_path, b->dir, "export", "raw");
+      make_library_file(lib_path, b->mode, 0, 0, &schema);
+      remove_database(raw_path);
+      db = raw_connect(raw_path, b->mode);
+      schema_apply(db, &schema);
+      schema_free(&schema);
+      rows = keep_rows(b->raw->db, EXPORT_ROWS, low, high);
+      entries = keep_rows(b->raw->db, EXPORT_ENTRIES, low, high);
+      LIB(ws_store_open_with(lib_path, b->mode->options, &fresh));
+      for (k = 0; k < 2; k++) {
+        if ((run_i + k) % 2 == 0) {
+          start = now_seconds();
+          LIB(ws_import(fresh, document, false));
+          lib_import[run_i] = (now_seconds() - start) * 1e6 / EXPORTED;
+        } else {
+          start = now_seconds();
+          raw_import(db, &rows, &entries);
+          raw_import_us[run_i] = (now_seconds() - start) * 1e6 / EXPORTED;
+        }
+      }
+      /* Same work: the library's imported sessions read as the exported ones (a sample),
+       * the raw file holds as many rows and entries as the raw source. */
+      for (i = 0; i < EXPORTED; i += 997) {
+        char *a = NULL, *c = NULL;
+        snprintf(sid, sizeof sid, "e%05ld", i);
+        LIB(ws_undo_status(b->lib, flow, sid, &a));
+        LIB(ws_undo_status(fresh, flow, sid, &c));
+        b->checks++;
+        if (!same(a, c)) mismatch(b, "ws_import", "ws_undo_status of an imported session", a, c);
+        ws_string_free(a);
+        ws_string_free(c);
+        LIB(ws_get_session(b->lib, flow, sid, &a));
+        LIB(ws_get_session(fresh, flow, sid, &c));
+        cut_revision(a);
+        cut_revision(c);
+        b->checks++;
+        if (!same(a, c)) mismatch(b, "ws_import", "ws_get_session (but the revision) of an imported session", a, c);
+        ws_string_free(a);
+        ws_string_free(c);
+      }
+      ws_store_close(fresh);
+      sessions_raw = (long)query_int(db, "SELECT count(*) FROM workflow_state");
+      entries_raw = (long)query_int(db, "SELECT count(*) FROM ws_history");
+      b->checks++;
+      if (sessions_raw != rows.rows || entries_raw != entries.rows) {
+        b->mismatches++;
+        printf("  WARNING: the raw import wrote %ld sessions and %ld entries, not %ld and %ld\n", sessions_raw,
+               entries_raw, rows.rows, entries.rows);
+      }
+      raw_disconnect(db);
+      kept_free(&rows);
+      kept_free(&entries);
+    }
+  }
+  exported.lib = median3(lib_export);
+  exported.raw = median3(raw_export_us);
+  imported.lib = median3(lib_import);
+  imported.raw = median3(raw_import_us);
+  snprintf(label, sizeof label, "ws_export, %s sessions (us per session)", count_text(EXPORTED, n1, sizeof n1));
+  table_row(label, exported, TARGET_NONE, 0);
+  printf("  (library %.0f sessions/s, %.1f MB/s; raw SQLite %.0f sessions/s, %.1f MB/s; the document %.2f MB)\n",
+         1e6 / exported.lib, (double)strlen(document) / MB / (exported.lib * EXPORTED / 1e6), 1e6 / exported.raw,
+         (double)raw_len / MB / (exported.raw * EXPORTED / 1e6), (double)strlen(document) / MB);
+  snprintf(label, sizeof label, "ws_import, fresh file, %s sessions (us/session)", count_text(EXPORTED, n1, sizeof n1));
+  table_row(label, imported, TARGET_NONE, 0);
+  printf("  (library %.0f sessions/s, %.1f MB/s of the document; raw SQLite %.0f sessions/s, from values it read)\n",
+         1e6 / imported.lib, (double)strlen(document) / MB / (imported.lib * EXPORTED / 1e6), 1e6 / imported.raw);
+  ws_string_free(document);
+}
+
 static void run_editor_undo(Bench *b, const Mode *mode, long writes, long reads) {
   char label[160], n1[32], *lib_status = NULL, *raw_status;
   Result pushed, merged, status;
@@ -2237,6 +2542,7 @@ static void run_mode(const char *dir, const Mode *mode, bool scaling, long *chec
   run_edits_and_feed(&b, mode, writes, reads);
   run_editor_undo(&b, mode, writes, reads);
   run_prune(&b);
+  run_export_import(&b);
   if (!mode->full) run_query(dir, mode, checks, mismatches); /* reads: the durability mode changes nothing */
 
   if (scaling) {

@@ -608,6 +608,43 @@ class Store {
   }
 
   /**
+   * Exports sessions with their history, undo and redo stacks and clean marks as one JSON
+   * document (`ws_export`, whose header text gives the format): every session of the
+   * file (`std::nullopt` for both), of one flow, or one session of it. One snapshot.
+   *
+   * @return The document (compact JSON; `"sessions":[]` for a flow without sessions).
+   * @throws ws::Error `WS_NOT_FOUND` (the one session asked for does not exist);
+   *         `WS_INVALID_ARGUMENT` (a session id without a flow id, a bad id); `WS_BUSY`;
+   *         `WS_IO`; `WS_CORRUPT` (a stored text an import would refuse, named).
+   */
+  std::string export_json(std::optional<std::string_view> flow_id,
+                          std::optional<std::string_view> session_id) {
+    ws_store *const store = handle();
+    const auto flow = detail::c_arg(flow_id, "flow_id");
+    const auto session = detail::c_arg(session_id, "session_id");
+    return detail::string_result(ws_export, store, detail::c_ptr(flow), detail::c_ptr(session));
+  }
+
+  /**
+   * Imports the sessions of a document `export_json` (or `ws_export`) wrote, in one
+   * transaction (`ws_import`): the same label, step, state (byte for byte), timestamps,
+   * stacks and clean marks, each with a new revision. The whole document is checked
+   * first; a refusal names where the fault is and writes nothing.
+   *
+   * @param replace false: a session of the document that exists is `WS_ALREADY_EXISTS`;
+   *        true: it is replaced whole; sessions the document does not hold are left alone.
+   * @throws ws::Error `WS_INVALID_JSON` (not JSON, or not an object);
+   *         `WS_INVALID_ARGUMENT` (a document that is not an export of format version 1,
+   *         or a member of the wrong type or value, named by its path);
+   *         `WS_ALREADY_EXISTS`; `WS_BUSY`; `WS_IO`.
+   */
+  void import_json(std::string_view export_json, bool replace) {
+    ws_store *const store = handle();
+    const auto document = detail::c_arg(export_json, "export_json");
+    detail::check(ws_import(store, document.c_str(), replace));
+  }
+
+  /**
    * Pushes a snapshot (any JSON value) onto the session's history stack, creating the
    * session if needed, then trims the stack to `max_history_depth` (`ws_history_push`).
    *

@@ -193,6 +193,26 @@ pub(crate) fn save_session_state(
     Ok(Some((chunked, ids)))
 }
 
+/// An undo or redo snapshot that is not the session's state (one an import writes,
+/// `export.rs`) kept as a checkpoint keeps a state of its size: `None` below the
+/// threshold (the entry keeps it inline); else cut, reusing `prev` (the cut of the
+/// session's previous such text, which usually shares most of it), and its chunks saved:
+/// the cut and the entry's `chunks` value, as [`save_session_state`] gives them.
+pub(crate) fn save_text(
+    store: &Store,
+    conn: &Connection,
+    text: &str,
+    prev: Option<&Chunked>,
+) -> Result<Option<(Chunked, String)>> {
+    let sizes = store.options().chunking;
+    if text.len() < sizes.threshold {
+        return Ok(None);
+    }
+    let chunked = Chunked::new(Text::Owned(Arc::new(text.to_string())), prev, &sizes);
+    let ids = save(conn, &chunked)?;
+    Ok(Some((chunked, ids)))
+}
+
 fn chunk_session_state(store: &Store, conn: &Db, key: &str) -> Result<Option<Arc<Chunked>>> {
     enum Found {
         Inline,

@@ -55,10 +55,10 @@ fn describe_stack(key: &str, stack: Stack) -> String {
 
 /// One stack entry. For undo and redo entries `snapshot` is the session's `state_json`
 /// text exactly as it was stored, and `current_step` its step.
-pub(crate) struct Entry {
-    pub label: Option<String>,
-    pub current_step: Option<String>,
-    pub snapshot: Option<String>,
+pub(crate) struct Entry<'a> {
+    pub label: Option<&'a str>,
+    pub current_step: Option<&'a str>,
+    pub snapshot: Option<&'a str>,
 }
 
 /// An entry as read back: its snapshot inline or, when it was stored as chunks, put
@@ -115,7 +115,10 @@ pub(crate) struct Facts<'a> {
 /// What a new stack entry holds.
 pub(crate) enum Content<'a> {
     /// These values.
-    Entry(&'a Entry),
+    Entry(&'a Entry<'a>),
+    /// These values, with the snapshot kept as these chunks (`chunks::save_text`'s list of
+    /// ids) instead of inline: the entry's own `snapshot` is not written.
+    Chunked(&'a Entry<'a>, &'a str),
     /// The session's current step and state text, exactly as stored, under this label:
     /// copied inside SQLite, or, with `Some(chunks)`, as those chunks of it
     /// (`chunks::save`'s list of ids).
@@ -144,27 +147,36 @@ pub(crate) fn push_into(
     let doing = || format!("push onto {}", describe_stack(key, stack));
     let code = stack as i64;
     let Facts { meta, made_ms, merge_key, version } = facts;
-    match (content, reusable) {
-        (Content::Entry(entry), None) => execute(
+    // An entry of these values: its snapshot inline, or as chunks.
+    let (entry, snapshot, chunks) = match content {
+        Content::Entry(entry) => (entry, entry.snapshot, None),
+        Content::Chunked(entry, chunks) => (entry, None, Some(chunks)),
+        Content::SessionState(label, chunks) => {
+            return push_session_state(conn, key, stack, (seq, reusable), label, chunks, facts)
+        }
+    };
+    match reusable {
+        None => execute(
             conn,
             "INSERT INTO ws_history
-                 (flow_session_key, stack, seq, label, current_step, snapshot, meta, made_ms, merge_key, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![key, code, seq, entry.label, entry.current_step, entry.snapshot, meta, made_ms, merge_key, version],
+                 (flow_session_key, stack, seq, label, current_step, snapshot, chunks, meta, made_ms, merge_key, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![key, code, seq, entry.label, entry.current_step, snapshot, chunks, meta, made_ms, merge_key, version],
             doing,
         ),
-        (Content::Entry(entry), Some(oldest)) => execute(
+        Some(oldest) => execute(
             conn,
-            "UPDATE ws_history SET seq = ?3, label = ?4, current_step = ?5, snapshot = ?6, chunks = NULL,
-                 meta = ?7, made_ms = ?8, merge_key = ?9, version = ?10
-             WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?11",
+            "UPDATE ws_history SET seq = ?3, label = ?4, current_step = ?5, snapshot = ?6, chunks = ?7,
+                 meta = ?8, made_ms = ?9, merge_key = ?10, version = ?11
+             WHERE flow_session_key = ?1 AND stack = ?2 AND seq = ?12",
             params![
                 key,
                 code,
                 seq,
                 entry.label,
                 entry.current_step,
-                entry.snapshot,
+                snapshot,
+                chunks,
                 meta,
                 made_ms,
                 merge_key,
@@ -173,29 +185,51 @@ pub(crate) fn push_into(
             ],
             doing,
         ),
-        (Content::SessionState(label, chunks), None) => execute(
+    }
+    .map(drop)
+}
+
+/// [`push_into`] of the session's current step and state (`Content::SessionState`).
+fn push_session_state(
+    conn: &Connection,
+    key: &str,
+    stack: Stack,
+    (seq, reusable): (i64, Option<i64>),
+    label: Option<&str>,
+    chunks: Option<&str>,
+    facts: Facts,
+) -> Result<()> {
+    let Facts { meta, made_ms, merge_key, version } = facts;
+    match reusable {
+        None => execute(
             conn,
             "INSERT INTO ws_history
                  (flow_session_key, stack, seq, label, current_step, snapshot, chunks, meta, made_ms, merge_key, version)
              SELECT flow_session_key, ?2, ?3, ?4, current_step, CASE WHEN ?5 IS NULL THEN state_json END, ?5,
                  ?6, ?7, ?8, ?9
              FROM workflow_state WHERE flow_session_key = ?1",
-            params![key, code, seq, label, chunks, meta, made_ms, merge_key, version],
-            doing,
-        ),
-        (Content::SessionState(label, chunks), Some(oldest)) => {
-            return rewrite_with_session_state(
-                conn,
-                key,
-                (stack, oldest),
-                (stack, seq),
-                label,
-                chunks,
-                Rewrite::New(facts),
-            );
+            params![key, stack as i64, seq, label, chunks, meta, made_ms, merge_key, version],
+            || format!("push onto {}", describe_stack(key, stack)),
+        )
+        .map(drop),
+        Some(oldest) => {
+            rewrite_with_session_state(conn, key, (stack, oldest), (stack, seq), label, chunks, Rewrite::New(facts))
         }
     }
-    .map(drop)
+}
+
+/// Writes entry `index` (0 the oldest) of a stack being filled from empty, oldest first,
+/// as an import fills the stacks of a session it has just written (`export.rs`).
+pub(crate) fn append(
+    conn: &Connection,
+    key: &str,
+    stack: Stack,
+    index: usize,
+    content: Content,
+    facts: Facts,
+) -> Result<()> {
+    let seq = FIRST_SEQ + i64::try_from(index).unwrap_or(i64::MAX - FIRST_SEQ);
+    push_into(conn, key, stack, (seq, None), content, facts)
 }
 
 /// What a rewritten entry records besides the session's state: a new entry's facts, or,
@@ -409,7 +443,7 @@ impl Store {
             |tx| {
                 let since = feed::latest(tx)?;
                 ensure_session(tx, &key, owner)?;
-                let entry = Entry { label: None, current_step: None, snapshot: Some(snapshot) };
+                let entry = Entry { label: None, current_step: None, snapshot: Some(&snapshot) };
                 push(tx, &key, Stack::Snapshots, Content::Entry(&entry), depth)?;
                 feed::stacks_changed(tx, &key, since, owner).map(drop)
             },

@@ -52,12 +52,18 @@ pub fn parse_value(text: &str, what: &str) -> Result<Value> {
 /// A caller's JSON string that goes into a text column, which cannot hold a NUL
 /// character; `what` names it in the message.
 pub fn column_text(text: String, what: &str) -> Result<String> {
+    check_column_text(&text, what)?;
+    Ok(text)
+}
+
+/// [`column_text`] for text the caller keeps.
+pub fn check_column_text(text: &str, what: &str) -> Result<()> {
     if text.contains('\0') {
         return Err(Error::invalid_argument(format!(
             "{what} holds a NUL character (\\u0000), which a stored text cannot hold"
         )));
     }
-    Ok(text)
+    Ok(())
 }
 
 /// Parses caller-supplied JSON text that must be an object into a tree.
@@ -462,6 +468,31 @@ pub fn stored_object<'a>(text: Option<&'a str>, owner: &str) -> Result<Entries<'
 /// The canonical form of stored entries, as corruption of `owner` when it cannot be made.
 pub fn stored_canonical(entries: &Entries, owner: &str) -> Result<CanonicalObject> {
     entries.to_canonical().map_err(|e| stored_text_error(&e, owner))
+}
+
+/// Why `text` cannot be kept as a session's state, or as an undo or redo snapshot of one
+/// (`None`: it can), by the rule a stored state is read by (`stored_object`, then
+/// `stored_canonical`), as the words that follow its name: "is an array, not a JSON
+/// object". What `ws_export` writes and `ws_import` takes is held to it (`export.rs`).
+pub fn state_text_fault(text: &str) -> Option<String> {
+    match parse_shape(text) {
+        Ok(Ok(entries)) => entries.to_canonical().err().map(|why| format!("is not strict JSON ({why})")),
+        Ok(Err(kind)) => Some(format!("is {kind}, not a JSON object")),
+        Err(e) => Some(format!("is not strict JSON ({e})")),
+    }
+}
+
+/// [`state_text_fault`] for text of any JSON value, kept as a document of its own (a
+/// history snapshot, an entry's meta).
+pub fn value_text_fault(text: &str) -> Option<String> {
+    let raw: &RawValue = match serde_json::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => return Some(format!("is not strict JSON ({e})")),
+    };
+    let mut out = String::with_capacity(raw.get().len());
+    push_canonical(&mut out, raw.get(), Limits { enclosing: 0, numbers: false })
+        .err()
+        .map(|fault| format!("is not strict JSON ({})", fault.reason(raw.get(), None)))
 }
 
 /// The error for stored text that validated but has no canonical form.

@@ -11,6 +11,7 @@ mod chunks;
 mod copy;
 mod edit;
 mod error;
+mod export;
 mod feed;
 #[allow(non_camel_case_types)]
 pub mod ffi;

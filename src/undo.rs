@@ -328,8 +328,7 @@ fn record_on_top(
         let chunks = current.as_ref().map(|(_, ids)| ids.as_str());
         history::push_into(tx, key, Stack::Undo, room, Content::SessionState(label, chunks), facts)?;
     } else {
-        let empty =
-            Entry { label: label.map(str::to_string), current_step: None, snapshot: Some("{}".to_string()) };
+        let empty = Entry { label, current_step: None, snapshot: Some("{}") };
         history::push_into(tx, key, Stack::Undo, room, Content::Entry(&empty), facts)?;
     }
     history::clear(tx, key, Stack::Redo)?;

@@ -21,8 +21,10 @@ mod history;
 mod edit;
 mod feed;
 mod undo;
+mod export;
 
 pub use edit::*;
+pub use export::*;
 pub use feed::*;
 pub use history::*;
 pub use sessions::*;
@@ -41,7 +43,8 @@ pub const WS_INVALID_ARGUMENT: ws_status = 1;
 pub const WS_INVALID_JSON: ws_status = 2;
 /// The operation needs a thing that does not exist.
 pub const WS_NOT_FOUND: ws_status = 3;
-/// A session id that is taken: `ws_create_session`, or the target of `ws_copy_session`.
+/// A session id that is taken: `ws_create_session`, the target of `ws_copy_session`, or a
+/// session of the document `ws_import` is given without `replace`.
 pub const WS_ALREADY_EXISTS: ws_status = 4;
 /// An expectation about the stored data did not hold.
 pub const WS_CONFLICT: ws_status = 5;

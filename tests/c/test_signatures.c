@@ -76,6 +76,8 @@ int main(void) {
   ws_status (*prune_sessions)(ws_store *, const char *, const char *, size_t *) = ws_prune_sessions;
   ws_status (*copy_session)(ws_store *, const char *, const char *, const char *, bool) =
       ws_copy_session;
+  ws_status (*export_sessions)(ws_store *, const char *, const char *, char **) = ws_export;
+  ws_status (*import_sessions)(ws_store *, const char *, bool) = ws_import;
 
   /* The fixed values of the status and order constants. */
   const int statuses[] = {WS_OK,       WS_INVALID_ARGUMENT, WS_INVALID_JSON, WS_NOT_FOUND,
@@ -121,7 +123,9 @@ int main(void) {
         (void (*)(void))changes_since,    (void (*)(void))wait_for_change,
         (void (*)(void))checkpoint_with,  (void (*)(void))undo_with,
         (void (*)(void))redo_with,        (void (*)(void))set_clean,
-        (void (*)(void))query_sessions, (void (*)(void))prune_sessions,   (void (*)(void))copy_session};
+        (void (*)(void))query_sessions,   (void (*)(void))prune_sessions,
+        (void (*)(void))copy_session,     (void (*)(void))export_sessions,
+        (void (*)(void))import_sessions};
     for (i = 0; i < (int)(sizeof all / sizeof all[0]); i++) {
       if (all[i] == NULL) failures++;
     }

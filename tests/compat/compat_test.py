@@ -57,6 +57,12 @@ Scenarios:
   i  a file only the package wrote (no library table): the first writable open numbers
      every session in the order of updated_at (ties in creation order); the package's
      constructor and writes keep working on it and keep being numbered.
+  j  ws_export / ws_import of a file Python 0.0.3 wrote (scenario a's sessions: a NULL
+     state, repeated keys, whitespace and \\u escapes as another program leaves them):
+     compat_tool exports it through a read-only store (the file stays byte for byte) and
+     imports the document into a fresh file; the document holds every row's stored
+     texts exactly, and Python reads the fresh file back equal to the original (values,
+     steps, summaries, timestamps, every column of every row).
 """
 
 import argparse
@@ -2661,6 +2667,62 @@ def _scenario_i(env, db, pys):
         tool.finish()
 
 
+# ---- scenario j ----------------------------------------------------------------------------
+
+def scenario_j(env):
+    """Python 0.0.3 writes, compat_tool exports the file and imports it into a fresh one"""
+    src = fresh_db(env, "j_python_writes.db")
+    dst = fresh_db(env, "j_imported.db")
+    w = py(env, "write_a", db=src)
+    flows = list(w["order"])
+    before = file_digest(src)
+    res = tool(env, "export-import", src, dst)
+    C.check(file_digest(src) == before,
+            "j: ws_export through a read-only store leaves the Python file byte for byte")
+    doc = json.loads(res["document"])
+    check_text(compact(doc), res["document"], "j: the document is compact JSON")
+    C.check(doc["format"] == "workflow_state.export" and doc["version"] == 1,
+            "j: the document says its format and version", compact([doc["format"], doc["version"]]))
+    keys = [f"{x['flow_id']}:{x['session_id']}" for x in doc["sessions"]]
+    check_value(sorted(keys, key=lambda k: k.encode("utf-8")), keys,
+                "j: the document lists the sessions in key order")
+
+    original = py(env, "dump", db=src, flows=flows, steps=["tmp", "never"], absent=w["absent"])
+    imported = py(env, "dump", db=dst, flows=flows, steps=["tmp", "never"], absent=w["absent"])
+    rows = original["raw"]["rows"]
+    check_value(sorted(rows), sorted(keys), "j: the document holds every row of the file")
+    exported = {f"{x['flow_id']}:{x['session_id']}": x for x in doc["sessions"]}
+    for key, row in rows.items():
+        x = exported.get(key, {})
+        check_value([row["state_json"], row["current_step"], row["label"], row["created_at"],
+                     row["updated_at"]],
+                    [x.get("state_json"), x.get("current_step"), x.get("label"), x.get("created_at"),
+                     x.get("updated_at")],
+                    f"j: {key}: the document holds the row's stored texts exactly (state_json "
+                    "byte for byte, null for NULL)")
+        check_value([[], [], [], None], [x.get("history"), x.get("undo"), x.get("redo"),
+                                         x.get("clean_version")],
+                    f"j: {key}: no stacks and no clean mark (the package keeps none)")
+    in_key_order = lambda d: dict(sorted(d.items()))  # the import writes in key order
+    check_value(in_key_order(rows), in_key_order(imported["raw"]["rows"]),
+                "j: every column of every row of the imported file equals the original's "
+                "(state texts byte for byte, timestamps kept)")
+    pflows = {f["flow"]: f for f in imported["flows"]}
+    for flow in original["flows"]:
+        name = flow["flow"]
+        check_value(in_key_order(flow["sessions"]), in_key_order(pflows[name]["sessions"]),
+                    f"j: {name}: Python reads every session of the imported file as of the "
+                    "original (state, steps, current step, summary)")
+        by_id = lambda listed: sorted(listed, key=lambda x: x["session_id"])
+        check_value(by_id(flow["list"]), by_id(pflows[name]["list"]),
+                    f"j: {name}: Python's list_sessions gives the same summaries (the order of "
+                    "sessions created in the same second is the document's, key order)")
+    check_value(original.get("absent"), imported.get("absent"),
+                "j: the sessions Python deleted are absent from both")
+    cdump = tool(env, "dump", dst, "--step", "tmp", "--step", "never", *flows)
+    compare_dumps("j (C reads the imported file)", cdump, imported)
+
+
 # ---- main ----------------------------------------------------------------------------------
 
 def main():
@@ -2673,7 +2735,7 @@ def main():
     ap.add_argument("--workdir", required=True, help="scratch directory (venv, databases)")
     ap.add_argument("--python", default=sys.executable, help="interpreter for the venv")
     ap.add_argument("--memcheck", default="", help="command prefix for compat_tool")
-    ap.add_argument("--only", default="abcdefghi", help="scenarios to run (default all)")
+    ap.add_argument("--only", default="abcdefghij", help="scenarios to run (default all)")
     ap.add_argument("--seed", type=int, default=None,
                     help="seed of scenario e's random sequences (default: "
                          "$WS_COMPAT_SEED, else a new one, printed)")
@@ -2695,7 +2757,7 @@ def main():
         return 1
     scenarios = {"a": scenario_a, "b": scenario_b, "c": scenario_c, "d": scenario_d,
                  "e": scenario_e, "f": scenario_f, "g": scenario_g, "h": scenario_h,
-                 "i": scenario_i}
+                 "i": scenario_i, "j": scenario_j}
     for name in opts.only:
         print(f"--- scenario {name}: {scenarios[name].__doc__ or ''}".rstrip(), flush=True)
         started = time.monotonic()

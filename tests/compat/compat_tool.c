@@ -39,6 +39,10 @@
  *       "started_at":S,"woke_at":S} (S: CLOCK_MONOTONIC seconds when the wait was called
  *       and when it returned, comparable with Python's time.monotonic()). Ends at the end
  *       of stdin.
+ *   compat_tool [--options JSON] export-import SRC DST
+ *       Opens SRC read-only, exports every session of it (ws_export with NULL, NULL),
+ *       opens DST (with the options) and imports the document into it without replace;
+ *       prints {"document":RAW}, RAW the exported text as a JSON string.
  *   compat_tool json-history OPS_FILE
  *       Runs ws_json_history_push / ws_json_history_pop over a JSON array of operations
  *         {"op":"push","snapshot":TEXT,"max_depth":N[,"history":TEXT|null]}
@@ -1024,6 +1028,30 @@ static char *read_file(const char *path) {
   return buf;
 }
 
+static int cmd_export_import(int argc, char **argv) {
+  int rc = 0;
+  ws_store *src = NULL, *dst = NULL;
+  char *document = NULL;
+
+  if (argc != 2) {
+    fputs("usage: compat_tool export-import SRC DST\n", stderr);
+    return 2;
+  }
+  CHECK(ws_store_open_with(argv[0], "{\"read_only\":true}", &src));
+  CHECK(ws_export(src, NULL, NULL, &document));
+  CHECK(open_store(argv[1], &dst));
+  CHECK(ws_import(dst, document, false));
+  fputs("{\"document\":", stdout);
+  put_json_string(stdout, document);
+  fputs("}\n", stdout);
+done:
+  fflush(stdout);
+  ws_string_free(document);
+  ws_store_close(dst);
+  ws_store_close(src);
+  return rc;
+}
+
 /* Marks an out-parameter the library must set: still pointing here afterwards means it
    was left unset. */
 static char unset_mark;
@@ -1173,6 +1201,8 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "serve") == 0) return cmd_serve(argc - i - 1, argv + i + 1);
     if (strcmp(argv[i], "json-history") == 0)
       return cmd_json_history(argc - i - 1, argv + i + 1);
+    if (strcmp(argv[i], "export-import") == 0)
+      return cmd_export_import(argc - i - 1, argv + i + 1);
   }
   fputs("usage: compat_tool [--options JSON] dump DB [--step STEP]... FLOW...\n"
         "       compat_tool [--options JSON] write DB\n"
@@ -1180,6 +1210,7 @@ int main(int argc, char **argv) {
         "       compat_tool [--options JSON] calls DB OP FLOW [SESSION [ARG...]] "
         "[-- OP FLOW ...]...\n"
         "       compat_tool [--options JSON] serve DB\n"
+        "       compat_tool [--options JSON] export-import SRC DST\n"
         "       compat_tool json-history OPS_FILE\n",
         stderr);
   return 2;

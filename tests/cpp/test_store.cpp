@@ -275,6 +275,45 @@ static void test_copy_session() {
   CHECK(store.latest_seq() == before && !store.session_exists("f", "c"));
 }
 
+static void test_export_import() {
+  ws::Store source = ws::Store::open(":memory:");
+  source.create_session("f", "a"sv, "Draft"sv);
+  source.history_push("f", "a", "[1]");
+  source.update_state("f", "a", R"({"v":1})");
+  source.checkpoint_with("f", "a", R"({"label":"one","meta":{"cursor":3}})"sv);
+  source.update_state("f", "a", R"({"v":2})");
+  source.set_clean("f", "a");
+  source.update_state("g", "b", R"({"b":true})");
+  const std::string all = source.export_json(std::nullopt, std::nullopt);
+  CHECK(all.rfind(R"({"format":"workflow_state.export","version":1,"sessions":[{"flow_id":"f")", 0) == 0);
+  CHECK_EQ(source.export_json("g"sv, std::nullopt), source.export_json("g"sv, "b"sv));
+
+  ws::Store target = ws::Store::open(":memory:");
+  target.import_json(all, false);
+  CHECK_EQ(target.get_state("f", "a"), R"({"v":2})");
+  CHECK_EQ(target.undo_status("f", "a"), source.undo_status("f", "a"));
+  CHECK_EQ(target.history_peek("f", "a").value(), "[1]");
+  CHECK(target.undo("f", "a"));
+  CHECK_EQ(target.get_state("f", "a"), R"({"v":1})");
+  CHECK_ERROR(target.import_json(all, false), WS_ALREADY_EXISTS,
+              R"(session "a" of flow "f" (sessions[0]) already exists: import with replace to )"
+              "overwrite it, or delete it first; nothing was imported");
+  target.import_json(all, true);
+  CHECK_EQ(target.get_state("f", "a"), R"({"v":2})");
+  CHECK_EQ(target.undo_status("f", "a"), source.undo_status("f", "a"));
+
+  CHECK_ERROR(source.export_json(std::nullopt, "a"sv), WS_INVALID_ARGUMENT,
+              "session_id is given but flow_id is NULL: a session is named by its flow and its id "
+              "(give both for one session, flow_id alone for a flow, neither for every session)");
+  CHECK_ERROR(source.export_json("f"sv, "nope"sv), WS_NOT_FOUND,
+              R"(session "nope" of flow "f" does not exist: there is nothing to export)");
+  CHECK_ERROR(target.import_json("[]", false), WS_INVALID_JSON, "export_json must be a JSON object, got an array");
+  CHECK_ERROR(target.import_json(R"({"format":"workflow_state.export","version":2,"sessions":[]})", true),
+              WS_INVALID_ARGUMENT, "version 2 is newer than this library reads (1): upgrade workflow_state");
+  CHECK_ERROR(target.import_json(std::string_view("{\0}", 3), true), WS_INVALID_ARGUMENT,
+              "export_json contains a NUL byte (at offset 1), which a C string cannot hold");
+}
+
 static void test_history() {
   std::string history = ws::json_history_push(std::nullopt, R"({"v":1})");
   CHECK_EQ(history, R"([{"v":1}])");
@@ -569,6 +608,8 @@ static void run() {
   test_query_sessions();
   test_copy_session();
   std::puts("ok copy_session");
+  test_export_import();
+  std::puts("ok export_json, import_json");
   test_history();
   std::puts("ok history");
   test_undo();

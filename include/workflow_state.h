@@ -61,6 +61,17 @@
 #define WS_MAX_JSON_DEPTH 512
 
 /**
+ * Default for `read_connections`: a UI thread and a worker read at once, and each
+ * connection keeps a page cache of its own (8 MiB at most).
+ */
+#define DEFAULT_READ_CONNECTIONS 2
+
+/**
+ * The most `read_connections` a store may have.
+ */
+#define MAX_READ_CONNECTIONS 16
+
+/**
  * An open store: one database file (or a private in-memory database) and its
  * connection. Opaque; made by `ws_store_open` / `ws_store_open_with`, released with
  * `ws_store_close`. One handle may be used by several threads at once.
@@ -257,6 +268,16 @@ ws_status ws_store_open(const char *path, ws_store **out_store);
  *     call on a file made newer than this library meanwhile gives `WS_CORRUPT`
  *     (default false);
  *   - `"create"`: false makes a missing file `WS_NOT_FOUND` (default true);
+ *   - `"read_connections"`: how many connections of its own a writable store on a file
+ *     reads through, 0 to 16 (default 2), opened when first needed. Reads then never
+ *     wait for this store's writes, of any thread: in WAL mode a read waits only when
+ *     every read connection is in use by other reads; with `"journal_mode":"delete"`
+ *     SQLite itself keeps readers out while a commit writes the file (about an fsync
+ *     or two with `"synchronous":"full"`), and a read waits that long at most.
+ *     Either way a read sees every write that returned before it began, in any thread
+ *     of the process. 0 reads through the writing connection, behind the writes. A
+ *     read-only or `":memory:"` store always has one connection. Each connection keeps
+ *     up to 8 MiB of page cache;
  *   - `"change_retention_s"`: how long the file's change feed remembers deleted
  *     sessions, at least, in seconds, 0 to 3153600000 (the newest 10,000 deletions
  *     are kept whatever their age; see `ws_changes_since`). It is the file's setting:

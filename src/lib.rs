@@ -13,6 +13,7 @@ mod edit;
 mod error;
 mod export;
 mod feed;
+mod gate;
 #[allow(non_camel_case_types)]
 pub mod ffi;
 mod history;
@@ -21,6 +22,7 @@ mod key;
 mod options;
 mod patch;
 mod pointer;
+mod pool;
 mod prune;
 mod query;
 mod schema;

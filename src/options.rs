@@ -50,6 +50,12 @@ impl PartialEq for Clock {
 
 impl Eq for Clock {}
 
+/// Default for `read_connections`: a UI thread and a worker read at once, and each
+/// connection keeps a page cache of its own (8 MiB at most).
+pub const DEFAULT_READ_CONNECTIONS: usize = 2;
+/// The most `read_connections` a store may have.
+pub const MAX_READ_CONNECTIONS: usize = 16;
+
 /// Default for `max_history_depth`, as `DEFAULT_MAX_HISTORY_DEPTH` in cjm-workflow-state.
 pub const DEFAULT_MAX_HISTORY_DEPTH: usize = 50;
 
@@ -78,6 +84,9 @@ pub struct Options {
     pub max_history_bytes: u64,
     pub read_only: bool,
     pub create: bool,
+    /// `read_connections`: how many connections a writable store on a file reads
+    /// through besides its writing one (0: every call uses the writing one).
+    pub read_connections: usize,
     /// `change_retention_s`: how long the file's change feed remembers deletions, at
     /// least (`None`: as the file says, 7 days unless a store set it).
     pub change_retention_s: Option<u64>,
@@ -100,6 +109,7 @@ impl Default for Options {
             max_history_bytes: 0,
             read_only: false,
             create: true,
+            read_connections: DEFAULT_READ_CONNECTIONS,
             change_retention_s: None,
             chunking: ChunkSizes::default(),
             clock: Clock::default(),
@@ -108,7 +118,7 @@ impl Default for Options {
 }
 
 const KNOWN: &str = "journal_mode, synchronous, busy_timeout_ms, max_history_depth, max_history_bytes, \
-                     read_only, create, change_retention_s";
+                     read_only, create, read_connections, change_retention_s";
 
 impl Options {
     /// Parses an options object; keys left out keep their defaults.
@@ -139,6 +149,9 @@ impl Options {
                 "max_history_bytes" => options.max_history_bytes = integer(key, value, 0, i64::MAX as u64)?,
                 "read_only" => options.read_only = boolean(key, value)?,
                 "create" => options.create = boolean(key, value)?,
+                "read_connections" => {
+                    options.read_connections = integer(key, value, 0, MAX_READ_CONNECTIONS as u64)? as usize
+                }
                 // Up to 100 years: the trigger subtracts it from a Unix time.
                 "change_retention_s" => {
                     options.change_retention_s = Some(integer(key, value, 0, 100 * 365 * 86_400)?)
@@ -191,7 +204,7 @@ mod tests {
         let o = Options::from_json(
             r#"{"journal_mode":"delete","synchronous":"full","busy_timeout_ms":10,
                 "max_history_depth":3,"max_history_bytes":4096,"read_only":true,"create":false,
-                "change_retention_s":60}"#,
+                "read_connections":5,"change_retention_s":60}"#,
         )
         .unwrap();
         assert_eq!(
@@ -204,6 +217,7 @@ mod tests {
                 max_history_bytes: 4096,
                 read_only: true,
                 create: false,
+                read_connections: 5,
                 change_retention_s: Some(60),
                 chunking: ChunkSizes::default(),
                 clock: Clock::default(),
@@ -222,6 +236,8 @@ mod tests {
             r#"{"read_only":"yes"}"#,
             r#"{"change_retention_s":-1}"#,
             r#"{"max_history_bytes":-1}"#,
+            r#"{"read_connections":17}"#,
+            r#"{"read_connections":true}"#,
         ] {
             assert_eq!(Options::from_json(bad).unwrap_err().status, Status::InvalidArgument, "{bad}");
         }

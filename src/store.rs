@@ -1,11 +1,13 @@
-//! The `Store`: one SQLite connection, how it is opened, and the transaction helpers
-//! every operation goes through.
+//! The `Store`: its SQLite connections (one that writes, and a few that only read), how
+//! they are opened, and the transaction helpers every operation goes through.
 
 use crate::busy::BusyWait;
 use crate::cache::{ChunkCache, StateCache};
 use crate::error::{Error, Result, Status};
 use crate::feed::{self, Commits};
+use crate::gate::{Gate, Turn};
 use crate::options::{JournalMode, Options, Synchronous};
+use crate::pool::Pool;
 use crate::schema::{self, ReadOnlyView};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row, Statement};
 use std::cell::RefCell;
@@ -102,10 +104,16 @@ impl Conn {
     }
 }
 
-/// A workflow state store: one long-lived SQLite connection, shared by every thread
-/// that holds the store (calls are serialised; each is short).
+/// A workflow state store, shared by every thread that holds it: one long-lived SQLite
+/// connection that writes, one write at a time in the order the calls came (`gate.rs`),
+/// and on a writable file store a pool of connections that read (`pool.rs`), so that a
+/// read never waits behind a write of the store. A write commits before it returns, and
+/// a read on any connection begins a transaction of its own, so it sees every write
+/// that returned before it began.
 pub struct Store {
-    conn: Mutex<Conn>,
+    conn: Gate<Conn>,
+    readers: Option<Pool<Conn>>,
+    path: String,
     cache: Mutex<StateCache>,
     chunks: Mutex<ChunkCache>,
     commits: Commits,
@@ -134,8 +142,11 @@ impl Store {
         let view = configure(&mut conn, path, &options)?;
         let busy = BusyWait::install(&conn, options.busy_timeout_ms);
         let db = Db::open(conn, path)?;
+        let pooled = !options.read_only && path != MEMORY_PATH && options.read_connections > 0;
         Ok(Store {
-            conn: Mutex::new(Conn { db, view, _busy: busy }),
+            conn: Gate::new(Conn { db, view, _busy: busy }),
+            readers: pooled.then(|| Pool::new(options.read_connections)),
+            path: path.to_string(),
             cache: Mutex::default(),
             chunks: Mutex::default(),
             commits: Commits::default(),
@@ -148,10 +159,19 @@ impl Store {
         &self.options
     }
 
-    fn lock(&self) -> MutexGuard<'_, Conn> {
-        // A panic inside a call leaves the connection usable: the transaction it
-        // held was rolled back when the panic dropped it.
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    /// The writing connection, after every call that asked for it before. A panic
+    /// inside a call leaves it usable: the transaction it held was rolled back when the
+    /// panic dropped it.
+    fn lock(&self) -> Turn<'_, Conn> {
+        self.conn.lock()
+    }
+
+    /// Runs `f` on a read connection, or on the writing one when the store has none.
+    fn on_reader<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+        match &self.readers {
+            Some(readers) => readers.with(|| open_reader(&self.path, &self.options), f),
+            None => f(&mut self.lock()),
+        }
     }
 
     /// The store's cache of canonical states (see `cache.rs`).
@@ -173,17 +193,13 @@ impl Store {
     /// store in SQLite's own implicit transaction (the hot path of `ws_get_state`), on
     /// a read-only one in a read transaction that also checks its stand-ins.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
-        let mut conn = self.lock();
-        if conn.view.is_none() {
-            return f(&conn.db);
-        }
-        conn.read_transaction(f)
+        self.on_reader(|conn| if conn.view.is_none() { f(&conn.db) } else { conn.read_transaction(f) })
     }
 
     /// Runs `f`, which reads with several queries, inside one read transaction, so that
     /// it sees one snapshot of the file even while other processes commit.
     pub(crate) fn read_snapshot<T>(&self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
-        self.lock().read_transaction(f)
+        self.on_reader(|conn| conn.read_transaction(f))
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed only if `f` succeeds:
@@ -274,9 +290,23 @@ pub(crate) fn query_row<T>(
         .map_err(|e| Error::sqlite(&doing(), e))
 }
 
-/// Sets the connection up as `options` say and brings the file to the current schema;
-/// a read-only connection instead gets its view of the file, which it returns.
-fn configure(conn: &mut Connection, path: &str, options: &Options) -> Result<Option<ReadOnlyView>> {
+/// A read connection of a writable store whose writing connection has opened the file
+/// (and brought it to the current schema): configured as that one is, and unable to write.
+fn open_reader(path: &str, options: &Options) -> Result<Conn> {
+    let conn = Connection::open_with_flags(
+        sqlite_name(path),
+        OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_READ_WRITE,
+    )
+    .map_err(|e| Error::sqlite(&format!("open a read connection to {path:?}"), e))?;
+    tune(&conn, path, options)?;
+    conn.pragma_update(None, "query_only", true)
+        .map_err(|e| Error::sqlite(&format!("configure a read connection to {path:?}"), e))?;
+    let busy = BusyWait::install(&conn, options.busy_timeout_ms);
+    Ok(Conn { db: Db::open(conn, path)?, view: None, _busy: busy })
+}
+
+/// What every connection of a store gets, the writing one and the reading ones.
+fn tune(conn: &Connection, path: &str, options: &Options) -> Result<()> {
     let doing = || format!("configure {path:?}");
     conn.busy_timeout(std::time::Duration::from_millis(options.busy_timeout_ms.into()))
         .map_err(|e| Error::sqlite(&doing(), e))?;
@@ -293,6 +323,14 @@ fn configure(conn: &mut Connection, path: &str, options: &Options) -> Result<Opt
     // 8 MiB of page cache (SQLite's default is 2 MiB): the states, index pages and
     // undo chunks of the sessions being worked on stay in memory.
     conn.pragma_update(None, "cache_size", -8192).map_err(|e| Error::sqlite(&doing(), e))?;
+    Ok(())
+}
+
+/// Sets the connection up as `options` say and brings the file to the current schema;
+/// a read-only connection instead gets its view of the file, which it returns.
+fn configure(conn: &mut Connection, path: &str, options: &Options) -> Result<Option<ReadOnlyView>> {
+    let doing = || format!("configure {path:?}");
+    tune(conn, path, options)?;
     if options.read_only {
         conn.pragma_update(None, "query_only", true).map_err(|e| Error::sqlite(&doing(), e))?;
         let mut view = ReadOnlyView::new(path);
@@ -416,6 +454,54 @@ mod tests {
 
     fn scratch(name: &str) -> String {
         crate::store::scratch_file("store", name)
+    }
+
+    /// While one thread is inside a write, another thread's reads of the same store
+    /// return (seeing the file as it was before the write), and once the write returned
+    /// they see it; in both journal modes. Were reads behind the write, the reader
+    /// would never answer and the writer's wait would fail.
+    #[test]
+    fn reads_do_not_wait_for_a_write_in_progress() {
+        use std::sync::mpsc::channel;
+        use std::time::Duration;
+        for (name, options) in [
+            ("wal.db", Options::default()),
+            ("delete.db", Options { journal_mode: JournalMode::Delete, ..Options::default() }),
+        ] {
+            let store = std::sync::Arc::new(Store::open(&scratch(name), options).unwrap());
+            store.update_state("f", "s", r#"{"v":1}"#).unwrap();
+            let (inside, write_started) = channel();
+            let (answer, read_done) = channel();
+            let reader = {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    write_started.recv().unwrap();
+                    answer.send(store.get_state("f", "s").unwrap()).unwrap();
+                })
+            };
+            let seen = store
+                .write(
+                    || "hold the write".to_string(),
+                    |tx| {
+                        execute(tx, "UPDATE workflow_state SET state_json = '{\"v\":2}'", [], || {
+                            "update".into()
+                        })?;
+                        inside.send(()).unwrap();
+                        Ok(read_done
+                            .recv_timeout(Duration::from_secs(20))
+                            .expect("the read waited for the write"))
+                    },
+                )
+                .unwrap();
+            reader.join().unwrap();
+            assert_eq!(seen, r#"{"v":1}"#, "{name}: the read saw the write before it committed");
+            assert_eq!(store.get_state("f", "s").unwrap(), r#"{"v":2}"#, "{name}");
+            assert_eq!(
+                store.readers.as_ref().unwrap().opened(),
+                1,
+                "{name}: read connections open when needed"
+            );
+        }
     }
 
     /// A call that remade the stand-ins and then failed rolled the remaking back with

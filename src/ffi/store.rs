@@ -92,6 +92,16 @@ pub extern "C" fn ws_store_open(path: *const c_char, out_store: *mut *mut ws_sto
 ///     call on a file made newer than this library meanwhile gives `WS_CORRUPT`
 ///     (default false);
 ///   - `"create"`: false makes a missing file `WS_NOT_FOUND` (default true);
+///   - `"read_connections"`: how many connections of its own a writable store on a file
+///     reads through, 0 to 16 (default 2), opened when first needed. Reads then never
+///     wait for this store's writes, of any thread: in WAL mode a read waits only when
+///     every read connection is in use by other reads; with `"journal_mode":"delete"`
+///     SQLite itself keeps readers out while a commit writes the file (about an fsync
+///     or two with `"synchronous":"full"`), and a read waits that long at most.
+///     Either way a read sees every write that returned before it began, in any thread
+///     of the process. 0 reads through the writing connection, behind the writes. A
+///     read-only or `":memory:"` store always has one connection. Each connection keeps
+///     up to 8 MiB of page cache;
 ///   - `"change_retention_s"`: how long the file's change feed remembers deleted
 ///     sessions, at least, in seconds, 0 to 3153600000 (the newest 10,000 deletions
 ///     are kept whatever their age; see `ws_changes_since`). It is the file's setting:

@@ -61,17 +61,6 @@
 #define WS_MAX_JSON_DEPTH 512
 
 /**
- * Default for `read_connections`: a UI thread and a worker read at once, and each
- * connection keeps a page cache of its own (8 MiB at most).
- */
-#define DEFAULT_READ_CONNECTIONS 2
-
-/**
- * The most `read_connections` a store may have.
- */
-#define MAX_READ_CONNECTIONS 16
-
-/**
  * An open store: one database file (or a private in-memory database) and its
  * connection. Opaque; made by `ws_store_open` / `ws_store_open_with`, released with
  * `ws_store_close`. One handle may be used by several threads at once.

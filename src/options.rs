@@ -52,9 +52,9 @@ impl Eq for Clock {}
 
 /// Default for `read_connections`: a UI thread and a worker read at once, and each
 /// connection keeps a page cache of its own (8 MiB at most).
-pub const DEFAULT_READ_CONNECTIONS: usize = 2;
+pub(crate) const DEFAULT_READ_CONNECTIONS: usize = 2;
 /// The most `read_connections` a store may have.
-pub const MAX_READ_CONNECTIONS: usize = 16;
+pub(crate) const MAX_READ_CONNECTIONS: usize = 16;
 
 /// Default for `max_history_depth`, as `DEFAULT_MAX_HISTORY_DEPTH` in cjm-workflow-state.
 pub const DEFAULT_MAX_HISTORY_DEPTH: usize = 50;

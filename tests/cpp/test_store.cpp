@@ -113,7 +113,7 @@ static void test_open() {
   CHECK_ERROR(ws::Store::open(missing, R"({"colour":1})"), WS_INVALID_ARGUMENT,
               R"(unknown option "colour" (known options: journal_mode, synchronous, )"
               R"(busy_timeout_ms, max_history_depth, max_history_bytes, read_only, create, )"
-              R"(change_retention_s))");
+              R"(read_connections, change_retention_s))");
   CHECK_ERROR(ws::Store::open(":memory:", R"({"read_only":true})"), WS_INVALID_ARGUMENT,
               R"(a ":memory:" store cannot be read_only: it would always be empty)");
   CHECK_ERROR(ws::Store::open(missing, R"({"create":false})"), WS_NOT_FOUND,

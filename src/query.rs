@@ -395,11 +395,12 @@ impl Store {
         // Where the walk stands: which run, and whether in the middle of it.
         let runs = Run::in_order(query.descending);
         let start = match &query.after {
-            Some(cursor) if cursor.value != Value::Null => runs.iter().position(|&run| run == Run::Valued),
-            Some(_) => runs.iter().position(|&run| run == Run::Null),
-            None => Some(0),
-        }
-        .unwrap_or_default();
+            Some(cursor) => {
+                let run = if cursor.value == Value::Null { Run::Null } else { Run::Valued };
+                usize::from(runs[0] != run)
+            }
+            None => 0,
+        };
         let label_low = query.label_prefix.clone().unwrap_or_default();
         let label_high = TextBytes(prefix_end(&label_low));
         let doing = || format!("query the sessions of flow {}", quote(flow_id));
@@ -407,7 +408,8 @@ impl Store {
         // Two runs are two statements: one read transaction makes them one snapshot.
         self.read_snapshot(|conn| {
             let mut out = String::from("{\"sessions\":[");
-            let mut last: Option<Cursor> = None;
+            // The last row's sort value, key and (on a first page) the walk's change number.
+            let mut last: Option<(Value, String, i64)> = None;
             let mut returned = 0;
             let mut more = false;
             for (i, &run) in runs.iter().enumerate().skip(start) {
@@ -438,20 +440,8 @@ impl Store {
                         out.push(',');
                     }
                     push_row(&mut out, flow_id, &query.fields, row).map_err(sqlite)?;
-                    let cursor = (|| {
-                        Ok::<_, rusqlite::Error>(Cursor {
-                            flow: flow_id.to_string(),
-                            order: query.order,
-                            descending: query.descending,
-                            value: row.get(7)?,
-                            key: row.get(0)?,
-                            walk_seq: match &query.after {
-                                Some(cursor) => cursor.walk_seq,
-                                None => row.get(9)?,
-                            },
-                        })
-                    })();
-                    last = Some(cursor.map_err(sqlite)?);
+                    let seq = if query.after.is_some() { walk_seq } else { row.get(9).map_err(sqlite)? };
+                    last = Some((row.get(7).map_err(sqlite)?, row.get(0).map_err(sqlite)?, seq));
                     returned += 1;
                 }
                 if more {
@@ -460,7 +450,17 @@ impl Store {
             }
             out.push_str("],\"next\":");
             match last.filter(|_| more) {
-                Some(cursor) => json::push_string(&mut out, &cursor.encode()),
+                Some((value, key, walk_seq)) => {
+                    let cursor = Cursor {
+                        flow: flow_id.to_string(),
+                        order: query.order,
+                        descending: query.descending,
+                        value,
+                        key,
+                        walk_seq,
+                    };
+                    json::push_string(&mut out, &cursor.encode())
+                }
                 None => out.push_str("null"),
             }
             out.push('}');

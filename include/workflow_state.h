@@ -261,8 +261,10 @@ ws_status ws_store_open(const char *path, ws_store **out_store);
  *     reads through, 0 to 16 (default 2), opened when first needed. Reads then never
  *     wait for this store's writes, of any thread: in WAL mode a read waits only when
  *     every read connection is in use by other reads; with `"journal_mode":"delete"`
- *     SQLite itself keeps readers out while a commit writes the file (about an fsync
- *     or two with `"synchronous":"full"`), and a read waits that long at most.
+ *     SQLite itself keeps readers out while a commit writes the file, and a read
+ *     retries after SQLite's busy sleeps (1 ms, then longer): under a writer that
+ *     commits back to back, reads take milliseconds and now and then far longer
+ *     (bench/latency.c prints the figures), so give a UI thread WAL mode.
  *     Either way a read sees every write that returned before it began, in any thread
  *     of the process. 0 reads through the writing connection, behind the writes. A
  *     read-only or `":memory:"` store always has one connection. Each connection keeps

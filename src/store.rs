@@ -202,6 +202,15 @@ impl Store {
         self.on_reader(|conn| conn.read_transaction(f))
     }
 
+    /// Runs `f`, a single query that tells whether a write has anything to do, on the
+    /// writing connection outside any transaction, in its turn among the writers: no
+    /// write lock is taken, and the connection's cache holds what the store's last
+    /// writes touched (a read connection drops its whole cache whenever another
+    /// connection has committed, and reads the pages again).
+    pub(crate) fn read_before_write<T>(&self, f: impl FnOnce(&Db) -> Result<T>) -> Result<T> {
+        f(&self.lock().db)
+    }
+
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed only if `f` succeeds:
     /// a read-modify-write never interleaves with another writer, and a failure leaves
     /// the data as it was. `doing` describes the call for error messages.

@@ -442,11 +442,18 @@ impl Store {
     ) -> Result<Recorded> {
         let key = session_key(flow_id, session_id)?;
         let owner = || describe(flow_id, session_id);
+        // A keystroke inside a run is the hot path, and writes nothing: one query
+        // decides it, without a write transaction. Otherwise the write below decides
+        // again, in its transaction.
+        if checkpoint.merge_key.is_some() && !self.options().read_only {
+            let now = self.options().clock.now_ms();
+            if self.read_before_write(|conn| Ok(merges(checkpoint, undo_top(conn, &key)?.as_ref(), now)))? {
+                return Ok(Recorded::Merged);
+            }
+        }
         self.write(
             || format!("checkpoint {}", owner()),
             |tx| {
-                // A keystroke inside a run is the hot path: one read, nothing written
-                // (a session with an undo entry has its row).
                 let top = undo_top(tx, &key)?;
                 let now = self.options().clock.now_ms();
                 if merges(checkpoint, top.as_ref(), now) {
@@ -682,6 +689,33 @@ mod tests {
     fn type_key(store: &Store, text: &str) {
         store.checkpoint_json("f", "s", Some(r#"{"label":"Typing","merge_key":"typing"}"#)).unwrap();
         store.update_state("f", "s", &format!(r#"{{"text":"{text}"}}"#)).unwrap();
+    }
+
+    /// A keystroke inside a run writes nothing, so it must not wait for the file's
+    /// write lock: while another connection holds it (another process saving), the
+    /// merged checkpoint returns at once, where a write gets WS_BUSY; a checkpoint that
+    /// has to push still waits and reports it.
+    #[test]
+    fn a_merged_checkpoint_does_not_wait_for_another_writer() {
+        let path = crate::store::scratch_file("undo", "merge-lock.db");
+        let now = Arc::new(AtomicI64::new(1_000_000));
+        let clock = now.clone();
+        let options = Options {
+            busy_timeout_ms: 0,
+            clock: Clock::new(move || clock.load(Ordering::SeqCst)),
+            ..Options::default()
+        };
+        let store = Store::open(&path, options).unwrap();
+        type_key(&store, "a");
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        store.checkpoint_json("f", "s", Some(r#"{"label":"Typing","merge_key":"typing"}"#)).unwrap();
+        assert_eq!(store.update_state("f", "s", r#"{"text":"ab"}"#).unwrap_err().status, Status::Busy);
+        now.fetch_add(DEFAULT_MERGE_WINDOW_MS, Ordering::SeqCst);
+        let pushed = store.checkpoint_json("f", "s", Some(r#"{"label":"Typing","merge_key":"typing"}"#));
+        assert_eq!(pushed.unwrap_err().status, Status::Busy);
+        other.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(status(&store)["undo_depth"], 1);
     }
 
     #[test]

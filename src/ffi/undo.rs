@@ -43,7 +43,9 @@ unsafe fn travel(
 ///
 /// A checkpoint whose state and current step equal those of the newest undo entry also
 /// pushes nothing. A checkpoint that pushes nothing takes no revision; one that pushes
-/// takes one, empties the redo stack and leaves `"clean"` as it was.
+/// takes one, empties the redo stack and leaves `"clean"` as it was. A checkpoint that
+/// merges (a keystroke inside a run) is one read: it takes no write lock, so it never
+/// waits for another process's write of the file.
 ///
 /// @param store, flow_id, session_id  The session (none may be NULL).
 /// @param checkpoint_json The object above (every member optional), or NULL for `{}`.

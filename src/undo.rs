@@ -62,13 +62,30 @@ impl Checkpoint {
     /// `edit_json member "checkpoint"`).
     pub fn parse(object: &str, what: &str) -> Result<Checkpoint> {
         let mut checkpoint = Checkpoint { merge_window_ms: DEFAULT_MERGE_WINDOW_MS, ..Checkpoint::default() };
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen = Vec::new();
         let mut window = None;
         for (name, raw) in json::members(object, what)? {
-            if seen.iter().any(|s| *s == name) {
+            if seen.contains(&name) {
                 return Err(Error::invalid_json(format!("{what} has member {} twice", quote(&name))));
             }
-            seen.push(name.to_string());
+            // The hot path (each keystroke's checkpoint) builds no message: a value that
+            // reads as expected at once is taken, any other is read again below, which
+            // says what is wrong with it.
+            let taken = match name.as_ref() {
+                "label" => quick_string(raw, true).map(|label| checkpoint.label = label),
+                "merge_key" => quick_string(raw, false)
+                    .and_then(|key| key.filter(|key| !key.is_empty()))
+                    .map(|key| checkpoint.merge_key = Some(key)),
+                "merge_window_ms" => serde_json::from_str::<i64>(raw)
+                    .ok()
+                    .filter(|ms| (0..=i64::from(i32::MAX)).contains(ms))
+                    .map(|ms| window = Some(ms)),
+                _ => None,
+            };
+            if taken.is_some() {
+                seen.push(name);
+                continue;
+            }
             let member = format!("{what} member {}", quote(&name));
             let wrong = |expected: &str| {
                 let shown: String = raw.chars().take(80).collect();
@@ -104,6 +121,7 @@ impl Checkpoint {
                     )))
                 }
             }
+            seen.push(name);
         }
         if let Some(ms) = window {
             if checkpoint.merge_key.is_none() {
@@ -114,6 +132,15 @@ impl Checkpoint {
             checkpoint.merge_window_ms = ms;
         }
         Ok(checkpoint)
+    }
+}
+
+/// [`string_member`] when the value is what it must be, else None (and no message).
+fn quick_string(raw: &str, nullable: bool) -> Option<Option<String>> {
+    match serde_json::from_str::<Option<String>>(raw).ok()? {
+        None if !nullable => None,
+        Some(text) if text.contains('\0') => None,
+        value => Some(value),
     }
 }
 

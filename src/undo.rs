@@ -471,9 +471,10 @@ impl Store {
         let owner = || describe(flow_id, session_id);
         // A keystroke inside a run is the hot path, and writes nothing: one query
         // decides it, without a write transaction. Otherwise the write below decides
-        // again, in its transaction.
+        // again, in its transaction, by the same time (one clock reading a call: the
+        // time that decides is the time the entry records).
+        let now = self.options().clock.now_ms();
         if checkpoint.merge_key.is_some() && !self.options().read_only {
-            let now = self.options().clock.now_ms();
             if self.read_before_write(|conn| Ok(merges(checkpoint, undo_top(conn, &key)?.as_ref(), now)))? {
                 return Ok(Recorded::Merged);
             }
@@ -482,7 +483,6 @@ impl Store {
             || format!("checkpoint {}", owner()),
             |tx| {
                 let top = undo_top(tx, &key)?;
-                let now = self.options().clock.now_ms();
                 if merges(checkpoint, top.as_ref(), now) {
                     return Ok(Recorded::Merged);
                 }

@@ -36,6 +36,8 @@ use rusqlite::{params, Connection};
 /// How long after a merging checkpoint's entry was made the next one with the same key
 /// still merges into it, unless the checkpoint says otherwise.
 pub const DEFAULT_MERGE_WINDOW_MS: i64 = 1000;
+/// The `merge_window_ms` a checkpoint may give.
+const MERGE_WINDOWS_MS: std::ops::RangeInclusive<i64> = 0..=i32::MAX as i64;
 
 /// A checkpoint as `ws_checkpoint_with` or `ws_apply`'s `"checkpoint"` describe it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -68,6 +70,7 @@ impl Checkpoint {
             if seen.contains(&name) {
                 return Err(Error::invalid_json(format!("{what} has member {} twice", quote(&name))));
             }
+            seen.push(name.clone());
             // The hot path (each keystroke's checkpoint) builds no message: a value that
             // reads as expected at once is taken, any other is read again below, which
             // says what is wrong with it.
@@ -78,12 +81,11 @@ impl Checkpoint {
                     .map(|key| checkpoint.merge_key = Some(key)),
                 "merge_window_ms" => serde_json::from_str::<i64>(raw)
                     .ok()
-                    .filter(|ms| (0..=i64::from(i32::MAX)).contains(ms))
+                    .filter(|ms| MERGE_WINDOWS_MS.contains(ms))
                     .map(|ms| window = Some(ms)),
                 _ => None,
             };
             if taken.is_some() {
-                seen.push(name);
                 continue;
             }
             let member = format!("{what} member {}", quote(&name));
@@ -106,12 +108,14 @@ impl Checkpoint {
                 }
                 "merge_window_ms" => {
                     let value = json::parse_value(raw, &member)?;
-                    window = Some(
-                        value
-                            .as_i64()
-                            .filter(|ms| (0..=i64::from(i32::MAX)).contains(ms))
-                            .ok_or_else(|| wrong(&format!("an integer from 0 to {}", i32::MAX)))?,
-                    );
+                    window =
+                        Some(value.as_i64().filter(|ms| MERGE_WINDOWS_MS.contains(ms)).ok_or_else(|| {
+                            wrong(&format!(
+                                "an integer from {} to {}",
+                                MERGE_WINDOWS_MS.start(),
+                                MERGE_WINDOWS_MS.end()
+                            ))
+                        })?);
                 }
                 "meta" => checkpoint.meta = Some(json::canonical_value(raw, &member, META, true)?),
                 _ => {
@@ -121,7 +125,6 @@ impl Checkpoint {
                     )))
                 }
             }
-            seen.push(name);
         }
         if let Some(ms) = window {
             if checkpoint.merge_key.is_none() {
@@ -474,10 +477,11 @@ impl Store {
         // again, in its transaction, by the same time (one clock reading a call: the
         // time that decides is the time the entry records).
         let now = self.options().clock.now_ms();
-        if checkpoint.merge_key.is_some() && !self.options().read_only {
-            if self.read_before_write(|conn| Ok(merges(checkpoint, undo_top(conn, &key)?.as_ref(), now)))? {
-                return Ok(Recorded::Merged);
-            }
+        if checkpoint.merge_key.is_some()
+            && !self.options().read_only
+            && self.read_before_write(|conn| Ok(merges(checkpoint, undo_top(conn, &key)?.as_ref(), now)))?
+        {
+            return Ok(Recorded::Merged);
         }
         self.write(
             || format!("checkpoint {}", owner()),
@@ -703,10 +707,15 @@ mod tests {
 
     /// A store whose checkpoints read the time from the returned cell.
     fn store_with_clock(options: Options) -> (Store, Arc<AtomicI64>) {
+        store_with_clock_at(MEMORY_PATH, options)
+    }
+
+    /// [`store_with_clock`] on the file `path`.
+    fn store_with_clock_at(path: &str, options: Options) -> (Store, Arc<AtomicI64>) {
         let now = Arc::new(AtomicI64::new(1_000_000));
         let clock = now.clone();
         let options = Options { clock: Clock::new(move || clock.load(Ordering::SeqCst)), ..options };
-        (Store::open(MEMORY_PATH, options).unwrap(), now)
+        (Store::open(path, options).unwrap(), now)
     }
 
     fn status(store: &Store) -> serde_json::Value {
@@ -725,14 +734,7 @@ mod tests {
     #[test]
     fn a_merged_checkpoint_does_not_wait_for_another_writer() {
         let path = crate::store::scratch_file("undo", "merge-lock.db");
-        let now = Arc::new(AtomicI64::new(1_000_000));
-        let clock = now.clone();
-        let options = Options {
-            busy_timeout_ms: 0,
-            clock: Clock::new(move || clock.load(Ordering::SeqCst)),
-            ..Options::default()
-        };
-        let store = Store::open(&path, options).unwrap();
+        let (store, now) = store_with_clock_at(&path, Options { busy_timeout_ms: 0, ..Options::default() });
         type_key(&store, "a");
         let other = rusqlite::Connection::open(&path).unwrap();
         other.execute_batch("BEGIN IMMEDIATE").unwrap();

@@ -890,19 +890,35 @@ static void make_library_file(const char *path, const Mode *mode, long list, lon
   raw_disconnect(db);
 }
 
+/* Exactly the table and index the Python package creates (src/schema.rs). */
+#define PYTHON_SCHEMA                                                                                    \
+  "CREATE TABLE workflow_state (flow_session_key TEXT PRIMARY KEY, current_step TEXT,"                   \
+  " state_json TEXT DEFAULT '{}', created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,"                       \
+  " updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, label TEXT);"                                        \
+  " CREATE INDEX idx_workflow_state_updated ON workflow_state(updated_at);"
+
 /* The raw file: the same schema and rows, then closed and opened again, as the library's
  * file is, so that both sides start alike: a checkpointed file, no WAL, a cold cache
- * (kept open, the raw connection started with the fill's 37 MB WAL and a warm cache). */
+ * (kept open, the raw connection started with the fill's 37 MB WAL and a warm cache).
+ * A NULL `schema` is the Python package's alone, with only the row statements. */
 static void make_raw_file(Raw *r, const char *path, const Mode *mode, long list, long others, const Schema *schema) {
   sqlite3 *db;
   remove_database(path);
   memset(r, 0, sizeof *r);
   db = raw_connect(path, mode);
-  schema_apply(db, schema);
+  if (schema) {
+    schema_apply(db, schema);
+  } else {
+    exec_sql(db, PYTHON_SCHEMA);
+  }
   fill(db, list, others);
   raw_disconnect(db);
   r->db = raw_connect(path, mode);
-  raw_prepare(r);
+  if (schema) {
+    raw_prepare(r);
+  } else {
+    raw_prepare_rows(r);
+  }
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -1343,6 +1359,15 @@ static void mismatch(Bench *b, const char *after, const char *what, const char *
 
 static bool same(const char *a, const char *b) { return (!a && !b) || (a && b && strcmp(a, b) == 0); }
 
+/* One check that the two sides returned the same text (`what`), after `after`; frees
+ * both (the library's with ws_string_free). */
+static void check_same_text(Bench *b, const char *after, const char *what, char *lib, char *raw) {
+  b->checks++;
+  if (!same(lib, raw)) mismatch(b, after, what, lib, raw);
+  ws_string_free(lib);
+  free(raw);
+}
+
 static long count_of(const char *text, const char *needle) {
   long n = 0;
   size_t len = strlen(needle);
@@ -1463,10 +1488,7 @@ static void check_list(Bench *b, const char *after) {
   char *lib_list = NULL, *raw_list_text;
   LIB(ws_list_sessions(b->lib, "list", WS_ORDER_UPDATED_AT, true, &lib_list));
   raw_list_text = raw_list(b->raw, "list", "list:", "list;");
-  b->checks++;
-  if (!same(lib_list, raw_list_text)) mismatch(b, after, "the session list", lib_list, raw_list_text);
-  ws_string_free(lib_list);
-  free(raw_list_text);
+  check_same_text(b, after, "the session list", lib_list, raw_list_text);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -2471,20 +2493,10 @@ static void run_editor_undo(Bench *b, const Mode *mode, long writes, long reads)
   status = bench_op(b, &OP_UNDO_STATUS, reads);
   LIB(ws_undo_status(b->lib, b->flow, b->sid, &lib_status));
   raw_status = raw_undo_status(b->raw, b->key);
-  b->checks++;
-  if (!same(lib_status, raw_status)) mismatch(b, "ws_undo_status", "the text returned", lib_status, raw_status);
-  ws_string_free(lib_status);
-  free(raw_status);
+  check_same_text(b, "ws_undo_status", "the text returned", lib_status, raw_status);
   snprintf(label, sizeof label, "ws_undo_status (3 x %s calls)", count_text(reads, n1, sizeof n1));
   table_row(label, status, TARGET_AT_MOST, mode->target);
 }
-
-/* Exactly the table and index the Python package creates (src/schema.rs). */
-#define PYTHON_SCHEMA                                                                                    \
-  "CREATE TABLE workflow_state (flow_session_key TEXT PRIMARY KEY, current_step TEXT,"                   \
-  " state_json TEXT DEFAULT '{}', created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,"                       \
-  " updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, label TEXT);"                                        \
-  " CREATE INDEX idx_workflow_state_updated ON workflow_state(updated_at);"
 
 /* What the library's own tables, indexes and triggers cost each write: the library on
  * a file of its own schema against raw SQLite running the same statements on a file
@@ -2499,20 +2511,12 @@ static void run_python_schema(Bench *b, const char *dir, const Mode *mode, const
   ws_store *kept_lib = b->lib;
   double started = now_seconds();
   Schema schema;
-  sqlite3 *db;
   size_t i;
   path_in(lib_path, sizeof lib_path, dir, "python-schema", "lib");
   make_library_file(lib_path, mode, LIST_SESSIONS, BIG_OTHERS, &schema);
   schema_free(&schema);
   path_in(path, sizeof path, dir, "python-schema", "raw");
-  remove_database(path);
-  memset(&python, 0, sizeof python);
-  db = raw_connect(path, mode);
-  exec_sql(db, PYTHON_SCHEMA);
-  fill(db, LIST_SESSIONS, BIG_OTHERS);
-  raw_disconnect(db);
-  python.db = raw_connect(path, mode);
-  raw_prepare_rows(&python);
+  make_raw_file(&python, path, mode, LIST_SESSIONS, BIG_OTHERS, NULL);
   LIB(ws_store_open_with(lib_path, mode->options, &b->lib));
   b->raw = &python;
   /* A fresh session on both sides, so that both states are alike. */
@@ -2537,10 +2541,7 @@ static void run_python_schema(Bench *b, const char *dir, const Mode *mode, const
   }
   LIB(ws_get_state(b->lib, b->flow, b->sid, &lib_state));
   raw_state = raw_get_state(b->raw, b->key);
-  b->checks++;
-  if (!same(lib_state, raw_state)) mismatch(b, "the Python-schema writes", "the state", lib_state, raw_state);
-  ws_string_free(lib_state);
-  free(raw_state);
+  check_same_text(b, "the Python-schema writes", "the state", lib_state, raw_state);
   raw_close(&python);
   ws_store_close(b->lib);
   b->raw = kept;

@@ -64,8 +64,13 @@ impl<T> Drop for Turn<'_, T> {
         drop(self.value.take());
         let mut tickets = self.gate.tickets.lock().unwrap_or_else(|e| e.into_inner());
         tickets.serving += 1;
+        let waiting = tickets.next > tickets.serving;
         drop(tickets);
-        self.gate.turn.notify_all();
+        // Only when a thread waits: a notification is a system call even with no
+        // waiter, and most turns (a UI thread's calls) have none.
+        if waiting {
+            self.gate.turn.notify_all();
+        }
     }
 }
 

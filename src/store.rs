@@ -9,6 +9,7 @@ use crate::gate::{Gate, Turn};
 use crate::options::{JournalMode, Options, Synchronous};
 use crate::pool::Pool;
 use crate::schema::{self, ReadOnlyView};
+use crate::undo::LastCheckpoint;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row, Statement};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,10 @@ const STATE_SQL: &str = "SELECT state_json FROM workflow_state WHERE flow_sessio
 /// `ws_get_state`, and most of what separated it from raw SQLite.
 pub(crate) struct Hot<'c> {
     state: RefCell<Statement<'c>>,
+    /// `undo.rs`'s read of the newest undo entry, all that a keystroke merged into a run
+    /// does; prepared at its first use, so that a store that never checkpoints never
+    /// prepares it.
+    undo_top: RefCell<Option<Statement<'c>>>,
 }
 
 self_cell::self_cell!(
@@ -65,8 +70,10 @@ impl std::ops::Deref for Db {
 
 impl Db {
     fn open(conn: Connection, path: &str) -> Result<Db> {
-        Db::try_new(conn, |conn| Ok(Hot { state: RefCell::new(conn.prepare(STATE_SQL)?) }))
-            .map_err(|e: rusqlite::Error| Error::sqlite(&format!("prepare the statements for {path:?}"), e))
+        Db::try_new(conn, |conn| {
+            Ok(Hot { state: RefCell::new(conn.prepare(STATE_SQL)?), undo_top: RefCell::new(None) })
+        })
+        .map_err(|e: rusqlite::Error| Error::sqlite(&format!("prepare the statements for {path:?}"), e))
     }
 
     /// Runs the state query for session key `key`, as [`query_row`] runs a query.
@@ -78,6 +85,24 @@ impl Db {
     ) -> Result<Option<T>> {
         self.with_dependent(|_, hot| hot.state.borrow_mut().query_row([key], map).optional())
             .map_err(|e| Error::sqlite(&doing(), e))
+    }
+
+    /// Runs `undo.rs`'s query of the newest undo entry, as [`query_row`] runs a query.
+    pub(crate) fn query_undo_top<T>(
+        &self,
+        params: impl Params,
+        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+        doing: impl Fn() -> String,
+    ) -> Result<Option<T>> {
+        self.with_dependent(|conn, hot| {
+            let mut slot = hot.undo_top.borrow_mut();
+            let stmt = match &mut *slot {
+                Some(stmt) => stmt,
+                empty => empty.insert(conn.prepare(crate::undo::UNDO_TOP_SQL)?),
+            };
+            stmt.query_row(params, map).optional()
+        })
+        .map_err(|e| Error::sqlite(&doing(), e))
     }
 }
 
@@ -116,6 +141,7 @@ pub struct Store {
     path: String,
     cache: Mutex<StateCache>,
     chunks: Mutex<ChunkCache>,
+    last_checkpoint: LastCheckpoint,
     commits: Commits,
     options: Options,
 }
@@ -149,6 +175,7 @@ impl Store {
             path: path.to_string(),
             cache: Mutex::default(),
             chunks: Mutex::default(),
+            last_checkpoint: LastCheckpoint::default(),
             commits: Commits::default(),
             options,
         })
@@ -182,6 +209,11 @@ impl Store {
     /// The store's cache of how it last cut each session's state (see `chunks.rs`).
     pub(crate) fn chunk_cache(&self) -> MutexGuard<'_, ChunkCache> {
         self.chunks.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The checkpoint text `ws_checkpoint_with` parsed last (see `undo.rs`).
+    pub(crate) fn last_checkpoint(&self) -> &LastCheckpoint {
+        &self.last_checkpoint
     }
 
     /// What wakes the threads waiting for a change (see `feed.rs`).

@@ -32,6 +32,7 @@ use crate::store::{execute, query_row, Db, Store, NOW, WHOLE_SECOND_CREATED_AT};
 use crate::stored;
 use crate::Status;
 use rusqlite::{params, Connection};
+use std::sync::{Arc, Mutex};
 
 /// How long after a merging checkpoint's entry was made the next one with the same key
 /// still merges into it, unless the checkpoint says otherwise.
@@ -138,6 +139,28 @@ impl Checkpoint {
     }
 }
 
+/// The checkpoint text a store parsed last, and what it read: an editor passes the same
+/// text with every keystroke, and parsing it was a quarter of the instructions of a
+/// checkpoint merged into a run. Only texts that parsed are kept, so an error is always
+/// the parser's own.
+#[derive(Default)]
+pub(crate) struct LastCheckpoint(Mutex<Option<(String, Arc<Checkpoint>)>>);
+
+impl LastCheckpoint {
+    /// [`Checkpoint::parse`], or what it returned for the same text last time.
+    fn parse(&self, text: &str, what: &str) -> Result<Arc<Checkpoint>> {
+        let last = || self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((seen, checkpoint)) = &*last() {
+            if seen == text {
+                return Ok(checkpoint.clone());
+            }
+        }
+        let checkpoint = Arc::new(Checkpoint::parse(text, what)?);
+        *last() = Some((text.to_string(), checkpoint.clone()));
+        Ok(checkpoint)
+    }
+}
+
 /// [`string_member`] when the value is what it must be, else None (and no message).
 fn quick_string(raw: &str, nullable: bool) -> Option<Option<String>> {
     match serde_json::from_str::<Option<String>>(raw).ok()? {
@@ -181,13 +204,14 @@ struct Top {
     redo_empty: bool,
 }
 
+/// The query of [`undo_top`], one of the connection's hot statements (`store.rs`).
+pub(crate) const UNDO_TOP_SQL: &str = "SELECT seq, merge_key, made_ms, version,
+        NOT EXISTS (SELECT 1 FROM ws_history WHERE flow_session_key = ?1 AND stack = ?3)
+    FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1";
+
 /// One query: all that a keystroke inside a merge run reads.
-fn undo_top(conn: &Connection, key: &str) -> Result<Option<Top>> {
-    query_row(
-        conn,
-        "SELECT seq, merge_key, made_ms, version,
-                NOT EXISTS (SELECT 1 FROM ws_history WHERE flow_session_key = ?1 AND stack = ?3)
-         FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1",
+fn undo_top(conn: &Db, key: &str) -> Result<Option<Top>> {
+    conn.query_undo_top(
         params![key, Stack::Undo as i64, Stack::Redo as i64],
         |row| {
             Ok(Top {
@@ -458,8 +482,8 @@ impl Store {
         checkpoint_json: Option<&str>,
     ) -> Result<()> {
         let checkpoint = match checkpoint_json {
-            Some(text) => Checkpoint::parse(text, "checkpoint_json")?,
-            None => Checkpoint::default(),
+            Some(text) => self.last_checkpoint().parse(text, "checkpoint_json")?,
+            None => Arc::default(),
         };
         self.checkpoint_with(flow_id, session_id, &checkpoint).map(drop)
     }
@@ -716,6 +740,28 @@ mod tests {
         let clock = now.clone();
         let options = Options { clock: Clock::new(move || clock.load(Ordering::SeqCst)), ..options };
         (Store::open(path, options).unwrap(), now)
+    }
+
+    /// The store remembers the last checkpoint text it parsed: a text seen before reads
+    /// as it did, another text (even after the remembered one) is parsed on its own, and
+    /// a wrong one fails every time.
+    #[test]
+    fn each_checkpoint_text_reads_as_written_whatever_came_before() {
+        let store = Store::open(MEMORY_PATH, Options::default()).unwrap();
+        let label = |store: &Store| status(store)["undo_label"].clone();
+        store.checkpoint_json("f", "s", Some(r#"{"label":"one","merge_key":"k"}"#)).unwrap();
+        assert_eq!(label(&store), "one");
+        let wrong = r#"{"label":"one","merge_key":"k","extra":1}"#;
+        for _ in 0..2 {
+            let error = store.checkpoint_json("f", "s", Some(wrong)).unwrap_err();
+            assert_eq!(error.status, Status::InvalidArgument);
+            assert!(error.message.contains("unknown member \"extra\""), "{}", error.message);
+        }
+        store.update_state("f", "s", r#"{"x":1}"#).unwrap();
+        store.checkpoint_json("f", "s", Some(r#"{"label":"one","merge_key":"k"}"#)).unwrap();
+        assert_eq!(status(&store)["undo_depth"], 1, "merged into the run the same text opened");
+        store.checkpoint_json("f", "s", Some(r#"{"label":"two"}"#)).unwrap();
+        assert_eq!((status(&store)["undo_depth"].clone(), label(&store)), (2.into(), "two".into()));
     }
 
     fn status(store: &Store) -> serde_json::Value {

@@ -6,7 +6,11 @@
  * The files: the Python package's table and index alone; the library's whole schema (as
  * ws_store_open makes it); and the library's schema without one part: the covering list
  * index ws_session_list, the three query indexes ws_query_*, the change-feed triggers
- * that number every write (ws_change_session_inserted / _updated), and without all three.
+ * that number every write (ws_change_session_inserted / _updated), and without all three;
+ * and one design the library does not use (yet): each session's revision in its row, a
+ * column `ws_revision` with an index of its own, set by the write's own statement to the
+ * next number (the largest a row, a deletion or the forgotten ones hold, plus one), in
+ * place of the triggers' DELETE and INSERT of the session's ws_change row (issue 15).
  * Each holds 101,000 sessions in 101 flows. The writes are the statements of
  * ws_set_current_step, ws_update_state (json_patch of two keys into a 1 KB state) and
  * ws_create_session, in WAL mode with synchronous=normal; the files take turns in each
@@ -30,17 +34,28 @@
 typedef struct Variant {
   const char *name;
   const char *drop; /* SQL run on the library's schema; NULL: the Python package's schema */
+  int revision_in_row; /* the writes set ws_revision (the column `drop` adds) */
 } Variant;
 
+/* The next number of the change sequence, in the revision-in-row design. */
+#define NEXT_SEQ                                                                                      \
+  "(SELECT max(coalesce((SELECT max(ws_revision) FROM workflow_state), 0),"                         \
+  " coalesce((SELECT max(seq) FROM ws_change), 0), (SELECT forgotten_seq FROM ws_feed)) + 1)"
+
 static const Variant VARIANTS[] = {
-    {"the Python package's table and index", NULL},
-    {"the library's schema", ""},
-    {"  without ws_session_list", "DROP INDEX ws_session_list;"},
-    {"  without the query indexes", "DROP INDEX ws_query_updated; DROP INDEX ws_query_created; DROP INDEX ws_query_label;"},
-    {"  without the change-feed triggers", "DROP TRIGGER ws_change_session_inserted; DROP TRIGGER ws_change_session_updated;"},
+    {"the Python package's table and index", NULL, 0},
+    {"the library's schema", "", 0},
+    {"  without ws_session_list", "DROP INDEX ws_session_list;", 0},
+    {"  without the query indexes", "DROP INDEX ws_query_updated; DROP INDEX ws_query_created; DROP INDEX ws_query_label;", 0},
+    {"  without the change-feed triggers", "DROP TRIGGER ws_change_session_inserted; DROP TRIGGER ws_change_session_updated;", 0},
     {"  without all three",
      "DROP INDEX ws_session_list; DROP INDEX ws_query_updated; DROP INDEX ws_query_created; DROP INDEX ws_query_label;"
-     " DROP TRIGGER ws_change_session_inserted; DROP TRIGGER ws_change_session_updated;"},
+     " DROP TRIGGER ws_change_session_inserted; DROP TRIGGER ws_change_session_updated;", 0},
+    {"the revision in the row (not in use)",
+     "DROP TRIGGER ws_change_session_inserted; DROP TRIGGER ws_change_session_updated;"
+     " ALTER TABLE workflow_state ADD COLUMN ws_revision INTEGER;"
+     " CREATE INDEX ws_revision_order ON workflow_state (ws_revision);",
+     1},
 };
 #define COUNT (sizeof VARIANTS / sizeof VARIANTS[0])
 
@@ -110,9 +125,15 @@ static void make_file(File *f, const Variant *v, const char *path, const char *s
                     " updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, label TEXT);"
                     " CREATE INDEX idx_workflow_state_updated ON workflow_state(updated_at);");
   }
-  insert = prepare(f->db, "INSERT INTO workflow_state (flow_session_key, current_step, state_json, created_at,"
-                          " updated_at, label) VALUES (?1, 'step-1', json_object('n', ?2), datetime(1735689600 + ?2 * 7,"
-                          " 'unixepoch'), datetime(1735689600 + ?2 * 7 + (?2 * 7919) % 86400, 'unixepoch'), 'Session ' || ?2)");
+  insert = prepare(f->db, v->revision_in_row
+                              ? "INSERT INTO workflow_state (flow_session_key, current_step, state_json, created_at,"
+                                " updated_at, label, ws_revision) VALUES (?1, 'step-1', json_object('n', ?2),"
+                                " datetime(1735689600 + ?2 * 7, 'unixepoch'), datetime(1735689600 + ?2 * 7 + (?2 * 7919)"
+                                " % 86400, 'unixepoch'), 'Session ' || ?2, ?2 + 1)"
+                              : "INSERT INTO workflow_state (flow_session_key, current_step, state_json, created_at,"
+                                " updated_at, label) VALUES (?1, 'step-1', json_object('n', ?2),"
+                                " datetime(1735689600 + ?2 * 7, 'unixepoch'), datetime(1735689600 + ?2 * 7 + (?2 * 7919)"
+                                " % 86400, 'unixepoch'), 'Session ' || ?2)");
   exec_sql(f->db, "BEGIN");
   for (t = 0; t < SESSIONS; t++) {
     char key[64];
@@ -133,17 +154,31 @@ static void make_file(File *f, const Variant *v, const char *path, const char *s
   if (sqlite3_open(path, &f->db) != SQLITE_OK) die(path, f->db);
   sqlite3_db_config(f->db, SQLITE_DBCONFIG_ENABLE_QPSG, 1, (int *)NULL);
   exec_sql(f->db, "PRAGMA cache_size = -8192; PRAGMA journal_mode = wal; PRAGMA synchronous = normal");
-  f->op[SET_STEP] = prepare(f->db,
-      "INSERT INTO workflow_state (flow_session_key, current_step, created_at, updated_at) VALUES (?1, ?2, " NOW
-      ", " NOW ") ON CONFLICT(flow_session_key) DO UPDATE SET current_step = excluded.current_step,"
-      " updated_at = excluded.updated_at WHERE current_step IS NOT excluded.current_step");
-  f->op[UPDATE_STATE] = prepare(f->db,
-      "INSERT INTO workflow_state (flow_session_key, state_json, created_at, updated_at) VALUES (?1, ?2, " NOW
-      ", " NOW ") ON CONFLICT(flow_session_key) DO UPDATE SET state_json = json_patch(state_json,"
-      " excluded.state_json), updated_at = excluded.updated_at");
-  f->op[CREATE] = prepare(f->db,
-      "INSERT INTO workflow_state (flow_session_key, label, created_at, updated_at) VALUES (?1, ?2, " NOW ", " NOW
-      ") ON CONFLICT(flow_session_key) DO NOTHING");
+  if (v->revision_in_row) {
+    f->op[SET_STEP] = prepare(f->db,
+        "INSERT INTO workflow_state (flow_session_key, current_step, created_at, updated_at, ws_revision) VALUES (?1, ?2, "
+        NOW ", " NOW ", " NEXT_SEQ ") ON CONFLICT(flow_session_key) DO UPDATE SET current_step = excluded.current_step,"
+        " updated_at = excluded.updated_at, ws_revision = " NEXT_SEQ " WHERE current_step IS NOT excluded.current_step");
+    f->op[UPDATE_STATE] = prepare(f->db,
+        "INSERT INTO workflow_state (flow_session_key, state_json, created_at, updated_at, ws_revision) VALUES (?1, ?2, "
+        NOW ", " NOW ", " NEXT_SEQ ") ON CONFLICT(flow_session_key) DO UPDATE SET state_json = json_patch(state_json,"
+        " excluded.state_json), updated_at = excluded.updated_at, ws_revision = " NEXT_SEQ);
+    f->op[CREATE] = prepare(f->db,
+        "INSERT INTO workflow_state (flow_session_key, label, created_at, updated_at, ws_revision) VALUES (?1, ?2, " NOW
+        ", " NOW ", " NEXT_SEQ ") ON CONFLICT(flow_session_key) DO NOTHING");
+  } else {
+    f->op[SET_STEP] = prepare(f->db,
+        "INSERT INTO workflow_state (flow_session_key, current_step, created_at, updated_at) VALUES (?1, ?2, " NOW
+        ", " NOW ") ON CONFLICT(flow_session_key) DO UPDATE SET current_step = excluded.current_step,"
+        " updated_at = excluded.updated_at WHERE current_step IS NOT excluded.current_step");
+    f->op[UPDATE_STATE] = prepare(f->db,
+        "INSERT INTO workflow_state (flow_session_key, state_json, created_at, updated_at) VALUES (?1, ?2, " NOW
+        ", " NOW ") ON CONFLICT(flow_session_key) DO UPDATE SET state_json = json_patch(state_json,"
+        " excluded.state_json), updated_at = excluded.updated_at");
+    f->op[CREATE] = prepare(f->db,
+        "INSERT INTO workflow_state (flow_session_key, label, created_at, updated_at) VALUES (?1, ?2, " NOW ", " NOW
+        ") ON CONFLICT(flow_session_key) DO NOTHING");
+  }
   run(f->op[UPDATE_STATE], "bench:s1k", state_1k);
 }
 

@@ -6,7 +6,7 @@
 //! Each call is thread-safe on a shared `store`; `ws_apply` is one transaction, and on
 //! any failure the stored data is left exactly as it was.
 
-use super::{arg_str, ffi_boundary, session_args, set_string, ws_status, ws_store, Out, OutString};
+use super::{arg_str, ffi_boundary, session_args, set_json, set_string, ws_status, ws_store, Out, OutString};
 use std::ffi::c_char;
 
 /// Reads the session's revision: the change sequence number of its latest change (see
@@ -59,7 +59,7 @@ pub extern "C" fn ws_get_session(
         let out = OutString::string(out_session_json, "out_session_json")?;
         let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
         let session = store.get_session(flow_id, session_id)?;
-        set_string(out, session, "the session")
+        set_json(out, session, "the session")
     } }
 }
 

@@ -5,7 +5,7 @@
 //! Each call is thread-safe on a shared `store`, and each write is one transaction:
 //! on any failure the stored data is left exactly as it was.
 
-use super::{arg_str, ffi_boundary, session_args, set_string, ws_status, ws_store, OutString};
+use super::{arg_str, ffi_boundary, session_args, set_json, set_string, ws_status, ws_store, OutString};
 use std::ffi::c_char;
 
 /// Reads the session's current step.
@@ -82,7 +82,7 @@ pub extern "C" fn ws_get_state(
         let out = OutString::string(out_state_json, "out_state_json")?;
         let (store, flow_id, session_id) = session_args(store, flow_id, session_id)?;
         let state = store.get_state(flow_id, session_id)?;
-        set_string(out, Some(state), "the stored state")
+        set_json(out, Some(state), "the stored state")
     } }
 }
 
@@ -164,7 +164,7 @@ pub extern "C" fn ws_get_step_state(
             session_id,
             arg_str(step_id, "step_id")?,
         )?;
-        set_string(out, Some(value), "the stored step state")
+        set_json(out, Some(value), "the stored step state")
     } }
 }
 

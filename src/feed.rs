@@ -80,27 +80,43 @@ pub(crate) fn set_retention(conn: &Connection, seconds: u64, path: &str) -> Resu
 }
 
 /// Wakes the threads waiting in `wait_for_change` when this store commits, so that they
-/// need not poll for it; other processes' commits are found by polling.
+/// need not poll for it; other processes' commits are found by polling. A commit with
+/// no thread waiting wakes none: `notify_all` is a system call even then (a futex wake
+/// on every write), as in `gate.rs`.
 #[derive(Default)]
 pub(crate) struct Commits {
-    count: Mutex<u64>,
+    state: Mutex<CommitCount>,
     committed: Condvar,
+}
+
+#[derive(Default)]
+struct CommitCount {
+    count: u64,
+    waiting: usize,
 }
 
 impl Commits {
     pub fn notify(&self) {
-        *self.count.lock().unwrap_or_else(|e| e.into_inner()) += 1;
-        self.committed.notify_all();
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.count += 1;
+        if state.waiting > 0 {
+            self.committed.notify_all();
+        }
     }
 
     fn count(&self) -> u64 {
-        *self.count.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).count
     }
 
     /// Waits at most `timeout` for a commit after the `seen`th.
     fn wait(&self, seen: u64, timeout: Duration) {
-        let count = self.count.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = self.committed.wait_timeout_while(count, timeout, |count| *count == seen);
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.waiting += 1;
+        let (mut state, _) = self
+            .committed
+            .wait_timeout_while(state, timeout, |state| state.count == seen)
+            .unwrap_or_else(|e| e.into_inner());
+        state.waiting -= 1;
     }
 }
 

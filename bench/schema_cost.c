@@ -42,6 +42,25 @@ typedef struct Variant {
   "(SELECT max(coalesce((SELECT max(ws_revision) FROM workflow_state), 0),"                         \
   " coalesce((SELECT max(seq) FROM ws_change), 0), (SELECT forgotten_seq FROM ws_feed)) + 1)"
 
+/* Each file's statements, with the revision-in-row design's column (`col`), its value
+ * (`val`) and its update (`set`) or without them (""): the same SQL on every file but
+ * for those. */
+#define FILL_SQL(col, val)                                                                              \
+  "INSERT INTO workflow_state (flow_session_key, current_step, state_json, created_at, updated_at, label" col \
+  ") VALUES (?1, 'step-1', json_object('n', ?2), datetime(1735689600 + ?2 * 7, 'unixepoch'),"               \
+  " datetime(1735689600 + ?2 * 7 + (?2 * 7919) % 86400, 'unixepoch'), 'Session ' || ?2" val ")"
+#define SET_STEP_SQL(col, val, set)                                                                     \
+  "INSERT INTO workflow_state (flow_session_key, current_step, created_at, updated_at" col ") VALUES (?1, ?2, " \
+  NOW ", " NOW val ") ON CONFLICT(flow_session_key) DO UPDATE SET current_step = excluded.current_step,"     \
+  " updated_at = excluded.updated_at" set " WHERE current_step IS NOT excluded.current_step"
+#define UPDATE_STATE_SQL(col, val, set)                                                                 \
+  "INSERT INTO workflow_state (flow_session_key, state_json, created_at, updated_at" col ") VALUES (?1, ?2, "   \
+  NOW ", " NOW val ") ON CONFLICT(flow_session_key) DO UPDATE SET state_json = json_patch(state_json,"       \
+  " excluded.state_json), updated_at = excluded.updated_at" set
+#define CREATE_SQL(col, val)                                                                            \
+  "INSERT INTO workflow_state (flow_session_key, label, created_at, updated_at" col ") VALUES (?1, ?2, " NOW \
+  ", " NOW val ") ON CONFLICT(flow_session_key) DO NOTHING"
+
 static const Variant VARIANTS[] = {
     {"the Python package's table and index", NULL, 0},
     {"the library's schema", "", 0},
@@ -125,15 +144,7 @@ static void make_file(File *f, const Variant *v, const char *path, const char *s
                     " updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, label TEXT);"
                     " CREATE INDEX idx_workflow_state_updated ON workflow_state(updated_at);");
   }
-  insert = prepare(f->db, v->revision_in_row
-                              ? "INSERT INTO workflow_state (flow_session_key, current_step, state_json, created_at,"
-                                " updated_at, label, ws_revision) VALUES (?1, 'step-1', json_object('n', ?2),"
-                                " datetime(1735689600 + ?2 * 7, 'unixepoch'), datetime(1735689600 + ?2 * 7 + (?2 * 7919)"
-                                " % 86400, 'unixepoch'), 'Session ' || ?2, ?2 + 1)"
-                              : "INSERT INTO workflow_state (flow_session_key, current_step, state_json, created_at,"
-                                " updated_at, label) VALUES (?1, 'step-1', json_object('n', ?2),"
-                                " datetime(1735689600 + ?2 * 7, 'unixepoch'), datetime(1735689600 + ?2 * 7 + (?2 * 7919)"
-                                " % 86400, 'unixepoch'), 'Session ' || ?2)");
+  insert = prepare(f->db, v->revision_in_row ? FILL_SQL(", ws_revision", ", ?2 + 1") : FILL_SQL("", ""));
   exec_sql(f->db, "BEGIN");
   for (t = 0; t < SESSIONS; t++) {
     char key[64];
@@ -155,29 +166,13 @@ static void make_file(File *f, const Variant *v, const char *path, const char *s
   sqlite3_db_config(f->db, SQLITE_DBCONFIG_ENABLE_QPSG, 1, (int *)NULL);
   exec_sql(f->db, "PRAGMA cache_size = -8192; PRAGMA journal_mode = wal; PRAGMA synchronous = normal");
   if (v->revision_in_row) {
-    f->op[SET_STEP] = prepare(f->db,
-        "INSERT INTO workflow_state (flow_session_key, current_step, created_at, updated_at, ws_revision) VALUES (?1, ?2, "
-        NOW ", " NOW ", " NEXT_SEQ ") ON CONFLICT(flow_session_key) DO UPDATE SET current_step = excluded.current_step,"
-        " updated_at = excluded.updated_at, ws_revision = " NEXT_SEQ " WHERE current_step IS NOT excluded.current_step");
-    f->op[UPDATE_STATE] = prepare(f->db,
-        "INSERT INTO workflow_state (flow_session_key, state_json, created_at, updated_at, ws_revision) VALUES (?1, ?2, "
-        NOW ", " NOW ", " NEXT_SEQ ") ON CONFLICT(flow_session_key) DO UPDATE SET state_json = json_patch(state_json,"
-        " excluded.state_json), updated_at = excluded.updated_at, ws_revision = " NEXT_SEQ);
-    f->op[CREATE] = prepare(f->db,
-        "INSERT INTO workflow_state (flow_session_key, label, created_at, updated_at, ws_revision) VALUES (?1, ?2, " NOW
-        ", " NOW ", " NEXT_SEQ ") ON CONFLICT(flow_session_key) DO NOTHING");
+    f->op[SET_STEP] = prepare(f->db, SET_STEP_SQL(", ws_revision", ", " NEXT_SEQ, ", ws_revision = " NEXT_SEQ));
+    f->op[UPDATE_STATE] = prepare(f->db, UPDATE_STATE_SQL(", ws_revision", ", " NEXT_SEQ, ", ws_revision = " NEXT_SEQ));
+    f->op[CREATE] = prepare(f->db, CREATE_SQL(", ws_revision", ", " NEXT_SEQ));
   } else {
-    f->op[SET_STEP] = prepare(f->db,
-        "INSERT INTO workflow_state (flow_session_key, current_step, created_at, updated_at) VALUES (?1, ?2, " NOW
-        ", " NOW ") ON CONFLICT(flow_session_key) DO UPDATE SET current_step = excluded.current_step,"
-        " updated_at = excluded.updated_at WHERE current_step IS NOT excluded.current_step");
-    f->op[UPDATE_STATE] = prepare(f->db,
-        "INSERT INTO workflow_state (flow_session_key, state_json, created_at, updated_at) VALUES (?1, ?2, " NOW
-        ", " NOW ") ON CONFLICT(flow_session_key) DO UPDATE SET state_json = json_patch(state_json,"
-        " excluded.state_json), updated_at = excluded.updated_at");
-    f->op[CREATE] = prepare(f->db,
-        "INSERT INTO workflow_state (flow_session_key, label, created_at, updated_at) VALUES (?1, ?2, " NOW ", " NOW
-        ") ON CONFLICT(flow_session_key) DO NOTHING");
+    f->op[SET_STEP] = prepare(f->db, SET_STEP_SQL("", "", ""));
+    f->op[UPDATE_STATE] = prepare(f->db, UPDATE_STATE_SQL("", "", ""));
+    f->op[CREATE] = prepare(f->db, CREATE_SQL("", ""));
   }
   run(f->op[UPDATE_STATE], "bench:s1k", state_1k);
 }

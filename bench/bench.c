@@ -52,6 +52,8 @@
  * created_at to on every write that changes a row (0.1 wrote .SSS suffixes), its default
  * history depth and busy timeout. */
 #define NOW "strftime('%Y-%m-%d %H:%M:%S','now')"
+/* The latest number of the change sequence, as src/schema.rs spells it (latest_seq!). */
+#define LATEST_SEQ "max(coalesce((SELECT max(seq) FROM ws_change), 0), (SELECT forgotten_seq FROM ws_feed))"
 #define WHOLE_SECOND_CREATED_AT \
   "created_at = CASE WHEN created_at GLOB" \
   " '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9].*'" \
@@ -271,7 +273,7 @@ typedef struct Raw {
   sqlite3_stmt *begin, *commit;
   sqlite3_stmt *update_state, *get_state, *update_step, *set_step, *create, *list;
   sqlite3_stmt *ensure, *next_seq, *push_snapshot, *push_current, *trim, *clear_stack, *top, *restore, *delete_entry;
-  sqlite3_stmt *revision, *latest, *unnumber, *number; /* the change sequence (src/feed.rs) */
+  sqlite3_stmt *revision, *latest, *number, *unnumber; /* the change sequence (src/feed.rs) */
   sqlite3_stmt *begin_read, *apply_set, *apply_step_set, *get_session, *forgotten, *changes;
   sqlite3_stmt *merge_top, *undo_top, *undo_marks; /* merged checkpoints, ws_undo_status */
   sqlite3_stmt *read_row, *stack_len; /* for the checks, never timed */
@@ -355,9 +357,9 @@ static void raw_prepare(Raw *r) {
   /* The change sequence: a session's revision, the latest number, and the numbering of
    * a call that changed only a session's stacks, which no trigger sees (src/feed.rs). */
   r->revision = prepare(db, "SELECT seq FROM ws_change WHERE flow_session_key = ?1 AND deleted_at IS NULL");
-  r->latest = prepare(db, "SELECT coalesce(max(seq), 0) FROM ws_change");
-  r->unnumber = prepare(db, "DELETE FROM ws_change WHERE flow_session_key = ?1");
-  r->number = prepare(db, "INSERT INTO ws_change (flow_session_key) VALUES (?1)");
+  r->latest = prepare(db, "SELECT " LATEST_SEQ);
+  r->number = prepare(db, "INSERT INTO ws_change (seq, flow_session_key, deleted_at) VALUES (" LATEST_SEQ " + 1, ?1, NULL)");
+  r->unnumber = prepare(db, "DELETE FROM ws_change WHERE flow_session_key = ?1 AND seq < (SELECT max(seq) FROM ws_change)");
   /* ws_apply of a replace: json_set of ?3 at the path ?2 (no json(): the value is bound
    * as a number), with the step ?4 too for the second form. */
   r->apply_set = prepare(db,
@@ -500,10 +502,10 @@ static sqlite3_int64 raw_latest(Raw *r) { return query_key_int(r->latest, NULL, 
 static void raw_stacks_changed(Raw *r, const char *key, sqlite3_int64 since) {
   sqlite3_int64 numbered = query_key_int(r->revision, key, -1);
   if (numbered >= 0 && numbered <= since) {
-    bind_text(r->unnumber, 1, key);
-    run(r->unnumber);
     bind_text(r->number, 1, key);
     run(r->number);
+    bind_text(r->unnumber, 1, key);
+    run(r->unnumber);
   }
 }
 
@@ -790,8 +792,8 @@ typedef struct Schema {
   char *feed_row; /* the INSERT of ws_feed's one row, as the library made it */
 } Schema;
 
-/* SQLite's own tables (sqlite_sequence, which AUTOINCREMENT makes) are left out: SQLite
- * makes them itself, and refuses to be told to. */
+/* SQLite's own tables (sqlite_sequence, which AUTOINCREMENT would make) are left out:
+ * SQLite makes them itself, and refuses to be told to. */
 static void schema_read(sqlite3 *db, Schema *schema) {
   sqlite3_stmt *stmt = prepare(db,
       "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"

@@ -10,7 +10,7 @@
  * and one design the library does not use (yet): each session's revision in its row, a
  * column `ws_revision` with an index of its own, set by the write's own statement to the
  * next number (the largest a row, a deletion or the forgotten ones hold, plus one), in
- * place of the triggers' DELETE and INSERT of the session's ws_change row (issue 15).
+ * place of the triggers' INSERT and DELETE of the session's ws_change rows (issue 15).
  * Each holds 101,000 sessions in 101 flows. The writes are the statements of
  * ws_set_current_step, ws_update_state (json_patch of two keys into a 1 KB state) and
  * ws_create_session, in WAL mode with synchronous=normal; the files take turns in each

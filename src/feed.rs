@@ -27,7 +27,7 @@ const POLL: Duration = Duration::from_millis(5);
 pub(crate) fn latest(conn: &Connection) -> Result<i64> {
     query_row(
         conn,
-        "SELECT coalesce(max(seq), 0) FROM ws_change",
+        crate::schema::SELECT_LATEST_SEQ,
         [],
         |row| row.get(0),
         || "read the latest change number".to_string(),
@@ -62,11 +62,13 @@ pub(crate) fn stacks_changed(
     let numbered = revision(conn, key, &owner)?;
     if numbered > 0 && numbered <= since {
         let doing = || format!("number the change of {}", owner());
-        execute(conn, "DELETE FROM ws_change WHERE flow_session_key = ?1", [key], doing)?;
-        execute(conn, "INSERT INTO ws_change (flow_session_key) VALUES (?1)", [key], doing)?;
+        let [insert, drop_older] = crate::schema::NUMBER_SESSION;
+        execute(conn, insert, [key], doing)?;
         // The new number is the row's seq (INTEGER PRIMARY KEY); no trigger inserts on
         // an insert without deleted_at.
-        return Ok(conn.last_insert_rowid());
+        let seq = conn.last_insert_rowid();
+        execute(conn, drop_older, [key], doing)?;
+        return Ok(seq);
     }
     Ok(numbered)
 }
@@ -450,7 +452,7 @@ mod tests {
             conn.execute_batch(
                 "DROP TRIGGER ws_change_session_inserted; DROP TRIGGER ws_change_session_updated;
                  DROP TRIGGER ws_change_session_renamed; DROP TRIGGER ws_change_session_deleted; DROP TABLE ws_change; DROP TABLE ws_feed;
-                 DELETE FROM sqlite_sequence; PRAGMA user_version = 3;
+                 PRAGMA user_version = 3;
                  UPDATE workflow_state SET created_at = '2025-01-01 10:00:00.500', updated_at = '2025-01-01 10:00:00.500' WHERE flow_session_key = 'f:old';
                  UPDATE workflow_state SET created_at = '2025-01-01 10:00:00.250', updated_at = '2025-01-01 10:00:00.900' WHERE flow_session_key = 'f:new';",
             )
@@ -469,5 +471,90 @@ mod tests {
         assert!(summary.contains(r#""created_at":"2025-01-01 10:00:00","#), "{summary}");
         assert_eq!(store.get_revision("f", "old").unwrap(), 3);
         assert!(store.undo("f", "old").unwrap(), "0.1's undo stack is still there");
+    }
+
+    /// A session that holds the latest number takes a new one at each change, by a row
+    /// write, a change of its stacks only, its deletion or its creation again: no number
+    /// is given twice, and one row of the key is left.
+    #[test]
+    fn the_session_with_the_latest_number_takes_a_new_one_at_each_change() {
+        let store = Store::open(crate::MEMORY_PATH, Options::default()).unwrap();
+        let mut expected = 0;
+        let mut changed = |what: &str, revision: Option<i64>| {
+            expected += 1;
+            assert_eq!(store.latest_seq().unwrap(), expected, "after {what}");
+            assert_eq!(store.get_revision("f", "a").unwrap(), revision.unwrap_or(expected), "after {what}");
+            assert_eq!(rows(&store, "SELECT count(*) FROM ws_change WHERE flow_session_key = 'f:a'"), 1);
+        };
+        store.update_state("f", "a", r#"{"x":1}"#).unwrap();
+        changed("a creation", None);
+        store.update_state("f", "a", r#"{"x":2}"#).unwrap();
+        changed("an update", None);
+        store.history_push("f", "a", r#"{"snapshot":1}"#).unwrap();
+        changed("a history push", None);
+        store.delete_session("f", "a").unwrap();
+        changed("a deletion", Some(0));
+        store.update_state("f", "a", r#"{"x":3}"#).unwrap();
+        changed("a creation again", None);
+        assert_eq!(rows(&store, "SELECT deletions FROM ws_feed"), 0);
+    }
+
+    /// Schema 6 numbered by AUTOINCREMENT. Opening such a file keeps every session's
+    /// revision and the sequence goes on after the counter: past the rows' numbers, the
+    /// counter's are recorded as forgotten (a follower from before them reloads), and
+    /// none is given again.
+    #[test]
+    fn a_version_6_file_keeps_every_number_and_goes_on_after_its_counter() {
+        for counter in [5, 9] {
+            let path = scratch(&format!("v6-{counter}.db"));
+            {
+                let store = Store::open(&path, Options::default()).unwrap();
+                store.update_state("f", "a", "{}").unwrap();
+                store.update_state("f", "b", "{}").unwrap();
+                store.update_state("f", "gone", "{}").unwrap();
+                store.delete_session("f", "gone").unwrap();
+                store.update_state("f", "a", r#"{"x":1}"#).unwrap();
+            }
+            {
+                // Back to schema 6's table, its counter at `counter`.
+                let conn = Connection::open(&path).unwrap();
+                conn.execute_batch(&format!(
+                    "DROP TRIGGER ws_change_session_inserted; DROP TRIGGER ws_change_session_updated;
+                     DROP TRIGGER ws_change_session_renamed; DROP TRIGGER ws_change_session_deleted;
+                     CREATE TABLE six (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                         flow_session_key TEXT NOT NULL UNIQUE, deleted_at INTEGER);
+                     INSERT INTO six SELECT seq, flow_session_key, deleted_at FROM ws_change;
+                     DROP TABLE ws_change; ALTER TABLE six RENAME TO ws_change;
+                     CREATE INDEX ws_change_deletions ON ws_change (deleted_at) WHERE deleted_at IS NOT NULL;
+                     UPDATE sqlite_sequence SET seq = {counter} WHERE name = 'ws_change';
+                     PRAGMA user_version = 6;"
+                ))
+                .unwrap();
+            }
+            let store = Store::open(&path, Options::default()).unwrap();
+            assert_eq!(
+                (store.get_revision("f", "a").unwrap(), store.get_revision("f", "b").unwrap()),
+                (5, 2)
+            );
+            assert_eq!(store.latest_seq().unwrap(), counter);
+            assert_eq!(rows(&store, "SELECT deletions FROM ws_feed"), 1);
+            assert_eq!(rows(&store, "SELECT count(*) FROM sqlite_sequence WHERE name = 'ws_change'"), 0);
+            assert_eq!(rows(&store, "PRAGMA user_version"), crate::schema::SCHEMA_VERSION);
+            let before = store.changes_since(Some("f"), 1, 0).unwrap();
+            store.update_state("f", "b", r#"{"x":1}"#).unwrap();
+            assert_eq!(store.get_revision("f", "b").unwrap(), counter + 1);
+            let after = store.changes_since(Some("f"), counter, 0).unwrap();
+            assert!(
+                after.contains(&format!(r#"{{"seq":{},"flow_id":"f","session_id":"b""#, counter + 1)),
+                "{after}"
+            );
+            if counter == 5 {
+                assert!(before.contains(r#""session_id":"gone","revision":4,"deleted":true"#), "{before}");
+                assert!(before.ends_with(r#""last_seq":5,"more":false,"reset":false}"#), "{before}");
+            } else {
+                assert!(before.contains(r#""reset":true"#), "{before}");
+                assert!(after.ends_with(r#""reset":false}"#), "{after}");
+            }
+        }
     }
 }

@@ -21,6 +21,7 @@ use crate::json;
 use crate::key::{check_flow_id, describe};
 use crate::pointer::{self, Pointer};
 use crate::prune::check_timestamp;
+use crate::schema::SELECT_LATEST_SEQ;
 use crate::sessions::{push_summary_members, Order, LIST_COLUMNS};
 use crate::store::Store;
 use crate::stored;
@@ -350,7 +351,7 @@ fn run_sql(query: &Query, run: Run, after: bool) -> String {
     let (dir, past) = if query.descending { ("DESC", "<") } else { ("ASC", ">") };
     let state = if query.fields.is_empty() { "NULL" } else { "w.state_json" };
     let mut sql = format!(
-        "SELECT {LIST_COLUMNS}, coalesce(c.seq, 0), {column}, {state}, (SELECT coalesce(max(seq), 0) FROM ws_change)
+        "SELECT {LIST_COLUMNS}, coalesce(c.seq, 0), {column}, {state}, ({SELECT_LATEST_SEQ})
          FROM workflow_state w LEFT JOIN ws_change c ON c.flow_session_key = w.flow_session_key
          WHERE {FLOW_OF_KEY} = ?1 AND coalesce(c.seq, 0) <= ?4"
     );

@@ -20,7 +20,11 @@ use rusqlite::{Connection, TransactionBehavior};
 ///    Entries written before stay readable (no meta, and never merged into).
 /// 6: adds the query indexes `ws_query_updated`, `ws_query_created` and `ws_query_label`
 ///    (paged session queries, `query.rs`).
-pub const SCHEMA_VERSION: i64 = 6;
+/// 7: `ws_change` numbers the changes itself instead of by AUTOINCREMENT, whose counter
+///    in `sqlite_sequence` every write rewrote (a B-tree page and a WAL frame, 15-20% of
+///    a small write: `bench/schema_cost.c`); its key index is no longer UNIQUE. Every
+///    session keeps its revision and the sequence goes on from where it was.
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Exactly the table and index cjm-workflow-state 0.0.3 creates, so that either
 /// program can open a file the other made.
@@ -175,19 +179,21 @@ END;
 
 /// The change sequence (see `feed.rs`). `ws_change` has one row per live session, whose
 /// `seq` is its revision, and one per remembered deletion (`deleted_at`, Unix seconds,
-/// not NULL). A change deletes the session's row and inserts a new one, so the
-/// AUTOINCREMENT rowid is the next number of the sequence, never reused, and the newest
-/// row's `seq` is the latest number: the table's size follows the live sessions and the
-/// remembered deletions, not the number of changes. `ws_feed` is one row: how long
-/// deletions are remembered (`retention_s`, set by the `change_retention_s` option), how
-/// many are (`deletions`), and the newest sequence number forgotten (`forgotten_seq`),
-/// against which a follower learns that it must reload (`reset`).
+/// not NULL). A change inserts the session's new row, numbered by `number_change!`, and
+/// deletes its older one, so the newest row's `seq` is the latest number: the table's
+/// size follows the live sessions and the remembered deletions, not the number of
+/// changes. The key index is not UNIQUE because both rows exist for that moment.
+/// `ws_feed` is one row: how long deletions are remembered (`retention_s`, set by the
+/// `change_retention_s` option), how many are (`deletions`), and the newest sequence
+/// number forgotten (`forgotten_seq`), against which a follower learns that it must
+/// reload (`reset`).
 const CREATE_FEED_TABLES: &str = "
 CREATE TABLE IF NOT EXISTS ws_change (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    flow_session_key TEXT NOT NULL UNIQUE,
+    seq INTEGER PRIMARY KEY,
+    flow_session_key TEXT NOT NULL,
     deleted_at INTEGER
 );
+CREATE INDEX IF NOT EXISTS ws_change_key ON ws_change (flow_session_key);
 CREATE INDEX IF NOT EXISTS ws_change_deletions ON ws_change (deleted_at) WHERE deleted_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS ws_feed (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -197,6 +203,73 @@ CREATE TABLE IF NOT EXISTS ws_feed (
 );
 INSERT OR IGNORE INTO ws_feed (id, retention_s, deletions, forgotten_seq) VALUES (1, 604800, 0, 0);
 ";
+
+/// The latest number of the change sequence: the largest a row holds or a forgotten
+/// deletion held (the two differ only in a file whose AUTOINCREMENT counter had run
+/// past its rows, see `SET_ASIDE_AUTOINCREMENT_FEED`); 0 for a file never changed.
+macro_rules! latest_seq {
+    () => {
+        "max(coalesce((SELECT max(seq) FROM ws_change), 0), (SELECT forgotten_seq FROM ws_feed))"
+    };
+}
+
+/// `latest_seq!` as a query, for `feed.rs` and `query.rs`.
+pub(crate) const SELECT_LATEST_SEQ: &str = concat!("SELECT ", latest_seq!());
+
+/// The next number of the change sequence. Computed before the session's older row
+/// goes, so a session that held the latest number takes a new one, and no number is
+/// ever given twice.
+macro_rules! next_seq {
+    () => {
+        concat!(latest_seq!(), " + 1")
+    };
+}
+
+/// Numbers a change of the session `$key` (an SQL expression: `NEW.flow_session_key`
+/// in a trigger, `?1` in `feed.rs`): `insert` gives it a new row with the next number
+/// (`$deleted_at`: NULL for a live session, the time of a deletion), `drop_older`
+/// deletes its row from before. Both are single-row statements: see
+/// `CREATE_FEED_TRIGGERS`.
+macro_rules! number_change {
+    (insert $key:literal, $deleted_at:expr) => {
+        concat!(
+            "INSERT INTO ws_change (seq, flow_session_key, deleted_at) VALUES (",
+            next_seq!(),
+            ", ",
+            $key,
+            ", ",
+            $deleted_at,
+            ")"
+        )
+    };
+    (drop_older $key:literal) => {
+        concat!(
+            "DELETE FROM ws_change WHERE flow_session_key = ",
+            $key,
+            " AND seq < (SELECT max(seq) FROM ws_change)"
+        )
+    };
+    ($key:literal, $deleted_at:expr) => {
+        concat!(
+            "    ",
+            number_change!(insert $key, $deleted_at),
+            ";\n    ",
+            number_change!(drop_older $key),
+            ";\n"
+        )
+    };
+}
+
+/// `feed.rs`'s numbering of a change that no trigger sees, the session's key bound as ?1.
+pub(crate) const NUMBER_SESSION: [&str; 2] =
+    [number_change!(insert "?1", "NULL"), number_change!(drop_older "?1")];
+
+/// The time of a deletion, in Unix seconds.
+macro_rules! now_s {
+    () => {
+        "CAST(strftime('%s', 'now') AS INTEGER)"
+    };
+}
 
 /// Numbers every change of a session row, whoever makes it (the Python package's
 /// writes and deletes too). An update that leaves every column as it was takes no
@@ -210,39 +283,37 @@ INSERT OR IGNORE INTO ws_feed (id, retention_s, deletions, forgotten_seq) VALUES
 /// makes SQLite build a temporary table on every call, and allocating and freeing its
 /// pages cost each small write up to twice its time (the benchmark's
 /// ws_set_current_step: 1.98x raw SQLite before, 1.13x after).
-const CREATE_FEED_TRIGGERS: &str = "
+const CREATE_FEED_TRIGGERS: &str = concat!(
+    "
 CREATE TRIGGER IF NOT EXISTS ws_change_session_inserted
 AFTER INSERT ON workflow_state
 BEGIN
-    DELETE FROM ws_change WHERE flow_session_key = NEW.flow_session_key;
-    INSERT INTO ws_change (flow_session_key) VALUES (NEW.flow_session_key);
-END;
+",
+    number_change!("NEW.flow_session_key", "NULL"),
+    "END;
 CREATE TRIGGER IF NOT EXISTS ws_change_session_updated
 AFTER UPDATE ON workflow_state
 WHEN OLD.flow_session_key IS NEW.flow_session_key AND (OLD.state_json IS NOT NEW.state_json
   OR OLD.current_step IS NOT NEW.current_step OR OLD.label IS NOT NEW.label
   OR OLD.created_at IS NOT NEW.created_at OR OLD.updated_at IS NOT NEW.updated_at)
 BEGIN
-    DELETE FROM ws_change WHERE flow_session_key = NEW.flow_session_key;
-    INSERT INTO ws_change (flow_session_key) VALUES (NEW.flow_session_key);
-END;
+",
+    number_change!("NEW.flow_session_key", "NULL"),
+    "END;
 CREATE TRIGGER IF NOT EXISTS ws_change_session_renamed
 AFTER UPDATE OF flow_session_key ON workflow_state
 WHEN OLD.flow_session_key IS NOT NEW.flow_session_key
 BEGIN
-    DELETE FROM ws_change WHERE flow_session_key = OLD.flow_session_key;
-    DELETE FROM ws_change WHERE flow_session_key = NEW.flow_session_key;
-    INSERT INTO ws_change (flow_session_key, deleted_at)
-        VALUES (OLD.flow_session_key, CAST(strftime('%s', 'now') AS INTEGER));
-    INSERT INTO ws_change (flow_session_key) VALUES (NEW.flow_session_key);
-END;
+",
+    number_change!("OLD.flow_session_key", now_s!()),
+    number_change!("NEW.flow_session_key", "NULL"),
+    "END;
 CREATE TRIGGER IF NOT EXISTS ws_change_session_deleted
 AFTER DELETE ON workflow_state
 BEGIN
-    DELETE FROM ws_change WHERE flow_session_key = OLD.flow_session_key;
-    INSERT INTO ws_change (flow_session_key, deleted_at)
-        VALUES (OLD.flow_session_key, CAST(strftime('%s', 'now') AS INTEGER));
-END;
+",
+    number_change!("OLD.flow_session_key", now_s!()),
+    "END;
 CREATE TRIGGER IF NOT EXISTS ws_change_deletion_added
 AFTER INSERT ON ws_change WHEN NEW.deleted_at IS NOT NULL
 BEGIN
@@ -262,6 +333,32 @@ AFTER DELETE ON ws_change WHEN OLD.deleted_at IS NOT NULL
 BEGIN
     UPDATE ws_feed SET deletions = deletions - 1;
 END;
+"
+);
+
+/// Schema 7's renumbering of a file that schema 4-6 numbered by AUTOINCREMENT: the rows
+/// are kept aside while the table is made anew (dropping the old one drops its
+/// triggers, its indexes and its `sqlite_sequence` counter), and the feed's triggers on
+/// `workflow_state` go, to be made anew after it. A counter past every row's number
+/// (its row gone some other way than the feed's own) is recorded as forgotten, so the
+/// sequence never gives that number again and a follower that saw it reloads.
+const SET_ASIDE_AUTOINCREMENT_FEED: &str = "
+CREATE TEMP TABLE ws_change_before_7 AS SELECT seq, flow_session_key, deleted_at FROM main.ws_change;
+UPDATE ws_feed SET forgotten_seq = max(forgotten_seq, (SELECT seq FROM sqlite_sequence WHERE name = 'ws_change'))
+WHERE (SELECT seq FROM sqlite_sequence WHERE name = 'ws_change') > coalesce((SELECT max(seq) FROM main.ws_change), 0);
+DROP TRIGGER IF EXISTS ws_change_session_inserted;
+DROP TRIGGER IF EXISTS ws_change_session_updated;
+DROP TRIGGER IF EXISTS ws_change_session_renamed;
+DROP TRIGGER IF EXISTS ws_change_session_deleted;
+DROP TABLE main.ws_change;
+";
+
+/// The rows set aside, back in the new table (before the triggers that count deletions
+/// exist again: the count in `ws_feed` stays as it was).
+const RESTORE_FEED: &str = "
+INSERT INTO main.ws_change (seq, flow_session_key, deleted_at)
+SELECT seq, flow_session_key, deleted_at FROM temp.ws_change_before_7 ORDER BY seq;
+DROP TABLE temp.ws_change_before_7;
 ";
 
 /// Gives every session of a file that had no change sequence its revision, in the
@@ -278,6 +375,7 @@ struct Found {
     has_history: bool,
     has_chunks: bool,
     has_feed: bool,
+    has_change_key: bool,
     has_undo_columns: bool,
     has_undo_table: bool,
     has_query_indexes: bool,
@@ -319,6 +417,14 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
         .map_err(|e| Error::sqlite(&doing(), e))
     };
     let (has_history, has_feed, has_undo_table) = (has("ws_history")?, has("ws_change")?, has("ws_undo")?);
+    let has_change_key = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'ws_change_key'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .map_err(|e| Error::sqlite(&doing(), e))?
+        == 1;
     let has_query_indexes = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN
@@ -343,6 +449,7 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
         has_history,
         has_chunks,
         has_feed,
+        has_change_key,
         has_undo_columns,
         has_undo_table,
         has_query_indexes,
@@ -351,14 +458,16 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
 
 /// Brings a writable file to the current schema in one transaction: creates the
 /// tables and triggers, adds the `label` column to a 0.0.2-format file, the `chunks`
-/// column to a version 2 file and the undo columns to a version 4 one, records the
-/// version.
+/// column to a version 2 file and the undo columns to a version 4 one, makes the
+/// change sequence of a version 4-6 file anew without AUTOINCREMENT (every number
+/// kept), records the version.
 pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
     let found = inspect(conn, path)?;
     if found.version == SCHEMA_VERSION
         && found.has_label
         && found.has_chunks
         && found.has_feed
+        && found.has_change_key
         && found.has_undo_columns
         && found.has_undo_table
         && found.has_query_indexes
@@ -394,7 +503,14 @@ pub fn create_or_migrate(conn: &mut Connection, path: &str) -> Result<()> {
     tx.execute_batch(CREATE_UNDO_TABLE).map_err(|e| Error::sqlite(&doing(), e))?;
     tx.execute_batch(CREATE_CHUNK_TABLES).map_err(|e| Error::sqlite(&doing(), e))?;
     tx.execute_batch(CREATE_CHUNK_TRIGGERS).map_err(|e| Error::sqlite(&doing(), e))?;
+    let renumber = found.has_feed && !found.has_change_key;
+    if renumber {
+        tx.execute_batch(SET_ASIDE_AUTOINCREMENT_FEED).map_err(|e| Error::sqlite(&doing(), e))?;
+    }
     tx.execute_batch(CREATE_FEED_TABLES).map_err(|e| Error::sqlite(&doing(), e))?;
+    if renumber {
+        tx.execute_batch(RESTORE_FEED).map_err(|e| Error::sqlite(&doing(), e))?;
+    }
     if !found.has_feed {
         tx.execute_batch(NUMBER_EXISTING_SESSIONS).map_err(|e| Error::sqlite(&doing(), e))?;
     }

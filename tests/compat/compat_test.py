@@ -79,7 +79,7 @@ import time
 FLOW_A = "compat-a"  # the flows of compat_tool's "write" scenario
 FLOW_B = "compat.b"
 
-SCHEMA_VERSION = 6  # PRAGMA user_version of a file the C library opened for writing
+SCHEMA_VERSION = 7  # PRAGMA user_version of a file the C library opened for writing
 
 # Exactly CURRENT_TIMESTAMP's form, what the library writes since 0.2 (0.1 added ".SSS").
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")

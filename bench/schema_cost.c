@@ -229,6 +229,9 @@ static void time_round(File *f, int round, long *made) {
   timed(f, CREATE, round, start, counted);
 }
 
+static const char RULE[] =
+    "----------------------------------------+-------------------+-------------------+-------------------";
+
 static int compare_doubles(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
@@ -266,7 +269,7 @@ int main(int argc, char **argv) {
   }
   printf("%-40s|", "schema");
   for (op = 0; op < OPS; op++) printf(" %17s |", OP_NAMES[op]);
-  printf("\n----------------------------------------+-------------------+-------------------+-------------------\n");
+  printf("\n%s\n", RULE);
   for (v = 0; v < COUNT; v++) {
     printf("%-40s|", VARIANTS[v].name);
     for (op = 0; op < OPS; op++) {
@@ -279,7 +282,7 @@ int main(int argc, char **argv) {
   printf("(x: against the Python package's schema; issue 15's goal for the library's writes: <= 1.3x)\n");
   printf("\nWAL frames each write commits (B-tree pages it dirties; the mean over every round)\n\n%-40s|", "schema");
   for (op = 0; op < OPS; op++) printf(" %17s |", OP_NAMES[op]);
-  printf("\n");
+  printf("\n%s\n", RULE);
   for (v = 0; v < COUNT; v++) {
     printf("%-40s|", VARIANTS[v].name);
     for (op = 0; op < OPS; op++) printf(" %17.2f |", (double)files[v].frames[op] / (CALLS * ROUNDS));

@@ -21,9 +21,9 @@ use rusqlite::{Connection, TransactionBehavior};
 /// 6: adds the query indexes `ws_query_updated`, `ws_query_created` and `ws_query_label`
 ///    (paged session queries, `query.rs`).
 /// 7: `ws_change` numbers the changes itself instead of by AUTOINCREMENT, whose counter
-///    in `sqlite_sequence` every write rewrote (a B-tree page and a WAL frame, 15-20% of
-///    a small write: `bench/schema_cost.c`); its key index is no longer UNIQUE. Every
-///    session keeps its revision and the sequence goes on from where it was.
+///    in `sqlite_sequence` every write rewrote (a B-tree page and a WAL frame: a set
+///    step commits 5 frames, not 6, `bench/schema_cost.c`); its key index is no longer
+///    UNIQUE. Every session keeps its revision and the sequence goes on from there.
 pub const SCHEMA_VERSION: i64 = 7;
 
 /// Exactly the table and index cjm-workflow-state 0.0.3 creates, so that either

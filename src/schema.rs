@@ -407,24 +407,18 @@ fn inspect(conn: &Connection, path: &str) -> Result<Found> {
         Ok(())
     })
     .map_err(|e| Error::sqlite(&doing(), e))?;
-    let has = |table: &str| {
+    let has = |kind: &str, name: &str| {
         conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-            [table],
+            "SELECT count(*) FROM sqlite_master WHERE type = ?1 AND name = ?2",
+            [kind, name],
             |row| row.get::<_, i64>(0),
         )
         .map(|n| n > 0)
         .map_err(|e| Error::sqlite(&doing(), e))
     };
-    let (has_history, has_feed, has_undo_table) = (has("ws_history")?, has("ws_change")?, has("ws_undo")?);
-    let has_change_key = conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'ws_change_key'",
-            [],
-            |row| row.get::<_, i64>(0),
-        )
-        .map_err(|e| Error::sqlite(&doing(), e))?
-        == 1;
+    let (has_history, has_feed, has_undo_table) =
+        (has("table", "ws_history")?, has("table", "ws_change")?, has("table", "ws_undo")?);
+    let has_change_key = has("index", "ws_change_key")?;
     let has_query_indexes = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN

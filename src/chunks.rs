@@ -18,7 +18,7 @@
 
 use crate::error::{Error, Result};
 use crate::json::CanonicalObject;
-use crate::store::{execute, query_row, Db, Store};
+use crate::store::{execute, query_row, Db, Store, STATE_SQL};
 use crate::stored;
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension, MAIN_DB};
@@ -221,8 +221,9 @@ fn chunk_session_state(store: &Store, conn: &Db, key: &str) -> Result<Option<Arc
     }
     let sizes = store.options().chunking;
     let prev = store.chunk_cache().get(key);
-    let found = conn.query_state(
-        key,
+    let found = conn.query_hot(
+        STATE_SQL,
+        [key],
         |row| {
             let ValueRef::Text(bytes) = row.get_ref(0)? else { return Ok(Found::Inline) };
             if bytes.len() < sizes.threshold {

@@ -8,7 +8,7 @@ use crate::json::{self, CanonicalObject};
 use crate::key::{check_id, describe, session_key};
 use crate::patch::{self, Patch};
 use crate::state::StateCell;
-use crate::store::{execute, query_row, Store, NOW, WHOLE_SECOND_CREATED_AT};
+use crate::store::{execute, Db, Store, NOW, WHOLE_SECOND_CREATED_AT};
 use crate::stored;
 use crate::undo::{record_checkpoint, Checkpoint, DEFAULT_MERGE_WINDOW_MS};
 use rusqlite::params;
@@ -131,12 +131,12 @@ struct Row {
 /// Reads the session's row, state and revision with one query.
 fn read_row(
     store: &Store,
-    conn: &rusqlite::Connection,
+    conn: &Db,
     key: &str,
     owner: &impl Fn() -> String,
 ) -> Result<Option<Row>> {
-    query_row(
-        conn,
+    // A hot statement (`store.rs`): ws_get_session is a UI thread's read.
+    conn.query_hot(
         // The revision by a subquery, not a join: SQLite propagates `?1` into a join's
         // other table and then re-prepares the statement on every use (8 of 10 us of a
         // small ws_get_session went to SQLite's parser).

@@ -4,7 +4,7 @@
 use crate::error::{quote, Error, Result, Status};
 use crate::json::{self, CanonicalObject};
 use crate::key::{check_id, describe, session_key};
-use crate::store::{execute, query_row, Db, Store, NOW, WHOLE_SECOND_CREATED_AT};
+use crate::store::{execute, query_row, Db, Store, NOW, STATE_SQL, WHOLE_SECOND_CREATED_AT};
 use crate::stored;
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection};
@@ -76,8 +76,9 @@ fn load_state(
     key: &str,
     owner: impl Fn() -> String,
 ) -> Result<Option<Arc<CanonicalObject>>> {
-    let found = conn.query_state(
-        key,
+    let found = conn.query_hot(
+        STATE_SQL,
+        [key],
         |row| Ok(StateCell::read(store, key, row.get_ref(0)?)),
         || format!("read the state of {}", owner()),
     )?;

@@ -31,18 +31,17 @@ pub const WHOLE_SECOND_CREATED_AT: &str = "created_at = CASE WHEN created_at GLO
 
 /// The query that reads a session's state: the one statement of `ws_get_state`, and the
 /// first of every state update, checkpoint and undo.
-const STATE_SQL: &str = "SELECT state_json FROM workflow_state WHERE flow_session_key = ?1";
+pub(crate) const STATE_SQL: &str = "SELECT state_json FROM workflow_state WHERE flow_session_key = ?1";
 
-/// The statements that run on nearly every call, prepared once beside their connection.
-/// rusqlite's statement cache, which serves every other statement, costs about 1,000
-/// instructions a lookup (it hashes and copies the SQL text): an eighth of a whole
-/// `ws_get_state`, and most of what separated it from raw SQLite.
+/// The statements of the calls that must cost what raw SQLite costs (the reads of a UI
+/// thread, a merged keystroke, every transaction's BEGIN and COMMIT), each prepared at
+/// its first use and kept beside its connection, found by the address of its SQL text.
+/// rusqlite's statement cache, which serves every other statement, hashes the whole
+/// SQL text and moves the statement out of its list and back on every use: 1,000-2,000
+/// instructions a statement (`valgrind --tool=callgrind`), a sixth of a small
+/// `ws_get_session` and a third of a `ws_undo_status`.
 pub(crate) struct Hot<'c> {
-    state: RefCell<Statement<'c>>,
-    /// `undo.rs`'s read of the newest undo entry, all that a keystroke merged into a run
-    /// does; prepared at its first use, so that a store that never checkpoints never
-    /// prepares it.
-    undo_top: RefCell<Option<Statement<'c>>>,
+    statements: RefCell<Vec<((usize, usize), Statement<'c>)>>,
 }
 
 self_cell::self_cell!(
@@ -69,40 +68,50 @@ impl std::ops::Deref for Db {
 }
 
 impl Db {
-    fn open(conn: Connection, path: &str) -> Result<Db> {
-        Db::try_new(conn, |conn| {
-            Ok(Hot { state: RefCell::new(conn.prepare(STATE_SQL)?), undo_top: RefCell::new(None) })
+    fn open(conn: Connection) -> Db {
+        Db::new(conn, |_| Hot { statements: RefCell::new(Vec::new()) })
+    }
+
+    /// Runs `f` on the hot statement of `sql` (see [`Hot`]). Only SQL text that lives as
+    /// long as the program is taken, so the list stays as short as the code's hot paths.
+    fn with_hot<R>(
+        &self,
+        sql: &'static str,
+        f: impl FnOnce(&mut Statement<'_>) -> rusqlite::Result<R>,
+    ) -> rusqlite::Result<R> {
+        self.with_dependent(|conn, hot| {
+            // A statement run from inside another's row closure finds the list in use:
+            // rusqlite's cache serves it then.
+            let Ok(mut list) = hot.statements.try_borrow_mut() else {
+                let mut stmt = conn.prepare_cached(sql)?;
+                return f(&mut stmt);
+            };
+            let id = (sql.as_ptr() as usize, sql.len());
+            let at = match list.iter().position(|(known, _)| *known == id) {
+                Some(at) => at,
+                None => {
+                    list.push((id, conn.prepare(sql)?));
+                    list.len() - 1
+                }
+            };
+            f(&mut list[at].1)
         })
-        .map_err(|e: rusqlite::Error| Error::sqlite(&format!("prepare the statements for {path:?}"), e))
     }
 
-    /// Runs the state query for session key `key`, as [`query_row`] runs a query.
-    pub(crate) fn query_state<T>(
+    /// [`query_row`] through a hot statement.
+    pub(crate) fn query_hot<T>(
         &self,
-        key: &str,
-        map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
-        doing: impl Fn() -> String,
-    ) -> Result<Option<T>> {
-        self.with_dependent(|_, hot| hot.state.borrow_mut().query_row([key], map).optional())
-            .map_err(|e| Error::sqlite(&doing(), e))
-    }
-
-    /// Runs `undo.rs`'s query of the newest undo entry, as [`query_row`] runs a query.
-    pub(crate) fn query_undo_top<T>(
-        &self,
+        sql: &'static str,
         params: impl Params,
         map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
         doing: impl Fn() -> String,
     ) -> Result<Option<T>> {
-        self.with_dependent(|conn, hot| {
-            let mut slot = hot.undo_top.borrow_mut();
-            let stmt = match &mut *slot {
-                Some(stmt) => stmt,
-                empty => empty.insert(conn.prepare(crate::undo::UNDO_TOP_SQL)?),
-            };
-            stmt.query_row(params, map).optional()
-        })
-        .map_err(|e| Error::sqlite(&doing(), e))
+        self.with_hot(sql, |stmt| stmt.query_row(params, map).optional()).map_err(|e| Error::sqlite(&doing(), e))
+    }
+
+    /// [`execute`] through a hot statement.
+    pub(crate) fn execute_hot(&self, sql: &'static str, params: impl Params, doing: impl Fn() -> String) -> Result<usize> {
+        self.with_hot(sql, |stmt| stmt.execute(params)).map_err(|e| Error::sqlite(&doing(), e))
     }
 }
 
@@ -164,10 +173,13 @@ impl Store {
         } else {
             open_file(path, &options)?
         };
-        // Before the statements are prepared: on a read-only store they may read stand-ins.
-        let view = configure(&mut conn, path, &options)?;
+        let mut view = configure(&mut conn, path, &options)?;
         let busy = BusyWait::install(&conn, options.busy_timeout_ms);
-        let db = Db::open(conn, path)?;
+        let db = Db::open(conn);
+        if let Some(view) = &mut view {
+            // The view's first look at the file: a file it cannot read is refused now.
+            read_only_transaction(&db, view, || Ok(()))?;
+        }
         let pooled = !options.read_only && path != MEMORY_PATH && options.read_connections > 0;
         Ok(Store {
             conn: Gate::new(Conn { db, view, _busy: busy }),
@@ -264,7 +276,7 @@ impl Store {
 /// Runs `f` in a read transaction of a read-only connection that first brings `view`'s
 /// stand-ins up to date with the file (see `ReadOnlyView::refresh`).
 fn read_only_transaction<T>(
-    conn: &Connection,
+    conn: &Db,
     view: &mut ReadOnlyView,
     f: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
@@ -284,11 +296,11 @@ fn read_only_transaction<T>(
     Ok(value)
 }
 
-/// Runs `f` between `begin` and COMMIT, through cached statements (a transaction per
-/// call is the hot path); any failure, or a panic, rolls back.
+/// Runs `f` between `begin` and COMMIT, through hot statements (a transaction per call
+/// is the hot path); any failure, or a panic, rolls back.
 fn in_transaction<T>(
-    conn: &Connection,
-    begin: &str,
+    conn: &Db,
+    begin: &'static str,
     doing: impl Fn() -> String,
     f: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
@@ -300,10 +312,10 @@ fn in_transaction<T>(
             }
         }
     }
-    execute(conn, begin, [], &doing)?;
+    conn.execute_hot(begin, [], &doing)?;
     let _guard = RollbackUnlessCommitted(conn);
     let value = f()?;
-    execute(conn, "COMMIT", [], &doing)?;
+    conn.execute_hot("COMMIT", [], &doing)?;
     Ok(value)
 }
 
@@ -343,7 +355,7 @@ fn open_reader(path: &str, options: &Options) -> Result<Conn> {
     conn.pragma_update(None, "query_only", true)
         .map_err(|e| Error::sqlite(&format!("configure a read connection to {path:?}"), e))?;
     let busy = BusyWait::install(&conn, options.busy_timeout_ms);
-    Ok(Conn { db: Db::open(conn, path)?, view: None, _busy: busy })
+    Ok(Conn { db: Db::open(conn), view: None, _busy: busy })
 }
 
 /// What every connection of a store gets, the writing one and the reading ones.
@@ -368,15 +380,14 @@ fn tune(conn: &Connection, path: &str, options: &Options) -> Result<()> {
 }
 
 /// Sets the connection up as `options` say and brings the file to the current schema;
-/// a read-only connection instead gets its view of the file, which it returns.
+/// a read-only connection instead gets its view of the file, which it returns, still to
+/// be brought up to date (`read_only_transaction`).
 fn configure(conn: &mut Connection, path: &str, options: &Options) -> Result<Option<ReadOnlyView>> {
     let doing = || format!("configure {path:?}");
     tune(conn, path, options)?;
     if options.read_only {
         conn.pragma_update(None, "query_only", true).map_err(|e| Error::sqlite(&doing(), e))?;
-        let mut view = ReadOnlyView::new(path);
-        read_only_transaction(conn, &mut view, || Ok(()))?;
-        return Ok(Some(view));
+        return Ok(Some(ReadOnlyView::new(path)));
     }
     if path != MEMORY_PATH {
         // Whatever is refused is refused before any pragma that writes (journal_mode

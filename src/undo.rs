@@ -198,27 +198,46 @@ pub(crate) enum Recorded {
 /// the redo stack is empty (a pending redo stops a merge).
 struct Top {
     seq: i64,
-    merge_key: Option<String>,
+    run: Run,
     made_ms: Option<i64>,
     version: Option<i64>,
     redo_empty: bool,
 }
 
-/// The query of [`undo_top`], one of the connection's hot statements (`store.rs`).
-pub(crate) const UNDO_TOP_SQL: &str = "SELECT seq, merge_key, made_ms, version,
-        NOT EXISTS (SELECT 1 FROM ws_history WHERE flow_session_key = ?1 AND stack = ?3)
-    FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1";
+/// The newest undo entry's merge key, against the checkpoint's: only whether they are
+/// the same matters, so the key is compared where SQLite holds it, never copied.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Run {
+    /// No key: the entry takes no merges.
+    Closed,
+    /// The checkpoint's own key.
+    Same,
+    /// Another key: a run the checkpoint ends.
+    Other,
+}
 
-/// One query: all that a keystroke inside a merge run reads.
-fn undo_top(conn: &Db, key: &str) -> Result<Option<Top>> {
-    conn.query_undo_top(
-        params![key, Stack::Undo as i64, Stack::Redo as i64],
+/// The query of [`undo_top`], a hot statement (`store.rs`). The
+/// stacks are written in, not bound: two bindings were a twentieth of a merged keystroke.
+const UNDO_TOP_SQL: &str = "SELECT seq, merge_key, made_ms, version,
+        NOT EXISTS (SELECT 1 FROM ws_history WHERE flow_session_key = ?1 AND stack = 12)
+    FROM ws_history WHERE flow_session_key = ?1 AND stack = 11 ORDER BY seq DESC LIMIT 1";
+const _: () = assert!(Stack::Undo as i64 == 11 && Stack::Redo as i64 == 12, "UNDO_TOP_SQL's stacks");
+
+/// One query: all that a keystroke inside a merge run reads, the entry's merge key
+/// compared with `wanted`, the checkpoint's.
+fn undo_top(conn: &Db, key: &str, wanted: Option<&str>) -> Result<Option<Top>> {
+    conn.query_hot(
+        UNDO_TOP_SQL,
+        [key],
         |row| {
+            let merge_key = stored::column(row, 1, || format!("the merge key of an entry of {}", describe_key(key)))?;
             Ok(Top {
                 seq: row.get(0)?,
-                merge_key: stored::string(row, 1, || {
-                    format!("the merge key of an entry of {}", describe_key(key))
-                })?,
+                run: match merge_key {
+                    None => Run::Closed,
+                    Some(found) if Some(&*found) == wanted => Run::Same,
+                    Some(_) => Run::Other,
+                },
                 made_ms: row.get::<_, Option<i64>>(2).ok().flatten(),
                 version: row.get::<_, Option<i64>>(3).ok().flatten(),
                 redo_empty: row.get(4)?,
@@ -321,9 +340,9 @@ fn top_holds_present(conn: &Connection, key: &str, top: &Top, present: i64) -> R
 
 /// Whether `checkpoint`, made `now`, merges into the run of the newest undo entry `top`.
 fn merges(checkpoint: &Checkpoint, top: Option<&Top>, now: i64) -> bool {
-    let (Some(top), Some(wanted)) = (top, &checkpoint.merge_key) else { return false };
+    let Some(top) = top else { return false };
     let in_window = top.made_ms.is_some_and(|made| (0..checkpoint.merge_window_ms).contains(&(now - made)));
-    !checkpoint.always && top.redo_empty && top.merge_key.as_ref() == Some(wanted) && in_window
+    !checkpoint.always && top.redo_empty && top.run == Run::Same && in_window
 }
 
 /// Records a checkpoint of the session: the row as it is (`exists`), or, for a session
@@ -337,7 +356,7 @@ pub(crate) fn record_checkpoint(
     checkpoint: &Checkpoint,
     exists: bool,
 ) -> Result<Recorded> {
-    let top = undo_top(tx, key)?;
+    let top = undo_top(tx, key, checkpoint.merge_key.as_deref())?;
     record_on_top(store, tx, key, checkpoint, exists, top, store.options().clock.now_ms())
 }
 
@@ -356,7 +375,7 @@ fn record_on_top(
         return Ok(Recorded::Merged);
     }
     let revision = if exists { feed::revision(tx, key, || describe_key(key))? } else { 0 };
-    if top.as_ref().is_some_and(|top| top.merge_key.is_some()) {
+    if top.as_ref().is_some_and(|top| top.run != Run::Closed) {
         end_run(tx, key)?;
     }
     let present = if exists { Some(present_version(tx, key, revision)?) } else { None };
@@ -503,14 +522,14 @@ impl Store {
         let now = self.options().clock.now_ms();
         if checkpoint.merge_key.is_some()
             && !self.options().read_only
-            && self.read_before_write(|conn| Ok(merges(checkpoint, undo_top(conn, &key)?.as_ref(), now)))?
+            && self.read_before_write(|conn| Ok(merges(checkpoint, undo_top(conn, &key, checkpoint.merge_key.as_deref())?.as_ref(), now)))?
         {
             return Ok(Recorded::Merged);
         }
         self.write(
             || format!("checkpoint {}", owner()),
             |tx| {
-                let top = undo_top(tx, &key)?;
+                let top = undo_top(tx, &key, checkpoint.merge_key.as_deref())?;
                 if merges(checkpoint, top.as_ref(), now) {
                     return Ok(Recorded::Merged);
                 }
@@ -656,8 +675,7 @@ impl Store {
         // One statement, one row: a status is read on every redraw of an Edit menu,
         // and each statement more costs a lookup, a bind and a step (about 1 us).
         let status = self.read_snapshot(|conn| {
-            query_row(
-                conn,
+            conn.query_hot(
                 "SELECT (SELECT count(*) FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2),
                      (SELECT count(*) FROM ws_history WHERE flow_session_key = ?1 AND stack = ?3),
                      (SELECT label FROM ws_history WHERE flow_session_key = ?1 AND stack = ?2 ORDER BY seq DESC LIMIT 1),

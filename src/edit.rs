@@ -129,12 +129,7 @@ struct Row {
 }
 
 /// Reads the session's row, state and revision with one query.
-fn read_row(
-    store: &Store,
-    conn: &Db,
-    key: &str,
-    owner: &impl Fn() -> String,
-) -> Result<Option<Row>> {
+fn read_row(store: &Store, conn: &Db, key: &str, owner: &impl Fn() -> String) -> Result<Option<Row>> {
     // A hot statement (`store.rs`): ws_get_session is a UI thread's read.
     conn.query_hot(
         // The revision by a subquery, not a join: SQLite propagates `?1` into a join's

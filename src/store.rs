@@ -106,11 +106,17 @@ impl Db {
         map: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
         doing: impl Fn() -> String,
     ) -> Result<Option<T>> {
-        self.with_hot(sql, |stmt| stmt.query_row(params, map).optional()).map_err(|e| Error::sqlite(&doing(), e))
+        self.with_hot(sql, |stmt| stmt.query_row(params, map).optional())
+            .map_err(|e| Error::sqlite(&doing(), e))
     }
 
     /// [`execute`] through a hot statement.
-    pub(crate) fn execute_hot(&self, sql: &'static str, params: impl Params, doing: impl Fn() -> String) -> Result<usize> {
+    pub(crate) fn execute_hot(
+        &self,
+        sql: &'static str,
+        params: impl Params,
+        doing: impl Fn() -> String,
+    ) -> Result<usize> {
         self.with_hot(sql, |stmt| stmt.execute(params)).map_err(|e| Error::sqlite(&doing(), e))
     }
 }
@@ -275,11 +281,7 @@ impl Store {
 
 /// Runs `f` in a read transaction of a read-only connection that first brings `view`'s
 /// stand-ins up to date with the file (see `ReadOnlyView::refresh`).
-fn read_only_transaction<T>(
-    conn: &Db,
-    view: &mut ReadOnlyView,
-    f: impl FnOnce() -> Result<T>,
-) -> Result<T> {
+fn read_only_transaction<T>(conn: &Db, view: &mut ReadOnlyView, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let mut remade = None;
     let value = in_transaction(
         conn,

@@ -230,7 +230,8 @@ fn undo_top(conn: &Db, key: &str, wanted: Option<&str>) -> Result<Option<Top>> {
         UNDO_TOP_SQL,
         [key],
         |row| {
-            let merge_key = stored::column(row, 1, || format!("the merge key of an entry of {}", describe_key(key)))?;
+            let merge_key =
+                stored::column(row, 1, || format!("the merge key of an entry of {}", describe_key(key)))?;
             Ok(Top {
                 seq: row.get(0)?,
                 run: match merge_key {
@@ -522,7 +523,9 @@ impl Store {
         let now = self.options().clock.now_ms();
         if checkpoint.merge_key.is_some()
             && !self.options().read_only
-            && self.read_before_write(|conn| Ok(merges(checkpoint, undo_top(conn, &key, checkpoint.merge_key.as_deref())?.as_ref(), now)))?
+            && self.read_before_write(|conn| {
+                Ok(merges(checkpoint, undo_top(conn, &key, checkpoint.merge_key.as_deref())?.as_ref(), now))
+            })?
         {
             return Ok(Recorded::Merged);
         }

@@ -216,8 +216,8 @@ enum Run {
     Other,
 }
 
-/// The query of [`undo_top`], a hot statement (`store.rs`). The
-/// stacks are written in, not bound: two bindings were a twentieth of a merged keystroke.
+/// The query of [`undo_top`], a hot statement (`store.rs`). The stacks are written in,
+/// not bound: two bindings were a twentieth of a merged keystroke.
 const UNDO_TOP_SQL: &str = "SELECT seq, merge_key, made_ms, version,
         NOT EXISTS (SELECT 1 FROM ws_history WHERE flow_session_key = ?1 AND stack = 12)
     FROM ws_history WHERE flow_session_key = ?1 AND stack = 11 ORDER BY seq DESC LIMIT 1";
